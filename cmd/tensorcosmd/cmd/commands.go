@@ -33,6 +33,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 	)
 
 	server.AddCommandsWithStartCmdOptions(rootCmd, app.DefaultNodeHome, newApp, appExport, server.StartCmdOptions{})
+	guardStart(rootCmd, txConfig, basicManager)
 
 	rootCmd.AddCommand(
 		server.StatusCommand(),

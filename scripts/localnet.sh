@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# One-node tensorcosm chain on 127.0.0.1 for development.
+#
+#   scripts/localnet.sh start    init (first time) and start in the background
+#   scripts/localnet.sh stop     stop the node
+#   scripts/localnet.sh status   show height and endpoints
+#   scripts/localnet.sh clean    stop and delete the home directory
+#
+# Environment:
+#   LOCALNET_HOME        home directory      (default: <repo>/.localnet/node)
+#   LOCALNET_BLOCK_TIME  block time          (default: 1s; e.g. 200ms)
+#   LOCALNET_PORT_BASE   ports: rpc BASE+57, p2p BASE+56, gRPC BASE+90,
+#                        REST BASE+17, metrics BASE+60 (default: 26600,
+#                        i.e. rpc 26657, gRPC 26690, REST 26617)
+#   TENSORCOSMD          use this binary instead of building build/tensorcosmd
+# Dev accounts (test keyring in LOCALNET_HOME): validator, alice, bob, charlie.
+set -euo pipefail
+LOG_TAG=localnet
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+HOME_DIR="${LOCALNET_HOME:-$ROOT/.localnet/node}"
+BLOCK_TIME="${LOCALNET_BLOCK_TIME:-1s}"
+PORT_BASE="${LOCALNET_PORT_BASE:-26600}"
+PIDFILE="$HOME_DIR/tensorcosmd.pid"
+LOGFILE="$HOME_DIR/tensorcosmd.log"
+KR=(--keyring-backend test --home "$HOME_DIR")
+ACCOUNTS=(alice bob charlie)
+FUND="1000000000000$DENOM"   # 1,000,000 TENSOR each
+SELF_BOND="100000000000$DENOM" # 100,000 TENSOR
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+
+init_home() {
+	log "initialising $HOME_DIR (chain-id $CHAIN_ID)"
+	rm -rf "$HOME_DIR"
+	"$BINARY" init localnet --chain-id "$CHAIN_ID" --home "$HOME_DIR" >/dev/null 2>&1 || die "tensorcosmd init failed"
+	for name in validator "${ACCOUNTS[@]}"; do
+		"$BINARY" keys add "$name" "${KR[@]}" --output json >"$HOME_DIR/$name.key.json" 2>&1 || die "keys add $name failed"
+		chmod 600 "$HOME_DIR/$name.key.json"
+		"$BINARY" genesis add-genesis-account "$name" "$FUND" "${KR[@]}" || die "add-genesis-account $name failed"
+	done
+	"$BINARY" genesis gentx validator "$SELF_BOND" --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1 || die "gentx failed"
+	"$BINARY" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1 || die "collect-gentxs failed"
+	"$BINARY" genesis validate --home "$HOME_DIR" >/dev/null || die "genesis does not validate"
+	configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
+	configure_client "$HOME_DIR" "$((PORT_BASE + 57))"
+}
+
+is_running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+print_endpoints() {
+	cat >&2 <<INFO
+
+  tensorcosm localnet ($CHAIN_ID), block time $BLOCK_TIME
+  home      $HOME_DIR
+  log       $LOGFILE
+  RPC       http://127.0.0.1:$((PORT_BASE + 57))
+  gRPC      127.0.0.1:$((PORT_BASE + 90))
+  REST      http://127.0.0.1:$((PORT_BASE + 17))
+  metrics   http://127.0.0.1:$((PORT_BASE + 60))/metrics
+  accounts  validator ${ACCOUNTS[*]} (keyring-backend test)
+
+  try:  $BINARY q bank balances \$($BINARY keys show alice -a --home $HOME_DIR --keyring-backend test) --home $HOME_DIR
+        $BINARY tx bank send alice \$($BINARY keys show bob -a --home $HOME_DIR --keyring-backend test) 1000$DENOM --home $HOME_DIR -y
+  stop: make localnet-stop   (or scripts/localnet.sh stop)
+
+INFO
+}
+
+start() {
+	ensure_binary
+	if is_running; then
+		log "already running (pid $(cat "$PIDFILE"))"
+		print_endpoints
+		return
+	fi
+	for p in 56 57 90 17; do
+		port_in_use $((PORT_BASE + p)) && die "port $((PORT_BASE + p)) on 127.0.0.1 is in use (set LOCALNET_PORT_BASE)"
+	done
+	if [[ ! -f "$HOME_DIR/config/genesis.json" ]]; then
+		init_home
+	else
+		log "reusing $HOME_DIR (scripts/localnet.sh clean starts over)"
+		configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
+	fi
+	log "starting tensorcosmd, log: $LOGFILE"
+	nohup "$BINARY" start --home "$HOME_DIR" >"$LOGFILE" 2>&1 </dev/null &
+	echo $! >"$PIDFILE"
+	if ! wait_height $((PORT_BASE + 57)) 2 60; then
+		tail -20 "$LOGFILE" >&2 || true
+		stop_pidfile "$PIDFILE"
+		die "node did not produce blocks"
+	fi
+	log "height $(rpc_height $((PORT_BASE + 57))) reached"
+	print_endpoints
+}
+
+stop() {
+	if [[ -f "$PIDFILE" ]]; then
+		log "stopping tensorcosmd (pid $(cat "$PIDFILE"))"
+		stop_pidfile "$PIDFILE"
+	else
+		log "not running"
+	fi
+}
+
+status() {
+	if is_running; then
+		log "running, pid $(cat "$PIDFILE"), height $(rpc_height $((PORT_BASE + 57)))"
+		print_endpoints
+	else
+		log "not running"
+		return 1
+	fi
+}
+
+case "${1:-start}" in
+start) start ;;
+stop) stop ;;
+status) status ;;
+clean)
+	stop
+	log "removing $HOME_DIR"
+	rm -rf "$HOME_DIR"
+	;;
+-h | --help | help) usage ;;
+*)
+	usage
+	exit 2
+	;;
+esac
