@@ -16,7 +16,7 @@ log() { printf '[protocgen] %s\n' "$*" >&2; }
 
 ensure_tools() {
 	local missing=0
-	for t in buf protoc-gen-gocosmos protoc-gen-grpc-gateway; do
+	for t in buf protoc-gen-gocosmos protoc-gen-grpc-gateway protoc-gen-go protoc-gen-go-grpc; do
 		[[ -x "$BIN/$t" ]] || missing=1
 	done
 	if [[ $missing == 1 ]]; then
@@ -50,8 +50,13 @@ third_party() {
 
 generate() {
 	rm -rf .gen
-	log "buf generate (proto/buf.gen.gogo.yaml)"
-	buf generate --template proto/buf.gen.gogo.yaml
+	# chain modules (gogoproto) are everything but the off-chain protocols
+	if find proto/tensorcosm -name '*.proto' -not -path '*/axon/*' | grep -q .; then
+		log "buf generate (proto/buf.gen.gogo.yaml)"
+		buf generate --template proto/buf.gen.gogo.yaml
+	fi
+	log "buf generate (proto/buf.gen.go.yaml)"
+	buf generate --template proto/buf.gen.go.yaml
 	local src=".gen/github.com/tensorcosm/tensorcosm"
 	if [[ ! -d "$src" ]]; then
 		log "no Go files generated (check go_package options)"
