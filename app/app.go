@@ -27,6 +27,8 @@ import (
 	govkeeper "github.com/cosmos/cosmos-sdk/x/gov/keeper"
 	slashingkeeper "github.com/cosmos/cosmos-sdk/x/slashing/keeper"
 	stakingkeeper "github.com/cosmos/cosmos-sdk/x/staking/keeper"
+
+	subnetkeeper "github.com/tensorcosm/tensorcosm/x/subnet/keeper"
 )
 
 // DefaultNodeHome is the default home directory of tensorcosmd.
@@ -62,6 +64,7 @@ type App struct {
 	GovKeeper             *govkeeper.Keeper
 	UpgradeKeeper         *upgradekeeper.Keeper
 	ConsensusParamsKeeper consensuskeeper.Keeper
+	SubnetKeeper          subnetkeeper.Keeper
 
 	sm *module.SimulationManager
 }
@@ -93,6 +96,7 @@ func New(
 		&app.GovKeeper,
 		&app.UpgradeKeeper,
 		&app.ConsensusParamsKeeper,
+		&app.SubnetKeeper,
 	); err != nil {
 		return nil, err
 	}

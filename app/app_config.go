@@ -38,12 +38,16 @@ import (
 	slashingtypes "github.com/cosmos/cosmos-sdk/x/slashing/types"
 	_ "github.com/cosmos/cosmos-sdk/x/staking" // registers the staking module with depinject
 	stakingtypes "github.com/cosmos/cosmos-sdk/x/staking/types"
+
+	_ "github.com/tensorcosm/tensorcosm/x/subnet" // registers x/subnet with depinject
+	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
+	subnetmodulev1 "github.com/tensorcosm/tensorcosm/x/subnet/types/module"
 )
 
 // moduleAccPerms lists the module accounts and what they may do with coins.
-// x/subnet adds its own (minter and burner: it mints emission and burns
-// registration fees) when it is wired in.
+// x/subnet holds stake and subnet locks and burns registration fees.
 var moduleAccPerms = []*authmodulev1.ModuleAccountPermission{
+	{Account: subnettypes.ModuleName, Permissions: []string{authtypes.Burner}},
 	{Account: authtypes.FeeCollectorName},
 	{Account: distrtypes.ModuleName},
 	{Account: stakingtypes.BondedPoolName, Permissions: []string{authtypes.Burner, stakingtypes.ModuleName}},
@@ -52,21 +56,22 @@ var moduleAccPerms = []*authmodulev1.ModuleAccountPermission{
 }
 
 // blockAccAddrs are module accounts that may not receive coins from users.
-// The gov account is left out so deposits can reach it.
+// The gov account is left out so deposits can reach it. x/subnet is blocked
+// so its balance always equals the stake and locks it records.
 var blockAccAddrs = []string{
+	subnettypes.ModuleName,
 	authtypes.FeeCollectorName,
 	distrtypes.ModuleName,
 	stakingtypes.BondedPoolName,
 	stakingtypes.NotBondedPoolName,
 }
 
-// The module order lists below are where x/subnet slots in: its EndBlocker
-// (epochs) after staking, its BeginBlocker (emission) before distribution, and
-// its genesis after bank so that module balances exist when it checks them.
+// Module order: x/subnet's EndBlocker (epoch boundaries) runs after staking,
+// and its genesis after bank so that balances exist when it is loaded.
 var (
 	preBlockers   = []string{upgradetypes.ModuleName, authtypes.ModuleName}
 	beginBlockers = []string{distrtypes.ModuleName, slashingtypes.ModuleName, stakingtypes.ModuleName}
-	endBlockers   = []string{govtypes.ModuleName, stakingtypes.ModuleName}
+	endBlockers   = []string{govtypes.ModuleName, stakingtypes.ModuleName, subnettypes.ModuleName}
 	// genutil must come after staking (pools funded from genesis accounts)
 	// and after auth (it reads auth params).
 	initGenesis = []string{
@@ -79,6 +84,7 @@ var (
 		genutiltypes.ModuleName,
 		upgradetypes.ModuleName,
 		consensustypes.ModuleName,
+		subnettypes.ModuleName,
 	}
 )
 
@@ -125,6 +131,7 @@ var AppConfig = depinject.Configs(appconfig.Compose(&appv1alpha1.Config{
 		{Name: distrtypes.ModuleName, Config: appconfig.WrapAny(&distrmodulev1.Module{})},
 		{Name: govtypes.ModuleName, Config: appconfig.WrapAny(&govmodulev1.Module{})},
 		{Name: consensustypes.ModuleName, Config: appconfig.WrapAny(&consensusmodulev1.Module{})},
+		{Name: subnettypes.ModuleName, Config: appconfig.WrapAny(&subnetmodulev1.Module{Denom: BondDenom})},
 	},
 }),
 	depinject.Supply(

@@ -1,0 +1,63 @@
+package subnet
+
+import (
+	autocliv1 "cosmossdk.io/api/cosmos/autocli/v1"
+)
+
+// AutoCLIOptions describes the `tensorcosmd tx subnet` and `query subnet`
+// commands, generated from the Msg and Query services.
+func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
+	return &autocliv1.ModuleOptions{
+		Query: &autocliv1.ServiceCommandDescriptor{
+			Service: "tensorcosm.subnet.v1.Query",
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "Params", Use: "params", Short: "Show the x/subnet params"},
+				{RpcMethod: "Subnet", Use: "subnet [netuid]", Short: "Show a subnet",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}}},
+				{RpcMethod: "Subnets", Use: "subnets", Short: "List subnets"},
+				{RpcMethod: "Neuron", Use: "neuron [netuid] [uid]", Short: "Show the neuron at a UID",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}, {ProtoField: "uid"}}},
+				{RpcMethod: "NeuronByHotkey", Use: "neuron-by-hotkey [netuid] [hotkey]", Short: "Show the neuron of a hotkey",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}, {ProtoField: "hotkey"}}},
+				{RpcMethod: "Metagraph", Use: "metagraph [netuid]", Short: "Show every neuron of a subnet with stake, axon, model and last epoch",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}}},
+				{RpcMethod: "StakeByHotkey", Use: "stake-by-hotkey [hotkey]", Short: "List the stakes on a hotkey",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}}},
+				{RpcMethod: "StakeByStaker", Use: "stake-by-staker [staker]", Short: "List a staker's stakes",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "staker"}}},
+				{RpcMethod: "RegistrationPrice", Use: "registration-price [netuid]", Short: "Show the registration price (utensor) of a subnet",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}}},
+			},
+		},
+		Tx: &autocliv1.ServiceCommandDescriptor{
+			Service:              "tensorcosm.subnet.v1.Msg",
+			EnhanceCustomCommand: true,
+			RpcCommandOptions: []*autocliv1.RpcCommandOptions{
+				{RpcMethod: "UpdateParams", Skip: true}, // authority only: through a gov proposal
+				{RpcMethod: "CreateSubnet", Use: "create-subnet [name] [task-json]",
+					Short:          "Create a subnet, locking the subnet lock cost",
+					Example:        `tensorcosmd tx subnet create-subnet digits '{"kind":"digits-classification","inputs":[{"name":"input","dtype":"float32","shape":[-1,64]}],"outputs":[{"name":"probabilities","dtype":"float32","shape":[-1,10]}],"scoring":"accuracy"}' --from alice`,
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "name"}, {ProtoField: "task"}}},
+				{RpcMethod: "DissolveSubnet", Use: "dissolve-subnet [netuid]", Short: "Dissolve a subnet you own; the lock is returned",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}}},
+				{RpcMethod: "UpdateSubnetHyperparams", Use: "update-hyperparams [netuid] [hyperparams-json]",
+					Short:          "Set a subnet's hyperparameters (all of them; they apply at the next epoch boundary)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}, {ProtoField: "hyperparams"}}},
+				{RpcMethod: "Register", Use: "register [hotkey] [netuid] [max-burn]",
+					Short:          "Register a hotkey in a subnet; --from is the coldkey, and the hotkey must sign too",
+					Long:           "Both keys sign: build with --generate-only, sign with the hotkey and the coldkey (tensorcosmd tx sign), then broadcast. The tensorcosm-miner does this for you.",
+					Example:        "tensorcosmd tx subnet register $HOTKEY 1 2000000 --from coldkey --generate-only > reg.json",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}, {ProtoField: "netuid"}, {ProtoField: "max_burn"}}},
+				{RpcMethod: "ServeAxon", Use: "serve-axon [netuid] [axon-json] [model-json]", Short: "Announce an axon and model commitment; --from is the hotkey",
+					Example:        `tensorcosmd tx subnet serve-axon 1 '{"host":"127.0.0.1","port":8091,"protocol":"grpc"}' '{"sha256":"<64 hex>","size":10240}' --from hotkey`,
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}, {ProtoField: "axon"}, {ProtoField: "model"}}},
+				{RpcMethod: "AddStake", Use: "add-stake [hotkey] [amount]", Short: "Stake utensor on a registered hotkey",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}, {ProtoField: "amount"}}},
+				{RpcMethod: "RemoveStake", Use: "remove-stake [hotkey] [amount]", Short: "Unstake utensor from a hotkey",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}, {ProtoField: "amount"}}},
+				{RpcMethod: "SetDelegateTake", Use: "set-delegate-take [hotkey] [take]", Short: "Set a hotkey's take (of 65535); --from is its coldkey",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}, {ProtoField: "take"}}},
+			},
+		},
+	}
+}

@@ -1,0 +1,171 @@
+package keeper
+
+import (
+	"context"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// InitGenesis loads the module state from a validated genesis.
+func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	if err := k.NextNetuid.Set(ctx, uint64(gs.NextNetuid)); err != nil {
+		return err
+	}
+	for _, s := range gs.Subnets {
+		if err := k.Subnets.Set(ctx, s.Netuid, s); err != nil {
+			return err
+		}
+		if err := k.NeuronCounts.Set(ctx, s.Netuid, 0); err != nil {
+			return err
+		}
+	}
+	for _, n := range gs.Neurons {
+		if err := k.initNeuron(ctx, n); err != nil {
+			return err
+		}
+	}
+	for _, b := range gs.Burns {
+		if err := k.Burns.Set(ctx, b.Netuid, b.State); err != nil {
+			return err
+		}
+	}
+	for _, o := range gs.HotkeyOwners {
+		hot, err := k.parseAddr("hotkey", o.Hotkey)
+		if err != nil {
+			return err
+		}
+		cold, err := k.parseAddr("coldkey", o.Coldkey)
+		if err != nil {
+			return err
+		}
+		if err := k.HotkeyOwners.Set(ctx, hot, cold); err != nil {
+			return err
+		}
+	}
+	for _, st := range gs.Stakes {
+		if err := k.initStake(ctx, st); err != nil {
+			return err
+		}
+	}
+	for _, t := range gs.DelegateTakes {
+		hot, err := k.parseAddr("hotkey", t.Hotkey)
+		if err != nil {
+			return err
+		}
+		if err := k.DelegateTakes.Set(ctx, hot, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (k Keeper) initNeuron(ctx context.Context, n types.Neuron) error {
+	hot, err := k.parseAddr("hotkey", n.Hotkey)
+	if err != nil {
+		return err
+	}
+	if n.LastEpoch.Emission.IsNil() {
+		n.LastEpoch.Emission = math.ZeroInt()
+	}
+	if err := k.Neurons.Set(ctx, collections.Join(n.Netuid, n.Uid), n); err != nil {
+		return err
+	}
+	if err := k.HotkeySubnets.Set(ctx, collections.Join(hot, n.Netuid)); err != nil {
+		return err
+	}
+	count, err := k.neuronCount(ctx, n.Netuid)
+	if err != nil {
+		return err
+	}
+	return k.NeuronCounts.Set(ctx, n.Netuid, max(count, n.Uid+1))
+}
+
+func (k Keeper) initStake(ctx context.Context, st types.Stake) error {
+	hot, err := k.parseAddr("hotkey", st.Hotkey)
+	if err != nil {
+		return err
+	}
+	staker, err := k.parseAddr("staker", st.Staker)
+	if err != nil {
+		return err
+	}
+	if has, err := k.Stakes.Has(ctx, collections.Join(hot, staker)); err != nil || has {
+		if err == nil {
+			err = fmt.Errorf("%w: stake of %s on %s repeated", types.ErrInvalidGenesis, st.Staker, st.Hotkey)
+		}
+		return err
+	}
+	_, err = k.changeStake(ctx, hot, staker, st.Amount)
+	return err
+}
+
+// ExportGenesis writes the module state, in key order.
+func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := k.NextNetuid.Peek(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := &types.GenesisState{Params: params, NextNetuid: uint32(max(next, 1))}
+	err = k.Subnets.Walk(ctx, nil, func(_ uint32, s types.Subnet) (bool, error) {
+		gs.Subnets = append(gs.Subnets, s)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.Neurons.Walk(ctx, nil, func(_ NeuronKey, n types.Neuron) (bool, error) {
+		gs.Neurons = append(gs.Neurons, n)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.Burns.Walk(ctx, nil, func(netuid uint32, b types.BurnState) (bool, error) {
+		gs.Burns = append(gs.Burns, types.SubnetBurn{Netuid: netuid, State: b})
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.HotkeyOwners.Walk(ctx, nil, func(hot, cold sdk.AccAddress) (bool, error) {
+		h, err := k.addressCodec.BytesToString(hot)
+		if err != nil {
+			return true, err
+		}
+		c, err := k.addressCodec.BytesToString(cold)
+		gs.HotkeyOwners = append(gs.HotkeyOwners, types.HotkeyOwner{Hotkey: h, Coldkey: c})
+		return false, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.Stakes.Walk(ctx, nil, func(key StakeKey, amt math.Int) (bool, error) {
+		rec, err := k.stakeRecord(key, amt)
+		gs.Stakes = append(gs.Stakes, rec)
+		return false, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.DelegateTakes.Walk(ctx, nil, func(_ sdk.AccAddress, t types.DelegateTake) (bool, error) {
+		gs.DelegateTakes = append(gs.DelegateTakes, t)
+		return false, nil
+	})
+	return gs, err
+}

@@ -1,0 +1,175 @@
+// Package keeper holds x/subnet's state and the rules that change it.
+package keeper
+
+import (
+	"fmt"
+
+	"cosmossdk.io/collections"
+	collcodec "cosmossdk.io/collections/codec"
+	"cosmossdk.io/collections/indexes"
+	"cosmossdk.io/core/address"
+	storetypes "cosmossdk.io/core/store"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/log"
+	"cosmossdk.io/math"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// NeuronKey is (netuid, uid).
+type NeuronKey = collections.Pair[uint32, uint32]
+
+// StakeKey is (hotkey, staker).
+type StakeKey = collections.Pair[sdk.AccAddress, sdk.AccAddress]
+
+// NeuronIndexes index neurons by (netuid, hotkey).
+type NeuronIndexes struct {
+	// Hotkey maps (netuid, hotkey) to the neuron's (netuid, uid).
+	Hotkey *indexes.Unique[collections.Pair[uint32, sdk.AccAddress], NeuronKey, types.Neuron]
+}
+
+// IndexesList implements collections.Indexes.
+func (i NeuronIndexes) IndexesList() []collections.Index[NeuronKey, types.Neuron] {
+	return []collections.Index[NeuronKey, types.Neuron]{i.Hotkey}
+}
+
+// StakeIndexes index stakes by staker.
+type StakeIndexes struct {
+	// Staker maps a staker to the (hotkey, staker) keys of its stakes.
+	Staker *indexes.Multi[sdk.AccAddress, StakeKey, math.Int]
+}
+
+// IndexesList implements collections.Indexes.
+func (i StakeIndexes) IndexesList() []collections.Index[StakeKey, math.Int] {
+	return []collections.Index[StakeKey, math.Int]{i.Staker}
+}
+
+// Keeper is the x/subnet keeper.
+type Keeper struct {
+	cdc          codec.BinaryCodec
+	storeService storetypes.KVStoreService
+	addressCodec address.Codec
+	bank         types.BankKeeper
+	// authority may update params and any subnet (the gov module account by default).
+	authority string
+	// denom is the token staked, locked and burned.
+	denom string
+
+	Schema collections.Schema
+	// Params: the module params.
+	Params collections.Item[types.Params]
+	// NextNetuid: the netuid the next subnet gets.
+	NextNetuid collections.Sequence
+	// Subnets: netuid -> subnet.
+	Subnets collections.Map[uint32, types.Subnet]
+	// Neurons: (netuid, uid) -> neuron, indexed by (netuid, hotkey).
+	Neurons *collections.IndexedMap[NeuronKey, types.Neuron, NeuronIndexes]
+	// HotkeySubnets: (hotkey, netuid) for every subnet a hotkey is registered in.
+	HotkeySubnets collections.KeySet[collections.Pair[sdk.AccAddress, uint32]]
+	// HotkeyOwners: hotkey -> the coldkey that first registered it, forever.
+	HotkeyOwners collections.Map[sdk.AccAddress, sdk.AccAddress]
+	// Stakes: (hotkey, staker) -> amount staked, indexed by staker.
+	Stakes *collections.IndexedMap[StakeKey, math.Int, StakeIndexes]
+	// TotalHotkeyStake: hotkey -> sum of Stakes on it.
+	TotalHotkeyStake collections.Map[sdk.AccAddress, math.Int]
+	// DelegateTakes: hotkey -> its delegate take.
+	DelegateTakes collections.Map[sdk.AccAddress, types.DelegateTake]
+	// Burns: netuid -> registration price state.
+	Burns collections.Map[uint32, types.BurnState]
+	// NeuronCounts: netuid -> number of UIDs in use (UIDs are 0..count-1).
+	NeuronCounts collections.Map[uint32, uint32]
+}
+
+// NewKeeper builds the keeper. authority and denom must be valid.
+func NewKeeper(
+	cdc codec.BinaryCodec,
+	storeService storetypes.KVStoreService,
+	addressCodec address.Codec,
+	bank types.BankKeeper,
+	authority string,
+	denom string,
+) (Keeper, error) {
+	if _, err := addressCodec.StringToBytes(authority); err != nil {
+		return Keeper{}, fmt.Errorf("invalid authority address %q: %w", authority, err)
+	}
+	if err := sdk.ValidateDenom(denom); err != nil {
+		return Keeper{}, fmt.Errorf("invalid denom: %w", err)
+	}
+	sb := collections.NewSchemaBuilder(storeService)
+	k := Keeper{
+		cdc:          cdc,
+		storeService: storeService,
+		addressCodec: addressCodec,
+		bank:         bank,
+		authority:    authority,
+		denom:        denom,
+
+		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
+		NextNetuid: collections.NewSequence(sb, types.NextNetuidKey, "next_netuid"),
+		Subnets:    collections.NewMap(sb, types.SubnetsKey, "subnets", collections.Uint32Key, codec.CollValue[types.Subnet](cdc)),
+		Neurons: collections.NewIndexedMap(sb, types.NeuronsKey, "neurons",
+			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key),
+			codec.CollValue[types.Neuron](cdc),
+			NeuronIndexes{
+				Hotkey: indexes.NewUnique(sb, types.NeuronsByHotkeyKey, "neurons_by_hotkey",
+					collections.PairKeyCodec(collections.Uint32Key, sdk.AccAddressKey),
+					collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key),
+					func(_ NeuronKey, n types.Neuron) (collections.Pair[uint32, sdk.AccAddress], error) {
+						hk, err := addressCodec.StringToBytes(n.Hotkey)
+						return collections.Join(n.Netuid, sdk.AccAddress(hk)), err
+					}),
+			}),
+		HotkeySubnets: collections.NewKeySet(sb, types.HotkeySubnetsKey, "hotkey_subnets",
+			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint32Key)),
+		HotkeyOwners: collections.NewMap(sb, types.HotkeyOwnersKey, "hotkey_owners",
+			sdk.AccAddressKey, collcodec.KeyToValueCodec(sdk.AccAddressKey)),
+		Stakes: collections.NewIndexedMap(sb, types.StakesKey, "stakes",
+			collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey),
+			sdk.IntValue,
+			StakeIndexes{
+				Staker: indexes.NewMulti(sb, types.StakesByStakerKey, "stakes_by_staker",
+					sdk.AccAddressKey,
+					collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey),
+					func(pk StakeKey, _ math.Int) (sdk.AccAddress, error) { return pk.K2(), nil }),
+			}),
+		TotalHotkeyStake: collections.NewMap(sb, types.TotalHotkeyStakeKey, "total_hotkey_stake", sdk.AccAddressKey, sdk.IntValue),
+		DelegateTakes:    collections.NewMap(sb, types.DelegateTakesKey, "delegate_takes", sdk.AccAddressKey, codec.CollValue[types.DelegateTake](cdc)),
+		Burns:            collections.NewMap(sb, types.BurnsKey, "burns", collections.Uint32Key, codec.CollValue[types.BurnState](cdc)),
+		NeuronCounts:     collections.NewMap(sb, types.NeuronCountsKey, "neuron_counts", collections.Uint32Key, collections.Uint32Value),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		return Keeper{}, err
+	}
+	k.Schema = schema
+	return k, nil
+}
+
+// Authority returns the module authority address.
+func (k Keeper) Authority() string { return k.authority }
+
+// Denom returns the module's token denom.
+func (k Keeper) Denom() string { return k.denom }
+
+// Logger returns the module logger.
+func (k Keeper) Logger(ctx sdk.Context) log.Logger {
+	return ctx.Logger().With("module", "x/"+types.ModuleName)
+}
+
+// coins returns amount of the module denom as sdk.Coins.
+func (k Keeper) coins(amount math.Int) sdk.Coins {
+	return sdk.NewCoins(sdk.NewCoin(k.denom, amount))
+}
+
+// parseAddr decodes a bech32 address field, naming the field on error.
+func (k Keeper) parseAddr(field, addr string) (sdk.AccAddress, error) {
+	bz, err := k.addressCodec.StringToBytes(addr)
+	if err != nil {
+		return nil, errorsmod.Wrapf(sdkerrors.ErrInvalidAddress, "%s %q: %s", field, addr, err)
+	}
+	return bz, nil
+}

@@ -1,0 +1,181 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+
+	"cosmossdk.io/collections"
+	errorsmod "cosmossdk.io/errors"
+	"cosmossdk.io/math"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// DefaultDelegateTake is a hotkey's take until its coldkey sets one: 18%,
+// as in subtensor.
+const DefaultDelegateTake = 11_796
+
+// AddStake moves amount from staker to stake on hotkey, which must be
+// registered in at least one subnet. It returns the hotkey's new total.
+func (k Keeper) AddStake(ctx context.Context, msg *types.MsgAddStake) (math.Int, error) {
+	staker, hotkey, err := k.parseStakeMsg(msg.Staker, msg.Hotkey, msg.Amount)
+	if err != nil {
+		return math.Int{}, err
+	}
+	registered, err := k.isRegisteredAnywhere(ctx, hotkey)
+	if err != nil {
+		return math.Int{}, err
+	}
+	if !registered {
+		return math.Int{}, errorsmod.Wrapf(types.ErrHotkeyNotRegistered, "%s is not registered in any subnet", msg.Hotkey)
+	}
+	if err := k.collect(ctx, staker, msg.Amount, "stake"); err != nil {
+		return math.Int{}, err
+	}
+	return k.changeStake(ctx, hotkey, staker, msg.Amount)
+}
+
+// RemoveStake returns amount of staker's stake on hotkey to staker. It works
+// whether or not the hotkey is still registered.
+func (k Keeper) RemoveStake(ctx context.Context, msg *types.MsgRemoveStake) (math.Int, error) {
+	staker, hotkey, err := k.parseStakeMsg(msg.Staker, msg.Hotkey, msg.Amount)
+	if err != nil {
+		return math.Int{}, err
+	}
+	have, err := k.StakeOf(ctx, hotkey, staker)
+	if err != nil {
+		return math.Int{}, err
+	}
+	if have.LT(msg.Amount) {
+		return math.Int{}, errorsmod.Wrapf(types.ErrInsufficientStake, "%s has %s%s staked on %s, asked to remove %s%s", msg.Staker, have, k.denom, msg.Hotkey, msg.Amount, k.denom)
+	}
+	total, err := k.changeStake(ctx, hotkey, staker, msg.Amount.Neg())
+	if err != nil {
+		return math.Int{}, err
+	}
+	return total, k.pay(ctx, staker, msg.Amount)
+}
+
+func (k Keeper) parseStakeMsg(stakerStr, hotkeyStr string, amount math.Int) (sdk.AccAddress, sdk.AccAddress, error) {
+	staker, err := k.parseAddr("staker", stakerStr)
+	if err != nil {
+		return nil, nil, err
+	}
+	hotkey, err := k.parseAddr("hotkey", hotkeyStr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if amount.IsNil() || !amount.IsPositive() {
+		return nil, nil, errorsmod.Wrap(types.ErrInvalidAmount, "amount must be > 0")
+	}
+	return staker, hotkey, nil
+}
+
+// changeStake adds delta (which may be negative) to a stake and to the
+// hotkey's total, deleting entries that reach zero.
+func (k Keeper) changeStake(ctx context.Context, hotkey, staker sdk.AccAddress, delta math.Int) (math.Int, error) {
+	have, err := k.StakeOf(ctx, hotkey, staker)
+	if err != nil {
+		return math.Int{}, err
+	}
+	total, err := k.HotkeyStake(ctx, hotkey)
+	if err != nil {
+		return math.Int{}, err
+	}
+	have, total = have.Add(delta), total.Add(delta)
+	key := collections.Join(hotkey, staker)
+	if have.IsZero() {
+		err = k.Stakes.Remove(ctx, key)
+	} else {
+		err = k.Stakes.Set(ctx, key, have)
+	}
+	if err != nil {
+		return math.Int{}, err
+	}
+	if total.IsZero() {
+		return total, k.TotalHotkeyStake.Remove(ctx, hotkey)
+	}
+	return total, k.TotalHotkeyStake.Set(ctx, hotkey, total)
+}
+
+// StakeOf returns what staker has staked on hotkey.
+func (k Keeper) StakeOf(ctx context.Context, hotkey, staker sdk.AccAddress) (math.Int, error) {
+	v, err := k.Stakes.Get(ctx, collections.Join(hotkey, staker))
+	if errors.Is(err, collections.ErrNotFound) {
+		return math.ZeroInt(), nil
+	}
+	return v, err
+}
+
+// HotkeyStake returns the total stake on hotkey.
+func (k Keeper) HotkeyStake(ctx context.Context, hotkey sdk.AccAddress) (math.Int, error) {
+	v, err := k.TotalHotkeyStake.Get(ctx, hotkey)
+	if errors.Is(err, collections.ErrNotFound) {
+		return math.ZeroInt(), nil
+	}
+	return v, err
+}
+
+func (k Keeper) isRegisteredAnywhere(ctx context.Context, hotkey sdk.AccAddress) (bool, error) {
+	it, err := k.HotkeySubnets.Iterate(ctx, collections.NewPrefixedPairRange[sdk.AccAddress, uint32](hotkey))
+	if err != nil {
+		return false, err
+	}
+	defer it.Close()
+	return it.Valid(), nil
+}
+
+// SetDelegateTake sets hotkey's take; only the hotkey's coldkey may. Raising
+// the take is rate-limited and capped; lowering it is always allowed.
+func (k Keeper) SetDelegateTake(ctx context.Context, msg *types.MsgSetDelegateTake) error {
+	coldkey, err := k.parseAddr("coldkey", msg.Coldkey)
+	if err != nil {
+		return err
+	}
+	hotkey, err := k.parseAddr("hotkey", msg.Hotkey)
+	if err != nil {
+		return err
+	}
+	owner, err := k.HotkeyOwners.Get(ctx, hotkey)
+	if errors.Is(err, collections.ErrNotFound) {
+		return errorsmod.Wrapf(types.ErrHotkeyNotRegistered, "%s has never been registered", msg.Hotkey)
+	}
+	if err != nil {
+		return err
+	}
+	if !owner.Equals(coldkey) {
+		return errorsmod.Wrapf(types.ErrNotHotkeyOwner, "%s belongs to %s, not %s", msg.Hotkey, owner, msg.Coldkey)
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if msg.Take > params.MaxDelegateTake {
+		return errorsmod.Wrapf(types.ErrTakeTooHigh, "take %d > max_delegate_take %d (of 65535)", msg.Take, params.MaxDelegateTake)
+	}
+	current, err := k.DelegateTake(ctx, hotkey)
+	if err != nil {
+		return err
+	}
+	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	if msg.Take > current.Take {
+		if next := current.SetBlock + int64(params.DelegateTakeRateLimit); current.SetBlock > 0 && height < next {
+			return errorsmod.Wrapf(types.ErrTakeRateLimit, "take last raised at block %d; next raise allowed at %d", current.SetBlock, next)
+		}
+		current.SetBlock = height
+	}
+	current.Take = msg.Take
+	return k.DelegateTakes.Set(ctx, hotkey, current)
+}
+
+// DelegateTake returns hotkey's take record, the default if never set.
+func (k Keeper) DelegateTake(ctx context.Context, hotkey sdk.AccAddress) (types.DelegateTake, error) {
+	t, err := k.DelegateTakes.Get(ctx, hotkey)
+	if errors.Is(err, collections.ErrNotFound) {
+		addr, err := k.addressCodec.BytesToString(hotkey)
+		return types.DelegateTake{Hotkey: addr, Take: DefaultDelegateTake}, err
+	}
+	return t, err
+}

@@ -1,0 +1,167 @@
+// Package subnet is the x/subnet module: subnets, neurons, stake, axons and
+// model commitments, and (with the Yuma engine) epochs and emission.
+package subnet
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
+
+	"cosmossdk.io/core/address"
+	"cosmossdk.io/core/appmodule"
+	"cosmossdk.io/core/store"
+	"cosmossdk.io/depinject"
+
+	"github.com/cosmos/cosmos-sdk/client"
+	"github.com/cosmos/cosmos-sdk/codec"
+	cdctypes "github.com/cosmos/cosmos-sdk/codec/types"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/module"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
+	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/keeper"
+	"github.com/tensorcosm/tensorcosm/x/subnet/types"
+	modulev1 "github.com/tensorcosm/tensorcosm/x/subnet/types/module"
+)
+
+// ConsensusVersion is the module's state version, bumped with migrations.
+const ConsensusVersion = 1
+
+var (
+	_ module.AppModuleBasic      = AppModule{}
+	_ module.HasGenesis          = AppModule{}
+	_ module.HasServices         = AppModule{}
+	_ appmodule.AppModule        = AppModule{}
+	_ appmodule.HasEndBlocker    = AppModule{}
+	_ module.HasConsensusVersion = AppModule{}
+)
+
+// AppModule is the x/subnet module.
+type AppModule struct {
+	cdc    codec.Codec
+	keeper keeper.Keeper
+}
+
+// NewAppModule returns the module.
+func NewAppModule(cdc codec.Codec, k keeper.Keeper) AppModule {
+	return AppModule{cdc: cdc, keeper: k}
+}
+
+// IsOnePerModuleType implements depinject.OnePerModuleType.
+func (AppModule) IsOnePerModuleType() {}
+
+// IsAppModule implements appmodule.AppModule.
+func (AppModule) IsAppModule() {}
+
+// Name returns the module name.
+func (AppModule) Name() string { return types.ModuleName }
+
+// RegisterLegacyAminoCodec is a no-op: x/subnet messages are signed with
+// SIGN_MODE_DIRECT or TEXTUAL only.
+func (AppModule) RegisterLegacyAminoCodec(*codec.LegacyAmino) {}
+
+// RegisterInterfaces registers the module's messages.
+func (AppModule) RegisterInterfaces(r cdctypes.InterfaceRegistry) { types.RegisterInterfaces(r) }
+
+// RegisterGRPCGatewayRoutes registers the REST routes of the query service.
+func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwruntime.ServeMux) {
+	if err := types.RegisterQueryHandlerClient(context.Background(), mux, types.NewQueryClient(clientCtx)); err != nil {
+		panic(err)
+	}
+}
+
+// RegisterServices registers the Msg and Query services.
+func (am AppModule) RegisterServices(registrar module.Configurator) {
+	types.RegisterMsgServer(registrar.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
+	types.RegisterQueryServer(registrar.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
+}
+
+// ConsensusVersion implements module.HasConsensusVersion.
+func (AppModule) ConsensusVersion() uint64 { return ConsensusVersion }
+
+// DefaultGenesis returns the default genesis state as JSON.
+func (am AppModule) DefaultGenesis(cdc codec.JSONCodec) json.RawMessage {
+	return cdc.MustMarshalJSON(types.DefaultGenesis())
+}
+
+// ValidateGenesis checks a genesis state.
+func (AppModule) ValidateGenesis(cdc codec.JSONCodec, _ client.TxEncodingConfig, bz json.RawMessage) error {
+	var gs types.GenesisState
+	if err := cdc.UnmarshalJSON(bz, &gs); err != nil {
+		return fmt.Errorf("failed to unmarshal %s genesis state: %w", types.ModuleName, err)
+	}
+	return gs.Validate()
+}
+
+// InitGenesis loads the genesis state. The SDK's interface has no error
+// return; tensorcosmd validates the genesis file before starting, so a
+// failure here is a bug, not bad input.
+func (am AppModule) InitGenesis(ctx sdk.Context, cdc codec.JSONCodec, bz json.RawMessage) {
+	var gs types.GenesisState
+	cdc.MustUnmarshalJSON(bz, &gs)
+	if err := am.keeper.InitGenesis(ctx, &gs); err != nil {
+		panic(fmt.Errorf("%s InitGenesis: %w", types.ModuleName, err))
+	}
+}
+
+// ExportGenesis exports the state as JSON.
+func (am AppModule) ExportGenesis(ctx sdk.Context, cdc codec.JSONCodec) json.RawMessage {
+	gs, err := am.keeper.ExportGenesis(ctx)
+	if err != nil {
+		panic(fmt.Errorf("%s ExportGenesis: %w", types.ModuleName, err))
+	}
+	return cdc.MustMarshalJSON(gs)
+}
+
+// EndBlock runs epoch-boundary work.
+func (am AppModule) EndBlock(ctx context.Context) error {
+	return am.keeper.EndBlocker(ctx)
+}
+
+func init() {
+	appmodule.Register(&modulev1.Module{}, appmodule.Provide(ProvideModule))
+}
+
+// ModuleInputs are what depinject gives the module.
+type ModuleInputs struct {
+	depinject.In
+
+	Config       *modulev1.Module
+	StoreService store.KVStoreService
+	Cdc          codec.Codec
+	AddressCodec address.Codec
+	BankKeeper   types.BankKeeper
+}
+
+// ModuleOutputs are what the module gives depinject.
+type ModuleOutputs struct {
+	depinject.Out
+
+	SubnetKeeper keeper.Keeper
+	Module       appmodule.AppModule
+}
+
+// ProvideModule builds the keeper and the module. The authority defaults to
+// the gov module account and the denom to utensor.
+func ProvideModule(in ModuleInputs) (ModuleOutputs, error) {
+	authority := authtypes.NewModuleAddress(govtypes.ModuleName)
+	if in.Config.Authority != "" {
+		authority = authtypes.NewModuleAddressOrBech32Address(in.Config.Authority)
+	}
+	authorityStr, err := in.AddressCodec.BytesToString(authority)
+	if err != nil {
+		return ModuleOutputs{}, err
+	}
+	denom := in.Config.Denom
+	if denom == "" {
+		denom = types.DefaultDenom
+	}
+	k, err := keeper.NewKeeper(in.Cdc, in.StoreService, in.AddressCodec, in.BankKeeper, authorityStr, denom)
+	if err != nil {
+		return ModuleOutputs{}, err
+	}
+	return ModuleOutputs{SubnetKeeper: k, Module: NewAppModule(in.Cdc, k)}, nil
+}

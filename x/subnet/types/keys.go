@@ -1,0 +1,28 @@
+package types
+
+import "cosmossdk.io/collections"
+
+const (
+	// ModuleName is the name of the module, its store key and its module account.
+	ModuleName = "subnet"
+	// StoreKey is the module's KV store key.
+	StoreKey = ModuleName
+)
+
+// Collection prefixes. Each is used by exactly one collection and is never
+// reused, even after a collection is removed.
+var (
+	ParamsKey           = collections.NewPrefix(0)
+	NextNetuidKey       = collections.NewPrefix(1)
+	SubnetsKey          = collections.NewPrefix(2)
+	NeuronsKey          = collections.NewPrefix(3)
+	NeuronsByHotkeyKey  = collections.NewPrefix(4)
+	HotkeyOwnersKey     = collections.NewPrefix(5)
+	StakesKey           = collections.NewPrefix(6)
+	StakesByStakerKey   = collections.NewPrefix(7)
+	TotalHotkeyStakeKey = collections.NewPrefix(8)
+	DelegateTakesKey    = collections.NewPrefix(9)
+	BurnsKey            = collections.NewPrefix(10)
+	HotkeySubnetsKey    = collections.NewPrefix(11)
+	NeuronCountsKey     = collections.NewPrefix(12)
+)

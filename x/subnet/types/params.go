@@ -1,0 +1,165 @@
+package types
+
+import (
+	"fmt"
+
+	"cosmossdk.io/math"
+)
+
+// U16Max is 1.0 for u16-normalised fractions.
+const U16Max = 65535
+
+// DefaultDenom is the token of the module when the app config names none.
+const DefaultDenom = "utensor"
+
+// DefaultParams returns the module defaults: a 1,000 TENSOR subnet lock,
+// 32 subnets, an 18% delegate take cap.
+func DefaultParams() Params {
+	return Params{
+		SubnetLockCost:        math.NewInt(1_000_000_000),
+		MaxSubnets:            32,
+		MaxDelegateTake:       11_796, // 18% of 65535
+		DelegateTakeRateLimit: 1_000,
+		DefaultHyperparams:    DefaultHyperparams(),
+	}
+}
+
+// DefaultHyperparams are subtensor's defaults, except a shorter tempo (100
+// blocks) and registration price bounds in utensor, since tensorcosm blocks
+// are 1 s rather than 12 s.
+func DefaultHyperparams() Hyperparams {
+	return Hyperparams{
+		Tempo:                    100,
+		Kappa:                    32_767,
+		BondsMovingAverage:       900_000,
+		BondsPenalty:             U16Max,
+		ImmunityPeriod:           4_096,
+		MaxAllowedUids:           256,
+		MaxAllowedValidators:     64,
+		MinAllowedWeights:        1,
+		MaxWeightLimit:           U16Max,
+		WeightsRateLimit:         100,
+		ActivityCutoff:           5_000,
+		CommitReveal:             true,
+		RevealPeriod:             1,
+		LiquidAlpha:              false,
+		AlphaLow:                 45_875, // 0.7
+		AlphaHigh:                58_982, // 0.9
+		AlphaSigmoidSteepness:    1_000,
+		Yuma3:                    false,
+		WeightsVersionKey:        0,
+		ServingRateLimit:         50,
+		MinBurn:                  math.NewInt(1_000_000),      // 1 TENSOR
+		MaxBurn:                  math.NewInt(10_000_000_000), // 10,000 TENSOR
+		BurnHalfLife:             360,
+		BurnIncreaseBps:          12_600,
+		MaxRegistrationsPerBlock: 1,
+		ModelDownload:            false,
+	}
+}
+
+// Validate checks the params.
+func (p Params) Validate() error {
+	if p.SubnetLockCost.IsNil() || p.SubnetLockCost.IsNegative() {
+		return fmt.Errorf("%w: subnet_lock_cost must be >= 0", ErrInvalidParams)
+	}
+	if p.MaxSubnets == 0 || p.MaxSubnets > 1024 {
+		return fmt.Errorf("%w: max_subnets must be in [1, 1024], got %d", ErrInvalidParams, p.MaxSubnets)
+	}
+	if p.MaxDelegateTake > U16Max {
+		return fmt.Errorf("%w: max_delegate_take must be <= 65535, got %d", ErrInvalidParams, p.MaxDelegateTake)
+	}
+	if err := p.DefaultHyperparams.Validate(); err != nil {
+		return fmt.Errorf("%w: default_hyperparams: %w", ErrInvalidParams, err)
+	}
+	return nil
+}
+
+// hyperparamRule is one range check on a hyperparameter.
+type hyperparamRule struct {
+	name     string
+	value    uint64
+	min, max uint64
+}
+
+// Validate checks every hyperparameter against its range.
+func (h Hyperparams) Validate() error {
+	rules := []hyperparamRule{
+		{"tempo", uint64(h.Tempo), 1, 10_000},
+		{"kappa", uint64(h.Kappa), 0, U16Max},
+		{"bonds_moving_average", h.BondsMovingAverage, 0, 1_000_000},
+		{"bonds_penalty", uint64(h.BondsPenalty), 0, U16Max},
+		{"immunity_period", h.ImmunityPeriod, 0, 1_000_000},
+		{"max_allowed_uids", uint64(h.MaxAllowedUids), 1, 4_096},
+		{"max_allowed_validators", uint64(h.MaxAllowedValidators), 1, uint64(h.MaxAllowedUids)},
+		{"min_allowed_weights", uint64(h.MinAllowedWeights), 0, uint64(h.MaxAllowedUids)},
+		{"max_weight_limit", uint64(h.MaxWeightLimit), 1, U16Max},
+		{"weights_rate_limit", h.WeightsRateLimit, 0, 1_000_000},
+		{"activity_cutoff", h.ActivityCutoff, 1, 1_000_000},
+		{"reveal_period", h.RevealPeriod, 1, 100},
+		{"alpha_low", uint64(h.AlphaLow), 1, U16Max},
+		{"alpha_high", uint64(h.AlphaHigh), uint64(h.AlphaLow), U16Max},
+		{"alpha_sigmoid_steepness", h.AlphaSigmoidSteepness, 1, 1_000_000},
+		{"serving_rate_limit", h.ServingRateLimit, 0, 1_000_000},
+		{"burn_half_life", h.BurnHalfLife, 1, 10_000_000},
+		{"burn_increase_bps", uint64(h.BurnIncreaseBps), 10_000, 100_000},
+		{"max_registrations_per_block", uint64(h.MaxRegistrationsPerBlock), 1, 256},
+	}
+	for _, r := range rules {
+		if r.value < r.min || r.value > r.max {
+			return fmt.Errorf("%w: %s must be in [%d, %d], got %d", ErrInvalidHyperparams, r.name, r.min, r.max, r.value)
+		}
+	}
+	if h.MinBurn.IsNil() || h.MaxBurn.IsNil() || !h.MinBurn.IsPositive() {
+		return fmt.Errorf("%w: min_burn must be > 0", ErrInvalidHyperparams)
+	}
+	if h.MaxBurn.LT(h.MinBurn) {
+		return fmt.Errorf("%w: max_burn %s is below min_burn %s", ErrInvalidHyperparams, h.MaxBurn, h.MinBurn)
+	}
+	return nil
+}
+
+// GovOnlyChanges lists the hyperparameters that differ between old and new
+// and that only the module authority may change: the size of the subnet and
+// the registration price bounds, which protect neurons already in it.
+func GovOnlyChanges(old, new Hyperparams) []string {
+	var changed []string
+	check := func(name string, differ bool) {
+		if differ {
+			changed = append(changed, name)
+		}
+	}
+	check("max_allowed_uids", old.MaxAllowedUids != new.MaxAllowedUids)
+	check("max_allowed_validators", old.MaxAllowedValidators != new.MaxAllowedValidators)
+	check("immunity_period", old.ImmunityPeriod != new.ImmunityPeriod)
+	check("min_burn", !old.MinBurn.Equal(new.MinBurn))
+	check("max_burn", !old.MaxBurn.Equal(new.MaxBurn))
+	check("burn_half_life", old.BurnHalfLife != new.BurnHalfLife)
+	check("burn_increase_bps", old.BurnIncreaseBps != new.BurnIncreaseBps)
+	check("max_registrations_per_block", old.MaxRegistrationsPerBlock != new.MaxRegistrationsPerBlock)
+	return changed
+}
+
+// IsEpochBlock reports whether the subnet's epoch runs at height. Epochs are
+// staggered by netuid, as in subtensor, so subnets with the same tempo do not
+// all run in the same block.
+func IsEpochBlock(netuid uint32, tempo uint32, height int64) bool {
+	if tempo == 0 || height < 0 {
+		return false
+	}
+	return (uint64(height)+uint64(netuid)+1)%(uint64(tempo)+1) == 0
+}
+
+// NextEpochBlock returns the first height >= from at which the subnet's
+// epoch runs.
+func NextEpochBlock(netuid uint32, tempo uint32, from int64) int64 {
+	if from < 0 {
+		from = 0
+	}
+	period := uint64(tempo) + 1
+	rem := (uint64(from) + uint64(netuid) + 1) % period
+	if rem == 0 {
+		return from
+	}
+	return from + int64(period-rem)
+}
