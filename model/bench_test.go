@@ -1,0 +1,100 @@
+package model_test
+
+import (
+	"fmt"
+	"testing"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/tensorcosm/tensorcosm/model"
+)
+
+// benchBatches are the batch sizes benchmarked: a single request and a
+// validator-sized batch.
+var benchBatches = []int{1, 64}
+
+// BenchmarkRun measures a bare ONNX Runtime Run of the default digits MLP on
+// one CPU thread, with the input and output tensors allocated once: the
+// floor under Session.Run.
+func BenchmarkRun(b *testing.B) {
+	_, held, trained, _ := digits(b)
+	initRuntime(b)
+	path := writeModel(b, trained)
+	so, err := ort.NewSessionOptions()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = so.Destroy() }()
+	if err := so.SetIntraOpNumThreads(1); err != nil {
+		b.Fatal(err)
+	}
+	s, err := ort.NewDynamicAdvancedSession(path, []string{model.InputName}, []string{model.OutputName}, so)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.Destroy() }()
+	for _, batch := range benchBatches {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			in, err := ort.NewTensor(ort.NewShape(int64(batch), model.NumFeatures), held.Features[:batch*model.NumFeatures])
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = in.Destroy() }()
+			out, err := ort.NewEmptyTensor[float32](ort.NewShape(int64(batch), model.NumClasses))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = out.Destroy() }()
+			for b.Loop() {
+				if err := s.Run([]ort.Value{in}, []ort.Value{out}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSessionRun measures Session.Run, what the axon pays per request:
+// input validation, wrapping the input, ONNX Runtime allocating the output
+// and copying it back to Go.
+func BenchmarkSessionRun(b *testing.B) {
+	_, held, trained, _ := digits(b)
+	s := openSession(b, writeModel(b, trained))
+	for _, batch := range benchBatches {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			in := map[string]model.Tensor{model.InputName: model.NewFloat32Tensor(
+				[]int64{int64(batch), model.NumFeatures}, held.Features[:batch*model.NumFeatures])}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Run(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkForward is the pure-Go forward pass, for comparison.
+func BenchmarkForward(b *testing.B) {
+	_, held, trained, _ := digits(b)
+	for _, batch := range benchBatches {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			x := held.Features[:batch*model.NumFeatures]
+			for b.Loop() {
+				if _, err := trained.Forward(x, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTrain measures training with the default options.
+func BenchmarkTrain(b *testing.B) {
+	train, held, _, _ := digits(b)
+	for b.Loop() {
+		if _, err := model.Train(train, held, model.DefaultTrainOptions()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
