@@ -19,8 +19,9 @@ PKGS        := ./...
 
 ##@ Build
 
-build: ## build tensorcosmd into build/
+build: ## build tensorcosmd and tensorcosm-miner into build/
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosmd ./cmd/tensorcosmd
+	$(GO) build -o $(BUILD_DIR)/tensorcosm-miner ./cmd/tensorcosm-miner
 
 install: ## install tensorcosmd into $GOBIN (or $GOPATH/bin)
 	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/tensorcosmd
@@ -36,8 +37,10 @@ test: deps ## run every test: unit, in-process network, localnet and multinode (
 test-unit: ## run the fast tests only (-short skips those that start real node processes)
 	$(GO) test -short $(TEST_FLAGS) $(PKGS)
 
-deps: ## download Go modules (everything the tests need beyond Go itself)
+deps: ## install what the tests need: Go modules, the ONNX Runtime library, the digits data
 	$(GO) mod download
+	./scripts/install-onnxruntime.sh
+	./scripts/fetch-digits.sh
 
 lint: tools ## gofmt, go vet and golangci-lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

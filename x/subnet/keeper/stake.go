@@ -128,7 +128,7 @@ func (k Keeper) isRegisteredAnywhere(ctx context.Context, hotkey sdk.AccAddress)
 }
 
 // SetDelegateTake sets hotkey's take; only the hotkey's coldkey may. Raising
-// the take is rate-limited and capped; lowering it is always allowed.
+// the take is capped and rate-limited; lowering it is always allowed.
 func (k Keeper) SetDelegateTake(ctx context.Context, msg *types.MsgSetDelegateTake) error {
 	coldkey, err := k.parseAddr("coldkey", msg.Coldkey)
 	if err != nil {
@@ -160,13 +160,15 @@ func (k Keeper) SetDelegateTake(ctx context.Context, msg *types.MsgSetDelegateTa
 		return err
 	}
 	height := sdk.UnwrapSDKContext(ctx).BlockHeight()
+	// A raise must wait delegate_take_rate_limit blocks after the last
+	// change of any kind, so lowering and immediately raising cannot dodge it.
 	if msg.Take > current.Take {
 		if next := current.SetBlock + int64(params.DelegateTakeRateLimit); current.SetBlock > 0 && height < next {
-			return errorsmod.Wrapf(types.ErrTakeRateLimit, "take last raised at block %d; next raise allowed at %d", current.SetBlock, next)
+			return errorsmod.Wrapf(types.ErrTakeRateLimit, "take last changed at block %d; next raise allowed at %d", current.SetBlock, next)
 		}
-		current.SetBlock = height
 	}
 	current.Take = msg.Take
+	current.SetBlock = height
 	return k.DelegateTakes.Set(ctx, hotkey, current)
 }
 

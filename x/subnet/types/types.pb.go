@@ -738,7 +738,7 @@ type DelegateTake struct {
 	Hotkey string `protobuf:"bytes,1,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
 	// take is a fraction of 65535.
 	Take uint32 `protobuf:"varint,2,opt,name=take,proto3" json:"take,omitempty"`
-	// set_block is when take was last increased.
+	// set_block is when take was last changed.
 	SetBlock int64 `protobuf:"varint,3,opt,name=set_block,json=setBlock,proto3" json:"set_block,omitempty"`
 }
 
