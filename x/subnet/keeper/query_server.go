@@ -120,11 +120,20 @@ func (q queryServer) Metagraph(ctx context.Context, req *types.QueryMetagraphReq
 		p.Limit = maxMetagraphPage
 		page = &p
 	}
-	neurons, pageRes, err := query.CollectionPaginate(ctx, q.k.Neurons, page,
-		func(_ NeuronKey, n types.Neuron) (types.NeuronInfo, error) { return q.k.neuronInfo(ctx, n) },
+	// Collect the page first and read stake and take afterwards: reads
+	// inside an open iterator can deadlock a store that holds a read lock
+	// for the iterator's lifetime (the in-memory DB does).
+	neuronPage, pageRes, err := query.CollectionPaginate(ctx, q.k.Neurons, page,
+		func(_ NeuronKey, n types.Neuron) (types.Neuron, error) { return n, nil },
 		query.WithCollectionPaginationPairPrefix[uint32, uint32](req.Netuid))
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	neurons := make([]types.NeuronInfo, len(neuronPage))
+	for i, n := range neuronPage {
+		if neurons[i], err = q.k.neuronInfo(ctx, n); err != nil {
+			return nil, status.Error(codes.Internal, err.Error())
+		}
 	}
 	return &types.QueryMetagraphResponse{
 		Netuid:     req.Netuid,
