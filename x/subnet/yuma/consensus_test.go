@@ -1,0 +1,167 @@
+package yuma
+
+import (
+	"slices"
+	"testing"
+)
+
+// votesOf builds votes from (weight, stake) pairs, weights given in 1/10.
+func votesOf(pairs ...uint64) []vote {
+	var v []vote
+	for k := 0; k+1 < len(pairs); k += 2 {
+		v = append(v, vote{w: ratio(pairs[k], 10), stake: pairs[k+1]})
+	}
+	return v
+}
+
+func TestWeightedQuantile(t *testing.T) {
+	// Three validators gave 0.8 (stake 1), 0.4 (stake 1) and 0.6 (stake 2); in some
+	// cases a fourth validator with stake 4 gave nothing. The consensus is the largest w
+	// such that the stake voting >= w reaches ceil(kappa * total).
+	three := []uint64{8, 1, 4, 1, 6, 2}
+	tests := []struct {
+		name  string
+		votes []uint64
+		total uint64
+		kappa Fixed
+		want  Fixed
+	}{
+		// theta = 2: stake >= 0.8 is 1, stake >= 0.6 is 3.
+		{"median", three, 4, One / 2, ratio(6, 10)},
+		// theta = 1: the single validator at 0.8 is enough.
+		{"low kappa", three, 4, One / 4, ratio(8, 10)},
+		// theta = 3: 0.6 is supported by exactly 3.
+		{"high kappa exactly reached", three, 4, 3 * One / 4, ratio(6, 10)},
+		// theta = 4: everyone supports 0.4.
+		{"unanimity", three, 4, One, ratio(4, 10)},
+		// kappa 0: theta 0, the largest weight.
+		{"kappa zero", three, 4, 0, ratio(8, 10)},
+		// With the silent validator: theta = 4 of 8, reached only at 0.4.
+		{"silent stake counts", three, 8, One / 2, ratio(4, 10)},
+		// theta = ceil(0.6 * 8) = 5: even 0.4 has only 4: the silent stake wins, 0.
+		{"silent majority", three, 8, 3 * One / 5, 0},
+		// Two equal stakes at 0.2 and 0.9, kappa exactly 1/2: 0.9 already has half.
+		{"exact tie resolves up", []uint64{2, 1, 9, 1}, 2, One / 2, ratio(9, 10)},
+		{"no votes", nil, 5, One / 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			theta := kappaThreshold(tt.kappa, tt.total)
+			if got := weightedQuantile(votesOf(tt.votes...), theta); got != tt.want {
+				t.Fatalf("consensus = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestKappaThreshold(t *testing.T) {
+	tests := []struct {
+		name  string
+		kappa Fixed
+		total uint64
+		want  uint64
+	}{
+		{"half of even", One / 2, 10, 5},
+		{"half of odd rounds up", One / 2, 7, 4},
+		{"one", One, 1 << 63, 1 << 63},
+		{"zero", 0, 99, 0},
+		{"tiny kappa of a big total rounds up", 1, 1 << 40, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := kappaThreshold(tt.kappa, tt.total); got != tt.want {
+				t.Fatalf("threshold = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestQuickselectMatchesSort checks the quickselect against the plain sort on random
+// and adversarial vote orders (sorted, reversed, all equal, organ pipe, few values).
+func TestQuickselectMatchesSort(t *testing.T) {
+	g := &gen{s: 3}
+	shapes := []func(v []vote){
+		func(v []vote) {},
+		func(v []vote) { slices.SortFunc(v, func(a, b vote) int { return cmpFixed(a.w, b.w) }) },
+		func(v []vote) { slices.SortFunc(v, func(a, b vote) int { return cmpFixed(b.w, a.w) }) },
+		func(v []vote) {
+			for i := range v {
+				v[i].w = One / 3
+			}
+		},
+		func(v []vote) {
+			for i := range v {
+				v[i].w = Fixed(1 + min(i, len(v)-1-i))
+			}
+		},
+		func(v []vote) {
+			for i := range v {
+				v[i].w = Fixed(1 + i%3)
+			}
+		},
+	}
+	for c := range 3000 {
+		v := make([]vote, 1+g.intn(300))
+		var total uint64
+		for i := range v {
+			v[i] = vote{w: 1 + Fixed(g.u64()%uint64(One)), stake: uint64(g.intn(1000))}
+			total += v[i].stake
+		}
+		shapes[c%len(shapes)](v)
+		theta := kappaThreshold(g.fixed(), total+uint64(g.intn(500)))
+		want := sortedQuantile(slices.Clone(v), theta, 0)
+		if got := weightedQuantile(v, theta); got != want {
+			t.Fatalf("case %d: quickselect %s, sort %s", c, got, want)
+		}
+	}
+}
+
+func cmpFixed(a, b Fixed) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// twoValidators is the small subnet several tests share: validators 0 and 1 with stakes
+// 3 and 1 (active stake 3/4 and 1/4), miners 2 and 3. Validator 0 weights the miners
+// 1:1 (1/2 each), validator 1 weights them 3:1 (3/4, 1/4).
+func twoValidators() Input {
+	in := fixture(3, 1, 0, 0)
+	in.Weights = [][]Weight{ws(2, 1, 3, 1), ws(2, 3, 3, 1), nil, nil}
+	in.ValidatorPermit = []bool{true, true, false, false}
+	return in
+}
+
+// TestClipTrustRankIncentive checks steps 3 and 4 on twoValidators with kappa 1/2.
+func TestClipTrustRankIncentive(t *testing.T) {
+	out := mustRun(t, twoValidators())
+	// Column 2 has votes 1/2 (stake 3) and 3/4 (stake 1): only 1 of 4 supports 3/4,
+	// all 4 support 1/2. Column 3 has 1/2 (stake 3) and 1/4 (stake 1): 3 of 4 support 1/2.
+	wantC := []Fixed{0, 0, One / 2, One / 2}
+	// Validator 1's 3/4 is clipped to 1/2: trust 1/2 + 1/4 = 3/4; validator 0 keeps 1.
+	wantVT := []Fixed{One, 3 * One / 4, 0, 0}
+	// Rank 2 = 3/4 * 1/2 + 1/4 * 1/2 = 1/2; rank 3 = 3/4 * 1/2 + 1/4 * 1/4 = 7/16.
+	wantRank := []Fixed{0, 0, One / 2, 7 * One / 16}
+	if !slices.Equal(out.Consensus, wantC) || !slices.Equal(out.ValidatorTrust, wantVT) || !slices.Equal(out.Rank, wantRank) {
+		t.Fatalf("consensus %v trust %v rank %v", out.Consensus, out.ValidatorTrust, out.Rank)
+	}
+	// Incentive normalises rank: (1/2) / (15/16) = 8/15 and (7/16) / (15/16) = 7/15.
+	if !near(out.Incentive[2], ratio(8, 15), 1) || !near(out.Incentive[3], ratio(7, 15), 1) {
+		t.Fatalf("incentive = %v, want 8/15, 7/15", out.Incentive)
+	}
+}
+
+// TestMajorityValidatorSetsConsensus checks that with kappa 1/2 a validator holding more
+// than half the active stake alone sets consensus, whatever the others weight.
+func TestMajorityValidatorSetsConsensus(t *testing.T) {
+	in := fixture(51, 25, 24, 0, 0)
+	in.Weights = [][]Weight{ws(3, 1, 4, 3), ws(3, 1), ws(3, 1), nil, nil}
+	out := mustRun(t, in)
+	if out.Consensus[3] != One/4 || out.Consensus[4] != 3*One/4 {
+		t.Fatalf("consensus = %v, want validator 0's weights 1/4, 3/4", out.Consensus)
+	}
+}

@@ -1,0 +1,114 @@
+package yuma
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// digest hashes every field of an Output in a fixed binary layout.
+func digest(o Output) string {
+	h := sha256.New()
+	writeOutput(h, o)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type hashWriter interface{ Write([]byte) (int, error) }
+
+func writeOutput(h hashWriter, o Output) {
+	w := func(v any) { _ = binary.Write(h, binary.LittleEndian, v) }
+	w(uint64(len(o.Active)))
+	w(o.Active)
+	w(o.ValidatorPermit)
+	for _, v := range [][]Fixed{o.Consensus, o.ValidatorTrust, o.Rank, o.Incentive, o.Dividends} {
+		w(v)
+	}
+	for _, row := range o.Bonds {
+		w(uint64(len(row)))
+		for _, b := range row {
+			w(b.UID)
+			w(b.Value)
+		}
+	}
+	w(o.MinerEmission)
+	w(o.ValidatorEmission)
+	w(o.Emission)
+}
+
+// determinismDigest runs a fixed set of seeded random epochs (every mode, sizes 1 to 96)
+// and the shipped scenarios, and hashes all their outputs.
+func determinismDigest(t testing.TB) string {
+	h := sha256.New()
+	g := &gen{s: 0x59554d41} // "YUMA"
+	for c := range 400 {
+		in := randomInput(g, 1+g.intn(96))
+		out, err := Run(in)
+		if err != nil {
+			t.Fatalf("case %d: %v", c, err)
+		}
+		writeOutput(h, out)
+	}
+	for _, name := range []string{"basic.json", "lazy_validator.json"} {
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = SimulateJSON(f, h)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+const childEnv = "YUMA_DIGEST_CHILD"
+
+var childLine = regexp.MustCompile(`YUMA_DIGEST ([a-z0-9]+) ([0-9a-f]{64})`)
+
+// TestCrossArchDeterminism runs the digest cases here and again in a GOARCH=386 build of
+// this package's tests (32-bit registers, no 64-bit multiply instruction), and requires
+// the two hashes to be equal. 386 binaries run natively on amd64 Linux.
+func TestCrossArchDeterminism(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("SKIPPING CROSS-ARCHITECTURE CHECK: the go command is not on PATH, so the GOARCH=386 build cannot be made")
+	}
+	local := determinismDigest(t)
+	cmd := exec.Command(goBin, "test", "-count=1", "-run", "^TestDigestChild$", "-v", ".")
+	cmd.Env = append(os.Environ(), "GOARCH=386", "CGO_ENABLED=0", childEnv+"=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("GOARCH=386 go test: %v\n%s", err, out.String())
+	}
+	m := childLine.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no digest in the GOARCH=386 output:\n%s", out.String())
+	}
+	if m[1] != "386" {
+		t.Fatalf("child ran on %s, want 386", m[1])
+	}
+	if m[2] != local {
+		t.Fatalf("digest on 386 %s differs from %s on %s", m[2], local, runtime.GOARCH)
+	}
+	t.Logf("%s and 386 agree: %s", runtime.GOARCH, local)
+}
+
+// TestDigestChild prints the digest for TestCrossArchDeterminism, which runs it under
+// GOARCH=386; on its own it has nothing to compare against.
+func TestDigestChild(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		t.Skip("runs only as the GOARCH=386 child of TestCrossArchDeterminism")
+	}
+	fmt.Printf("YUMA_DIGEST %s %s\n", strings.ToLower(runtime.GOARCH), determinismDigest(t))
+}

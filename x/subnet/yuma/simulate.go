@@ -1,0 +1,224 @@
+package yuma
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// SimResult holds every epoch of a simulation.
+type SimResult struct {
+	Epochs []SimEpoch
+}
+
+// SimEpoch is one simulated epoch: its block and the engine's output.
+type SimEpoch struct {
+	Block  uint64
+	Output Output
+}
+
+// Simulate runs every epoch of the scenario and returns all results. SimulateJSON
+// streams instead and keeps only one epoch in memory.
+func Simulate(sc *Scenario) (*SimResult, error) {
+	s, err := newSimulator(sc)
+	if err != nil {
+		return nil, err
+	}
+	res := &SimResult{Epochs: make([]SimEpoch, 0, len(sc.Epochs))}
+	for k := range sc.Epochs {
+		ep, err := s.step(k)
+		if err != nil {
+			return nil, err
+		}
+		res.Epochs = append(res.Epochs, ep)
+	}
+	return res, nil
+}
+
+// SimulateJSON reads a scenario from r, simulates it and writes the results to w as
+// the JSON document described in README.md, one epoch at a time.
+func SimulateJSON(r io.Reader, w io.Writer) error {
+	sc, err := ParseScenario(r)
+	if err != nil {
+		return err
+	}
+	s, err := newSimulator(sc)
+	if err != nil {
+		return err
+	}
+	jw := newJSONWriter(w)
+	jw.str("{\"epochs\": [")
+	for k := range sc.Epochs {
+		ep, err := s.step(k)
+		if err != nil {
+			return err
+		}
+		jw.epoch(ep, k == 0)
+	}
+	jw.str("\n]}\n")
+	return jw.flush()
+}
+
+// WriteJSON writes the results in the format of SimulateJSON.
+func (r *SimResult) WriteJSON(w io.Writer) error {
+	jw := newJSONWriter(w)
+	jw.str("{\"epochs\": [")
+	for k, ep := range r.Epochs {
+		jw.epoch(ep, k == 0)
+	}
+	jw.str("\n]}\n")
+	return jw.flush()
+}
+
+// simulator holds the chain state a scenario evolves: stakes, weights, registration and
+// update blocks, permits and bonds.
+type simulator struct {
+	sc *Scenario
+	in Input
+}
+
+func newSimulator(sc *Scenario) (*simulator, error) {
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	n := sc.N
+	in := Input{
+		Stake:           slices.Clone(sc.Stakes),
+		LastUpdate:      make([]uint64, n),
+		RegisteredAt:    make([]uint64, n),
+		ValidatorPermit: make([]bool, n),
+		Weights:         make([][]Weight, n),
+		Bonds:           make([][]Bond, n),
+		Emission:        sc.Emission,
+		Params:          sc.Params,
+	}
+	if sc.OwnerUID != nil {
+		in.HasOwner, in.OwnerUID = true, *sc.OwnerUID
+	}
+	return &simulator{sc: sc, in: in}, nil
+}
+
+// step applies epoch k's changes at block k+1 and runs the epoch.
+func (s *simulator) step(k int) (SimEpoch, error) {
+	ep := s.sc.Epochs[k]
+	block := uint64(k) + 1
+	in := &s.in
+	in.Block = block
+	for _, u := range ep.Register {
+		in.RegisteredAt[u], in.LastUpdate[u] = block, block
+		in.Weights[u], in.Bonds[u] = nil, nil
+	}
+	if ep.Stakes != nil {
+		in.Stake = slices.Clone(ep.Stakes)
+	}
+	for _, upd := range ep.Weights {
+		in.Weights[upd.UID] = upd.Weights
+		in.LastUpdate[upd.UID] = block
+	}
+	out, err := Run(*in)
+	if err != nil {
+		return SimEpoch{}, fmt.Errorf("epochs[%d]: %w", k, err)
+	}
+	// Copies, so that clearing a row at a later registration leaves this result intact.
+	in.ValidatorPermit, in.Bonds = slices.Clone(out.ValidatorPermit), slices.Clone(out.Bonds)
+	return SimEpoch{Block: block, Output: out}, nil
+}
+
+// jsonWriter writes the results document by hand: one key per line, one bonds row per
+// line, numbers from Fixed.Decimal. The first write error is kept and returned by flush.
+type jsonWriter struct {
+	w   *bufio.Writer
+	err error
+	buf []byte
+}
+
+func newJSONWriter(w io.Writer) *jsonWriter {
+	return &jsonWriter{w: bufio.NewWriterSize(w, 1<<16)}
+}
+
+func (j *jsonWriter) str(s string) {
+	if j.err == nil {
+		_, j.err = j.w.WriteString(s)
+	}
+}
+
+func (j *jsonWriter) bytes(b []byte) {
+	if j.err == nil {
+		_, j.err = j.w.Write(b)
+	}
+}
+
+func (j *jsonWriter) flush() error {
+	if j.err != nil {
+		return j.err
+	}
+	return j.w.Flush()
+}
+
+func (j *jsonWriter) epoch(ep SimEpoch, first bool) {
+	if !first {
+		j.str(",")
+	}
+	o := ep.Output
+	j.str("\n  {\"block\": " + strconv.FormatUint(ep.Block, 10) + ",\n")
+	j.str("   \"validator_permit\": ")
+	j.bools(o.ValidatorPermit)
+	for _, v := range []struct {
+		key  string
+		vals []Fixed
+	}{{"consensus", o.Consensus}, {"validator_trust", o.ValidatorTrust}, {"rank", o.Rank}, {"incentive", o.Incentive}, {"dividends", o.Dividends}} {
+		j.str(",\n   \"" + v.key + "\": ")
+		j.fixeds(v.vals)
+	}
+	j.str(",\n   \"bonds\": [")
+	dense := make([]Fixed, len(o.Bonds))
+	for i, row := range o.Bonds {
+		clear(dense)
+		for _, b := range row {
+			dense[b.UID] = b.Value
+		}
+		if i > 0 {
+			j.str(",")
+		}
+		j.str("\n    ")
+		j.fixeds(dense)
+	}
+	j.str("],\n   \"emission\": ")
+	j.uints(o.Emission)
+	j.str("}")
+}
+
+func (j *jsonWriter) bools(xs []bool) {
+	j.buf = append(j.buf[:0], '[')
+	for i, x := range xs {
+		if i > 0 {
+			j.buf = append(j.buf, ", "...)
+		}
+		j.buf = strconv.AppendBool(j.buf, x)
+	}
+	j.bytes(append(j.buf, ']'))
+}
+
+func (j *jsonWriter) fixeds(xs []Fixed) {
+	j.buf = append(j.buf[:0], '[')
+	for i, x := range xs {
+		if i > 0 {
+			j.buf = append(j.buf, ", "...)
+		}
+		j.buf = x.AppendDecimal(j.buf, JSONPlaces)
+	}
+	j.bytes(append(j.buf, ']'))
+}
+
+func (j *jsonWriter) uints(xs []uint64) {
+	j.buf = append(j.buf[:0], '[')
+	for i, x := range xs {
+		if i > 0 {
+			j.buf = append(j.buf, ", "...)
+		}
+		j.buf = strconv.AppendUint(j.buf, x, 10)
+	}
+	j.bytes(append(j.buf, ']'))
+}
