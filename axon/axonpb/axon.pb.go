@@ -448,9 +448,11 @@ func (x *InferResponse) GetReceipt() *Receipt {
 	return nil
 }
 
-// InfoRequest asks a miner to describe itself.
+// InfoRequest asks a miner to describe itself. It is signed like every
+// request; its body is empty (see axon/README.md for the body hash).
 type InfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
+	Header        *RequestHeader         `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -483,6 +485,13 @@ func (x *InfoRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use InfoRequest.ProtoReflect.Descriptor instead.
 func (*InfoRequest) Descriptor() ([]byte, []int) {
 	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *InfoRequest) GetHeader() *RequestHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
 }
 
 // TensorSpec describes one model input or output; -1 in shape is a dynamic
@@ -648,6 +657,118 @@ func (x *InfoResponse) GetVersion() string {
 	return ""
 }
 
+// ModelDownloadRequest asks a miner for its committed model file. It is
+// signed like every request; its body is empty (see axon/README.md).
+type ModelDownloadRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Header        *RequestHeader         `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelDownloadRequest) Reset() {
+	*x = ModelDownloadRequest{}
+	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelDownloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelDownloadRequest) ProtoMessage() {}
+
+func (x *ModelDownloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelDownloadRequest.ProtoReflect.Descriptor instead.
+func (*ModelDownloadRequest) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ModelDownloadRequest) GetHeader() *RequestHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+// ModelChunk is one piece of the model file, sent in order. The receiver
+// checks that the chunks are contiguous, that their total equals total_size
+// and that the SHA-256 of the bytes equals the model commitment on chain.
+type ModelChunk struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// offset is the position of data in the file.
+	Offset uint64 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	// data is the chunk's bytes.
+	Data []byte `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// total_size is the size of the whole file, the same in every chunk.
+	TotalSize     uint64 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelChunk) Reset() {
+	*x = ModelChunk{}
+	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelChunk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelChunk) ProtoMessage() {}
+
+func (x *ModelChunk) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelChunk.ProtoReflect.Descriptor instead.
+func (*ModelChunk) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ModelChunk) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *ModelChunk) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ModelChunk) GetTotalSize() uint64 {
+	if x != nil {
+		return x.TotalSize
+	}
+	return 0
+}
+
 var File_tensorcosm_axon_v1_axon_proto protoreflect.FileDescriptor
 
 const file_tensorcosm_axon_v1_axon_proto_rawDesc = "" +
@@ -680,8 +801,9 @@ const file_tensorcosm_axon_v1_axon_proto_rawDesc = "" +
 	"\tsignature\x18\a \x01(\fR\tsignature\"|\n" +
 	"\rInferResponse\x124\n" +
 	"\aoutputs\x18\x01 \x03(\v2\x1a.tensorcosm.axon.v1.TensorR\aoutputs\x125\n" +
-	"\areceipt\x18\x02 \x01(\v2\x1b.tensorcosm.axon.v1.ReceiptR\areceipt\"\r\n" +
-	"\vInfoRequest\"j\n" +
+	"\areceipt\x18\x02 \x01(\v2\x1b.tensorcosm.axon.v1.ReceiptR\areceipt\"H\n" +
+	"\vInfoRequest\x129\n" +
+	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v1.RequestHeaderR\x06header\"j\n" +
 	"\n" +
 	"TensorSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
@@ -696,14 +818,23 @@ const file_tensorcosm_axon_v1_axon_proto_rawDesc = "" +
 	"\ttask_kind\x18\x05 \x01(\tR\btaskKind\x126\n" +
 	"\x06inputs\x18\x06 \x03(\v2\x1e.tensorcosm.axon.v1.TensorSpecR\x06inputs\x128\n" +
 	"\aoutputs\x18\a \x03(\v2\x1e.tensorcosm.axon.v1.TensorSpecR\aoutputs\x12\x18\n" +
-	"\aversion\x18\b \x01(\tR\aversion*Q\n" +
+	"\aversion\x18\b \x01(\tR\aversion\"Q\n" +
+	"\x14ModelDownloadRequest\x129\n" +
+	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v1.RequestHeaderR\x06header\"W\n" +
+	"\n" +
+	"ModelChunk\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\x12\x1d\n" +
+	"\n" +
+	"total_size\x18\x03 \x01(\x04R\ttotalSize*Q\n" +
 	"\bDataType\x12\x19\n" +
 	"\x15DATA_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11DATA_TYPE_FLOAT32\x10\x01\x12\x13\n" +
-	"\x0fDATA_TYPE_INT64\x10\x022\x9f\x01\n" +
+	"\x0fDATA_TYPE_INT64\x10\x022\xfc\x01\n" +
 	"\x04Axon\x12L\n" +
 	"\x05Infer\x12 .tensorcosm.axon.v1.InferRequest\x1a!.tensorcosm.axon.v1.InferResponse\x12I\n" +
-	"\x04Info\x12\x1f.tensorcosm.axon.v1.InfoRequest\x1a .tensorcosm.axon.v1.InfoResponseB.Z,github.com/tensorcosm/tensorcosm/axon/axonpbb\x06proto3"
+	"\x04Info\x12\x1f.tensorcosm.axon.v1.InfoRequest\x1a .tensorcosm.axon.v1.InfoResponse\x12[\n" +
+	"\rModelDownload\x12(.tensorcosm.axon.v1.ModelDownloadRequest\x1a\x1e.tensorcosm.axon.v1.ModelChunk0\x01B.Z,github.com/tensorcosm/tensorcosm/axon/axonpbb\x06proto3"
 
 var (
 	file_tensorcosm_axon_v1_axon_proto_rawDescOnce sync.Once
@@ -718,17 +849,19 @@ func file_tensorcosm_axon_v1_axon_proto_rawDescGZIP() []byte {
 }
 
 var file_tensorcosm_axon_v1_axon_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tensorcosm_axon_v1_axon_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_tensorcosm_axon_v1_axon_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_tensorcosm_axon_v1_axon_proto_goTypes = []any{
-	(DataType)(0),         // 0: tensorcosm.axon.v1.DataType
-	(*Tensor)(nil),        // 1: tensorcosm.axon.v1.Tensor
-	(*RequestHeader)(nil), // 2: tensorcosm.axon.v1.RequestHeader
-	(*InferRequest)(nil),  // 3: tensorcosm.axon.v1.InferRequest
-	(*Receipt)(nil),       // 4: tensorcosm.axon.v1.Receipt
-	(*InferResponse)(nil), // 5: tensorcosm.axon.v1.InferResponse
-	(*InfoRequest)(nil),   // 6: tensorcosm.axon.v1.InfoRequest
-	(*TensorSpec)(nil),    // 7: tensorcosm.axon.v1.TensorSpec
-	(*InfoResponse)(nil),  // 8: tensorcosm.axon.v1.InfoResponse
+	(DataType)(0),                // 0: tensorcosm.axon.v1.DataType
+	(*Tensor)(nil),               // 1: tensorcosm.axon.v1.Tensor
+	(*RequestHeader)(nil),        // 2: tensorcosm.axon.v1.RequestHeader
+	(*InferRequest)(nil),         // 3: tensorcosm.axon.v1.InferRequest
+	(*Receipt)(nil),              // 4: tensorcosm.axon.v1.Receipt
+	(*InferResponse)(nil),        // 5: tensorcosm.axon.v1.InferResponse
+	(*InfoRequest)(nil),          // 6: tensorcosm.axon.v1.InfoRequest
+	(*TensorSpec)(nil),           // 7: tensorcosm.axon.v1.TensorSpec
+	(*InfoResponse)(nil),         // 8: tensorcosm.axon.v1.InfoResponse
+	(*ModelDownloadRequest)(nil), // 9: tensorcosm.axon.v1.ModelDownloadRequest
+	(*ModelChunk)(nil),           // 10: tensorcosm.axon.v1.ModelChunk
 }
 var file_tensorcosm_axon_v1_axon_proto_depIdxs = []int32{
 	0,  // 0: tensorcosm.axon.v1.Tensor.dtype:type_name -> tensorcosm.axon.v1.DataType
@@ -736,18 +869,22 @@ var file_tensorcosm_axon_v1_axon_proto_depIdxs = []int32{
 	1,  // 2: tensorcosm.axon.v1.InferRequest.inputs:type_name -> tensorcosm.axon.v1.Tensor
 	1,  // 3: tensorcosm.axon.v1.InferResponse.outputs:type_name -> tensorcosm.axon.v1.Tensor
 	4,  // 4: tensorcosm.axon.v1.InferResponse.receipt:type_name -> tensorcosm.axon.v1.Receipt
-	0,  // 5: tensorcosm.axon.v1.TensorSpec.dtype:type_name -> tensorcosm.axon.v1.DataType
-	7,  // 6: tensorcosm.axon.v1.InfoResponse.inputs:type_name -> tensorcosm.axon.v1.TensorSpec
-	7,  // 7: tensorcosm.axon.v1.InfoResponse.outputs:type_name -> tensorcosm.axon.v1.TensorSpec
-	3,  // 8: tensorcosm.axon.v1.Axon.Infer:input_type -> tensorcosm.axon.v1.InferRequest
-	6,  // 9: tensorcosm.axon.v1.Axon.Info:input_type -> tensorcosm.axon.v1.InfoRequest
-	5,  // 10: tensorcosm.axon.v1.Axon.Infer:output_type -> tensorcosm.axon.v1.InferResponse
-	8,  // 11: tensorcosm.axon.v1.Axon.Info:output_type -> tensorcosm.axon.v1.InfoResponse
-	10, // [10:12] is the sub-list for method output_type
-	8,  // [8:10] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	2,  // 5: tensorcosm.axon.v1.InfoRequest.header:type_name -> tensorcosm.axon.v1.RequestHeader
+	0,  // 6: tensorcosm.axon.v1.TensorSpec.dtype:type_name -> tensorcosm.axon.v1.DataType
+	7,  // 7: tensorcosm.axon.v1.InfoResponse.inputs:type_name -> tensorcosm.axon.v1.TensorSpec
+	7,  // 8: tensorcosm.axon.v1.InfoResponse.outputs:type_name -> tensorcosm.axon.v1.TensorSpec
+	2,  // 9: tensorcosm.axon.v1.ModelDownloadRequest.header:type_name -> tensorcosm.axon.v1.RequestHeader
+	3,  // 10: tensorcosm.axon.v1.Axon.Infer:input_type -> tensorcosm.axon.v1.InferRequest
+	6,  // 11: tensorcosm.axon.v1.Axon.Info:input_type -> tensorcosm.axon.v1.InfoRequest
+	9,  // 12: tensorcosm.axon.v1.Axon.ModelDownload:input_type -> tensorcosm.axon.v1.ModelDownloadRequest
+	5,  // 13: tensorcosm.axon.v1.Axon.Infer:output_type -> tensorcosm.axon.v1.InferResponse
+	8,  // 14: tensorcosm.axon.v1.Axon.Info:output_type -> tensorcosm.axon.v1.InfoResponse
+	10, // 15: tensorcosm.axon.v1.Axon.ModelDownload:output_type -> tensorcosm.axon.v1.ModelChunk
+	13, // [13:16] is the sub-list for method output_type
+	10, // [10:13] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_tensorcosm_axon_v1_axon_proto_init() }
@@ -761,7 +898,7 @@ func file_tensorcosm_axon_v1_axon_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tensorcosm_axon_v1_axon_proto_rawDesc), len(file_tensorcosm_axon_v1_axon_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,8 +24,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Axon_Infer_FullMethodName = "/tensorcosm.axon.v1.Axon/Infer"
-	Axon_Info_FullMethodName  = "/tensorcosm.axon.v1.Axon/Info"
+	Axon_Infer_FullMethodName         = "/tensorcosm.axon.v1.Axon/Infer"
+	Axon_Info_FullMethodName          = "/tensorcosm.axon.v1.Axon/Info"
+	Axon_ModelDownload_FullMethodName = "/tensorcosm.axon.v1.Axon/ModelDownload"
 )
 
 // AxonClient is the client API for Axon service.
@@ -38,6 +39,11 @@ type AxonClient interface {
 	Infer(ctx context.Context, in *InferRequest, opts ...grpc.CallOption) (*InferResponse, error)
 	// Info describes the miner: hotkey, subnet, committed model and task.
 	Info(ctx context.Context, in *InfoRequest, opts ...grpc.CallOption) (*InfoResponse, error)
+	// ModelDownload streams the miner's committed .onnx file in chunks, so a
+	// validator can re-execute requests on the model the miner committed to on
+	// chain. Only callers with a validator permit may use it, and only where the
+	// miner serves downloads (the subnet allows it).
+	ModelDownload(ctx context.Context, in *ModelDownloadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ModelChunk], error)
 }
 
 type axonClient struct {
@@ -68,6 +74,25 @@ func (c *axonClient) Info(ctx context.Context, in *InfoRequest, opts ...grpc.Cal
 	return out, nil
 }
 
+func (c *axonClient) ModelDownload(ctx context.Context, in *ModelDownloadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ModelChunk], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Axon_ServiceDesc.Streams[0], Axon_ModelDownload_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ModelDownloadRequest, ModelChunk]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Axon_ModelDownloadClient = grpc.ServerStreamingClient[ModelChunk]
+
 // AxonServer is the server API for Axon service.
 // All implementations must embed UnimplementedAxonServer
 // for forward compatibility.
@@ -78,6 +103,11 @@ type AxonServer interface {
 	Infer(context.Context, *InferRequest) (*InferResponse, error)
 	// Info describes the miner: hotkey, subnet, committed model and task.
 	Info(context.Context, *InfoRequest) (*InfoResponse, error)
+	// ModelDownload streams the miner's committed .onnx file in chunks, so a
+	// validator can re-execute requests on the model the miner committed to on
+	// chain. Only callers with a validator permit may use it, and only where the
+	// miner serves downloads (the subnet allows it).
+	ModelDownload(*ModelDownloadRequest, grpc.ServerStreamingServer[ModelChunk]) error
 	mustEmbedUnimplementedAxonServer()
 }
 
@@ -93,6 +123,9 @@ func (UnimplementedAxonServer) Infer(context.Context, *InferRequest) (*InferResp
 }
 func (UnimplementedAxonServer) Info(context.Context, *InfoRequest) (*InfoResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Info not implemented")
+}
+func (UnimplementedAxonServer) ModelDownload(*ModelDownloadRequest, grpc.ServerStreamingServer[ModelChunk]) error {
+	return status.Errorf(codes.Unimplemented, "method ModelDownload not implemented")
 }
 func (UnimplementedAxonServer) mustEmbedUnimplementedAxonServer() {}
 func (UnimplementedAxonServer) testEmbeddedByValue()              {}
@@ -151,6 +184,17 @@ func _Axon_Info_Handler(srv interface{}, ctx context.Context, dec func(interface
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Axon_ModelDownload_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ModelDownloadRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AxonServer).ModelDownload(m, &grpc.GenericServerStream[ModelDownloadRequest, ModelChunk]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Axon_ModelDownloadServer = grpc.ServerStreamingServer[ModelChunk]
+
 // Axon_ServiceDesc is the grpc.ServiceDesc for Axon service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -167,6 +211,12 @@ var Axon_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Axon_Info_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ModelDownload",
+			Handler:       _Axon_ModelDownload_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "tensorcosm/axon/v1/axon.proto",
 }

@@ -1,0 +1,80 @@
+package axon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+)
+
+// metrics are the server's Prometheus collectors, registered on the
+// registerer given to NewServer.
+type metrics struct {
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	queueDepth prometheus.Gauge
+	modelRun   prometheus.Histogram
+	shed       prometheus.Counter
+}
+
+// latencyBuckets span 50 us to 10 s: the axon's own overhead is tens of
+// microseconds, real models take milliseconds to seconds.
+var latencyBuckets = prometheus.ExponentialBucketsRange(50e-6, 10, 20)
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "tensorcosm", Subsystem: "axon", Name: "requests_total",
+			Help: "Axon requests handled, by gRPC method and status code.",
+		}, []string{"method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "tensorcosm", Subsystem: "axon", Name: "request_duration_seconds",
+			Help:    "Time from receiving an axon request to answering it, by gRPC method.",
+			Buckets: latencyBuckets,
+		}, []string{"method"}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "tensorcosm", Subsystem: "axon", Name: "queue_depth",
+			Help: "Infer requests waiting for a worker.",
+		}),
+		modelRun: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "tensorcosm", Subsystem: "axon", Name: "model_run_duration_seconds",
+			Help:    "Time the model took to run one request.",
+			Buckets: latencyBuckets,
+		}),
+		shed: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "tensorcosm", Subsystem: "axon", Name: "shed_total",
+			Help: "Infer requests dropped from a full queue in favour of higher-stake work.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.queueDepth, m.modelRun, m.shed} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("axon: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *metrics) observe(method string, start time.Time, err error) {
+	m.requests.WithLabelValues(method, status.Code(err).String()).Inc()
+	m.latency.WithLabelValues(method).Observe(time.Since(start).Seconds())
+}
+
+func (m *metrics) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	start := time.Now()
+	resp, err := handler(ctx, req)
+	m.observe(info.FullMethod, start, err)
+	return resp, err
+}
+
+func (m *metrics) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	start := time.Now()
+	err := handler(srv, ss)
+	m.observe(info.FullMethod, start, err)
+	return err
+}
