@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"errors"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -153,7 +154,10 @@ func (k Keeper) neuronInfo(ctx context.Context, n types.Neuron) (types.NeuronInf
 	if err != nil {
 		return types.NeuronInfo{}, err
 	}
-	take, err := k.DelegateTake(ctx, hotkey)
+	take, err := k.DelegateTakes.Get(ctx, hotkey)
+	if errors.Is(err, collections.ErrNotFound) {
+		take, err = types.DelegateTake{Take: DefaultDelegateTake}, nil
+	}
 	if err != nil {
 		return types.NeuronInfo{}, err
 	}
