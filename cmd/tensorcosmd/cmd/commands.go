@@ -61,6 +61,7 @@ func queryCommand() *cobra.Command {
 	}
 	cmd.AddCommand(
 		rpc.QueryEventForTxCmd(),
+		rpc.WaitTxCmd(),
 		rpc.ValidatorCommand(),
 		server.QueryBlockCmd(),
 		authcmd.QueryTxsByEventsCmd(),

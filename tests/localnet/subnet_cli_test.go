@@ -1,0 +1,137 @@
+package localnet
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// txOK runs a `tx` command with -y, waits for its block, and fails the test
+// unless the transaction succeeded. It returns the tx result JSON.
+func (l localnet) txOK(t *testing.T, args ...string) string {
+	t.Helper()
+	out := mustCLI(t, append(args, "--home", l.home, "--yes", "--output", "json")...)
+	return l.waitTx(t, out)
+}
+
+// waitTx waits for the tx whose broadcast output is out and checks its code.
+func (l localnet) waitTx(t *testing.T, out string) string {
+	t.Helper()
+	var res struct {
+		Code   uint32 `json:"code"`
+		TxHash string `json:"txhash"`
+		RawLog string `json:"raw_log"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("tx output is not JSON: %v\n%s", err, out)
+	}
+	if res.Code != 0 {
+		t.Fatalf("tx rejected: code %d: %s", res.Code, res.RawLog)
+	}
+	got := mustCLI(t, "q", "wait-tx", res.TxHash, "--timeout", "30s", "--node", l.rpc(), "--output", "json")
+	var done struct {
+		Code   uint32 `json:"code"`
+		RawLog string `json:"raw_log"`
+	}
+	if err := json.Unmarshal([]byte(got), &done); err != nil {
+		t.Fatalf("wait-tx output: %v\n%s", err, got)
+	}
+	if done.Code != 0 {
+		t.Fatalf("tx failed in block: code %d: %s", done.Code, done.RawLog)
+	}
+	return got
+}
+
+func (l localnet) query(t *testing.T, v any, args ...string) {
+	t.Helper()
+	out := mustCLI(t, append(args, "--home", l.home, "--output", "json")...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// TestSubnetCLI runs every x/subnet transaction from the CLI against the
+// localnet, as x/subnet/README.md documents them.
+func TestSubnetCLI(t *testing.T) {
+	needsNodes(t)
+	l := startLocalnet(t, "200ms")
+	task := `{"kind":"digits-classification","inputs":[{"name":"input","dtype":"float32","shape":[-1,64]}],"outputs":[{"name":"probabilities","dtype":"float32","shape":[-1,10]}],"scoring":"accuracy"}`
+	l.txOK(t, "tx", "subnet", "create-subnet", "digits", task, "--from", "alice")
+
+	mustCLI(t, "keys", "add", "miner-hot", "--keyring-backend", "test", "--home", l.home)
+	hot := l.addr(t, "miner-hot")
+	l.txOK(t, "tx", "bank", "send", "alice", hot, "1utensor")
+
+	// two signers: the coldkey and the hotkey, each with amino-json
+	dir := t.TempDir()
+	unsigned := mustCLI(t, "tx", "subnet", "register", hot, "1", "2000000", "--from", "alice", "--home", l.home, "--generate-only")
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	signed1 := mustCLI(t, "tx", "sign", write("reg.json", unsigned), "--from", "alice", "--sign-mode", "amino-json", "--home", l.home)
+	signed2 := mustCLI(t, "tx", "sign", write("reg1.json", signed1), "--from", "miner-hot", "--sign-mode", "amino-json", "--home", l.home)
+	l.waitTx(t, mustCLI(t, "tx", "broadcast", write("reg2.json", signed2), "--home", l.home, "--output", "json"))
+
+	l.txOK(t, "tx", "subnet", "serve-axon", "1", `{"host":"127.0.0.1","port":8091,"protocol":"grpc"}`,
+		`{"sha256":"`+strings.Repeat("cd", 32)+`","size":10240}`, "--from", "miner-hot")
+	l.txOK(t, "tx", "subnet", "add-stake", hot, "5000000", "--from", "bob")
+
+	var mg struct {
+		Neurons []struct {
+			Neuron struct {
+				Hotkey string `json:"hotkey"`
+				Axon   struct {
+					Port int `json:"port"`
+				} `json:"axon"`
+				Model struct {
+					Sha256 string `json:"sha256"`
+				} `json:"model"`
+			} `json:"neuron"`
+			Stake string `json:"stake"`
+		} `json:"neurons"`
+	}
+	l.query(t, &mg, "q", "subnet", "metagraph", "1")
+	if len(mg.Neurons) != 1 || mg.Neurons[0].Neuron.Hotkey != hot || mg.Neurons[0].Stake != "5000000" ||
+		mg.Neurons[0].Neuron.Axon.Port != 8091 || mg.Neurons[0].Neuron.Model.Sha256 != strings.Repeat("cd", 32) {
+		t.Fatalf("metagraph after register/serve/stake: %+v", mg)
+	}
+
+	l.txOK(t, "tx", "subnet", "remove-stake", hot, "5000000", "--from", "bob")
+	l.txOK(t, "tx", "subnet", "set-delegate-take", hot, "6553", "--from", "alice")
+
+	var sub struct {
+		Subnet struct {
+			Hyperparams map[string]any `json:"hyperparams"`
+		} `json:"subnet"`
+	}
+	l.query(t, &sub, "q", "subnet", "subnet", "1")
+	sub.Subnet.Hyperparams["tempo"] = 20
+	hp, err := json.Marshal(sub.Subnet.Hyperparams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.txOK(t, "tx", "subnet", "update-hyperparams", "1", string(hp), "--from", "alice")
+
+	var price struct {
+		Price string `json:"price"`
+	}
+	l.query(t, &price, "q", "subnet", "registration-price", "1")
+	if price.Price == "" || price.Price == "0" {
+		t.Errorf("registration price: %+v", price)
+	}
+
+	l.txOK(t, "tx", "subnet", "dissolve-subnet", "1", "--from", "alice")
+	var subs struct {
+		Subnets []any `json:"subnets"`
+	}
+	l.query(t, &subs, "q", "subnet", "subnets")
+	if len(subs.Subnets) != 0 {
+		t.Errorf("subnets after dissolve: %+v", subs)
+	}
+}
