@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -57,26 +58,7 @@ func (l localnet) query(t *testing.T, v any, args ...string) {
 func TestSubnetCLI(t *testing.T) {
 	needsNodes(t)
 	l := startLocalnet(t, "200ms")
-	task := `{"kind":"digits-classification","inputs":[{"name":"input","dtype":"float32","shape":[-1,64]}],"outputs":[{"name":"probabilities","dtype":"float32","shape":[-1,10]}],"scoring":"accuracy"}`
-	l.txOK(t, "tx", "subnet", "create-subnet", "digits", task, "--from", "alice")
-
-	mustCLI(t, "keys", "add", "miner-hot", "--keyring-backend", "test", "--home", l.home)
-	hot := l.addr(t, "miner-hot")
-	l.txOK(t, "tx", "bank", "send", "alice", hot, "1utensor")
-
-	// two signers: the coldkey and the hotkey, each with amino-json
-	dir := t.TempDir()
-	unsigned := mustCLI(t, "tx", "subnet", "register", hot, "1", "2000000", "--from", "alice", "--home", l.home, "--generate-only")
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	signed1 := mustCLI(t, "tx", "sign", write("reg.json", unsigned), "--from", "alice", "--sign-mode", "amino-json", "--home", l.home)
-	signed2 := mustCLI(t, "tx", "sign", write("reg1.json", signed1), "--from", "miner-hot", "--sign-mode", "amino-json", "--home", l.home)
-	l.waitTx(t, mustCLI(t, "tx", "broadcast", write("reg2.json", signed2), "--home", l.home, "--output", "json"))
+	hot := createAndRegister(t, l)
 
 	l.txOK(t, "tx", "subnet", "serve-axon", "1", `{"host":"127.0.0.1","port":8091,"protocol":"grpc"}`,
 		`{"sha256":"`+strings.Repeat("cd", 32)+`","size":10240}`, "--from", "miner-hot")
@@ -133,5 +115,91 @@ func TestSubnetCLI(t *testing.T) {
 	l.query(t, &subs, "q", "subnet", "subnets")
 	if len(subs.Subnets) != 0 {
 		t.Errorf("subnets after dissolve: %+v", subs)
+	}
+}
+
+const digitsTaskJSON = `{"kind":"digits-classification","inputs":[{"name":"input","dtype":"float32","shape":[-1,64]}],"outputs":[{"name":"probabilities","dtype":"float32","shape":[-1,10]}],"scoring":"accuracy"}`
+
+// createAndRegister creates subnet 1 (owner alice) and registers a new
+// hotkey "miner-hot" for coldkey alice, both keys signing with amino-json.
+func createAndRegister(t *testing.T, l localnet) string {
+	t.Helper()
+	l.txOK(t, "tx", "subnet", "create-subnet", "digits", digitsTaskJSON, "--from", "alice")
+	mustCLI(t, "keys", "add", "miner-hot", "--keyring-backend", "test", "--home", l.home)
+	hot := l.addr(t, "miner-hot")
+	l.txOK(t, "tx", "bank", "send", "alice", hot, "1utensor")
+
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unsigned := mustCLI(t, "tx", "subnet", "register", hot, "1", "2000000", "--from", "alice", "--home", l.home, "--generate-only")
+	signed1 := mustCLI(t, "tx", "sign", write("reg.json", unsigned), "--from", "alice", "--sign-mode", "amino-json", "--home", l.home)
+	signed2 := mustCLI(t, "tx", "sign", write("reg1.json", signed1), "--from", "miner-hot", "--sign-mode", "amino-json", "--home", l.home)
+	l.waitTx(t, mustCLI(t, "tx", "broadcast", write("reg2.json", signed2), "--home", l.home, "--output", "json"))
+	return hot
+}
+
+// TestSubnetGenesisExportImport exports a chain with x/subnet state with
+// `tensorcosmd export`, starts a new chain from that genesis, and checks the
+// subnet state read back is the same.
+func TestSubnetGenesisExportImport(t *testing.T) {
+	needsNodes(t)
+	l := startLocalnet(t, "200ms")
+	hot := createAndRegister(t, l)
+	l.txOK(t, "tx", "subnet", "serve-axon", "1", `{"host":"127.0.0.1","port":8091,"protocol":"grpc"}`,
+		`{"sha256":"`+strings.Repeat("ef", 32)+`","size":4096}`, "--from", "miner-hot")
+	l.txOK(t, "tx", "subnet", "add-stake", hot, "777", "--from", "bob")
+
+	snapshot := func(l localnet) []string {
+		var out []string
+		for _, q := range [][]string{
+			{"q", "subnet", "metagraph", "1"},
+			{"q", "subnet", "subnets"},
+			{"q", "subnet", "stake-by-hotkey", hot},
+			{"q", "subnet", "params"},
+		} {
+			var v map[string]any
+			l.query(t, &v, q...)
+			delete(v, "block")
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(b))
+		}
+		return out
+	}
+	before := snapshot(l)
+	if out, err := script(t, l.env, "localnet.sh", "stop"); err != nil {
+		t.Fatalf("stop: %v\n%s", err, out)
+	}
+	exported := mustCLI(t, "export", "--home", l.home)
+
+	// a new node from the exported genesis, same validator key
+	l2 := localnet{home: filepath.Join(t.TempDir(), "node"), base: freePortBase(t)}
+	l2.env = []string{"LOCALNET_HOME=" + l2.home, "LOCALNET_PORT_BASE=" + strconv.Itoa(l2.base), "LOCALNET_BLOCK_TIME=200ms"}
+	if err := os.CopyFS(l2.home, os.DirFS(l.home)); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Remove(filepath.Join(l2.home, "tensorcosmd.pid"))
+	if err := os.WriteFile(filepath.Join(l2.home, "config", "genesis.json"), []byte(exported), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, "comet", "unsafe-reset-all", "--home", l2.home)
+	out, err := script(t, l2.env, "localnet.sh", "start")
+	t.Cleanup(func() { _, _ = script(t, l2.env, "localnet.sh", "stop") })
+	if err != nil {
+		t.Fatalf("start from exported genesis: %v\n%s", err, out)
+	}
+	after := snapshot(l2)
+	for i := range before {
+		if before[i] != after[i] {
+			t.Errorf("state differs after export/import:\nbefore %s\nafter  %s", before[i], after[i])
+		}
 	}
 }
