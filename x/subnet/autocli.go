@@ -57,6 +57,12 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}, {ProtoField: "amount"}}},
 				{RpcMethod: "SetDelegateTake", Use: "set-delegate-take [hotkey] [take]", Short: "Set a hotkey's take (of 65535); --from is its coldkey",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}, {ProtoField: "take"}}},
+				{RpcMethod: "SetWeights", Use: "set-weights [netuid] --uids 1,2 --values 65535,1000", Short: "Set weights (subnets without commit-reveal); --from is the hotkey",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}}},
+				{RpcMethod: "CommitWeights", Use: "commit-weights [netuid] [commit-hash-base64]", Short: "Commit to weights by hash; --from is the hotkey (validators do this for you)",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}, {ProtoField: "commit_hash"}}},
+				{RpcMethod: "RevealWeights", Use: "reveal-weights [netuid] --uids 1,2 --values 65535,1000 --salt BASE64", Short: "Reveal committed weights in their reveal epoch; --from is the hotkey",
+					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}}},
 			},
 		},
 	}

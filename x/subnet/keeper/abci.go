@@ -9,7 +9,8 @@ import (
 )
 
 // EndBlocker runs each subnet's epoch-boundary work at its epoch block:
-// pending hyperparameters become current. Subnets are visited in netuid
+// expired weight commits are dropped and pending hyperparameters become
+// current. Subnets are visited in netuid
 // order; each one's work runs in a cached context that is written only if
 // it succeeds, so a failure leaves that subnet untouched and is reported as
 // an event rather than halting the chain.
@@ -49,6 +50,9 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 // epochBoundary does one subnet's boundary work and returns the event to
 // emit once it is committed.
 func (k Keeper) epochBoundary(ctx sdk.Context, s types.Subnet) (*types.EventHyperparamsUpdated, error) {
+	if err := k.PruneExpiredCommits(ctx, s, ctx.BlockHeight()); err != nil {
+		return nil, err
+	}
 	updated, applied, err := k.ApplyPendingHyperparams(ctx, s)
 	if err != nil || !applied {
 		return nil, err

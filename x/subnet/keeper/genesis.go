@@ -59,6 +59,16 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, w := range gs.Weights {
+		if err := k.Weights.Set(ctx, collections.Join(w.Netuid, w.Uid), w.Row); err != nil {
+			return err
+		}
+	}
+	for _, c := range gs.Commits {
+		if err := k.WeightCommits.Set(ctx, collections.Join(c.Netuid, c.Uid), c.Commits); err != nil {
+			return err
+		}
+	}
 	for _, t := range gs.DelegateTakes {
 		hot, err := k.parseAddr("hotkey", t.Hotkey)
 		if err != nil {
@@ -165,6 +175,20 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	}
 	err = k.DelegateTakes.Walk(ctx, nil, func(_ sdk.AccAddress, t types.DelegateTake) (bool, error) {
 		gs.DelegateTakes = append(gs.DelegateTakes, t)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.Weights.Walk(ctx, nil, func(key NeuronKey, row types.WeightsRow) (bool, error) {
+		gs.Weights = append(gs.Weights, types.NeuronWeights{Netuid: key.K1(), Uid: key.K2(), Row: row})
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.WeightCommits.Walk(ctx, nil, func(key NeuronKey, c types.WeightCommits) (bool, error) {
+		gs.Commits = append(gs.Commits, types.NeuronCommits{Netuid: key.K1(), Uid: key.K2(), Commits: c})
 		return false, nil
 	})
 	return gs, err

@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"testing"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 	"github.com/stretchr/testify/require"
 
@@ -35,11 +36,16 @@ func TestGenesisRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	require.NoError(t, e.Keeper.Weights.Set(e.Ctx, collections.Join(n, uint32(0)), types.WeightsRow{Entries: []types.WeightEntry{{Uid: 1, Value: 65535}}}))
+	require.NoError(t, e.Keeper.WeightCommits.Set(e.Ctx, collections.Join(n, uint32(1)), types.WeightCommits{Commits: []types.WeightCommit{{Hash: make([]byte, 32), Block: 3, Epoch: 0}}}))
+
 	exported, err := e.Keeper.ExportGenesis(e.Ctx)
 	require.NoError(t, err)
 	require.NoError(t, exported.Validate())
 	require.Len(t, exported.Neurons, 2)
 	require.Len(t, exported.Stakes, 1)
+	require.Len(t, exported.Weights, 1)
+	require.Len(t, exported.Commits, 1)
 
 	fresh := testkeeper.NewSubnetFixture(t)
 	require.NoError(t, fresh.Keeper.InitGenesis(fresh.Ctx, exported))

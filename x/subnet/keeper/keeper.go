@@ -82,6 +82,10 @@ type Keeper struct {
 	Burns collections.Map[uint32, types.BurnState]
 	// NeuronCounts: netuid -> number of UIDs in use (UIDs are 0..count-1).
 	NeuronCounts collections.Map[uint32, uint32]
+	// Weights: (netuid, uid) -> the neuron's sparse weight row.
+	Weights collections.Map[NeuronKey, types.WeightsRow]
+	// WeightCommits: (netuid, uid) -> the neuron's unrevealed commits.
+	WeightCommits collections.Map[NeuronKey, types.WeightCommits]
 }
 
 // NewKeeper builds the keeper. authority and denom must be valid.
@@ -140,6 +144,10 @@ func NewKeeper(
 		DelegateTakes:    collections.NewMap(sb, types.DelegateTakesKey, "delegate_takes", sdk.AccAddressKey, codec.CollValue[types.DelegateTake](cdc)),
 		Burns:            collections.NewMap(sb, types.BurnsKey, "burns", collections.Uint32Key, codec.CollValue[types.BurnState](cdc)),
 		NeuronCounts:     collections.NewMap(sb, types.NeuronCountsKey, "neuron_counts", collections.Uint32Key, collections.Uint32Value),
+		Weights: collections.NewMap(sb, types.WeightsKey, "weights",
+			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.WeightsRow](cdc)),
+		WeightCommits: collections.NewMap(sb, types.WeightCommitsKey, "weight_commits",
+			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.WeightCommits](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

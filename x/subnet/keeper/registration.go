@@ -266,8 +266,15 @@ func (k Keeper) removeNeuron(ctx context.Context, n types.Neuron) error {
 	if err != nil {
 		return err
 	}
-	if err := k.Neurons.Remove(ctx, collections.Join(n.Netuid, n.Uid)); err != nil {
-		return err
+	key := collections.Join(n.Netuid, n.Uid)
+	for _, remove := range []func() error{
+		func() error { return k.Neurons.Remove(ctx, key) },
+		func() error { return k.Weights.Remove(ctx, key) },
+		func() error { return k.WeightCommits.Remove(ctx, key) },
+	} {
+		if err := remove(); err != nil {
+			return err
+		}
 	}
 	return k.HotkeySubnets.Remove(ctx, collections.Join(hotkey, n.Netuid))
 }

@@ -173,11 +173,15 @@ func (k Keeper) removeNeurons(ctx context.Context, netuid uint32) (uint32, error
 		return 0, err
 	}
 	for i, key := range keys {
-		if err := k.Neurons.Remove(ctx, key); err != nil {
-			return 0, err
-		}
-		if err := k.HotkeySubnets.Remove(ctx, collections.Join(hotkeys[i], netuid)); err != nil {
-			return 0, err
+		for _, remove := range []func() error{
+			func() error { return k.Neurons.Remove(ctx, key) },
+			func() error { return k.Weights.Remove(ctx, key) },
+			func() error { return k.WeightCommits.Remove(ctx, key) },
+			func() error { return k.HotkeySubnets.Remove(ctx, collections.Join(hotkeys[i], netuid)) },
+		} {
+			if err := remove(); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return uint32(len(keys)), nil

@@ -62,6 +62,16 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("%w: stake of %s on %s must be > 0", ErrInvalidGenesis, st.Staker, st.Hotkey)
 		}
 	}
+	for _, w := range gs.Weights {
+		if !uids[uidKey{w.Netuid, w.Uid}] {
+			return fmt.Errorf("%w: weights of %d/%d, which is not a neuron", ErrInvalidGenesis, w.Netuid, w.Uid)
+		}
+	}
+	for _, c := range gs.Commits {
+		if !uids[uidKey{c.Netuid, c.Uid}] {
+			return fmt.Errorf("%w: commits of %d/%d, which is not a neuron", ErrInvalidGenesis, c.Netuid, c.Uid)
+		}
+	}
 	for _, b := range gs.Burns {
 		if _, ok := subnets[b.Netuid]; !ok {
 			return fmt.Errorf("%w: burn state for unknown subnet %d", ErrInvalidGenesis, b.Netuid)

@@ -28,13 +28,15 @@ const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 type GenesisState struct {
 	Params Params `protobuf:"bytes,1,opt,name=params,proto3" json:"params"`
 	// next_netuid is the netuid the next subnet gets.
-	NextNetuid    uint32         `protobuf:"varint,2,opt,name=next_netuid,json=nextNetuid,proto3" json:"next_netuid,omitempty"`
-	Subnets       []Subnet       `protobuf:"bytes,3,rep,name=subnets,proto3" json:"subnets"`
-	Neurons       []Neuron       `protobuf:"bytes,4,rep,name=neurons,proto3" json:"neurons"`
-	Burns         []SubnetBurn   `protobuf:"bytes,5,rep,name=burns,proto3" json:"burns"`
-	HotkeyOwners  []HotkeyOwner  `protobuf:"bytes,6,rep,name=hotkey_owners,json=hotkeyOwners,proto3" json:"hotkey_owners"`
-	Stakes        []Stake        `protobuf:"bytes,7,rep,name=stakes,proto3" json:"stakes"`
-	DelegateTakes []DelegateTake `protobuf:"bytes,8,rep,name=delegate_takes,json=delegateTakes,proto3" json:"delegate_takes"`
+	NextNetuid    uint32          `protobuf:"varint,2,opt,name=next_netuid,json=nextNetuid,proto3" json:"next_netuid,omitempty"`
+	Subnets       []Subnet        `protobuf:"bytes,3,rep,name=subnets,proto3" json:"subnets"`
+	Neurons       []Neuron        `protobuf:"bytes,4,rep,name=neurons,proto3" json:"neurons"`
+	Burns         []SubnetBurn    `protobuf:"bytes,5,rep,name=burns,proto3" json:"burns"`
+	HotkeyOwners  []HotkeyOwner   `protobuf:"bytes,6,rep,name=hotkey_owners,json=hotkeyOwners,proto3" json:"hotkey_owners"`
+	Stakes        []Stake         `protobuf:"bytes,7,rep,name=stakes,proto3" json:"stakes"`
+	DelegateTakes []DelegateTake  `protobuf:"bytes,8,rep,name=delegate_takes,json=delegateTakes,proto3" json:"delegate_takes"`
+	Weights       []NeuronWeights `protobuf:"bytes,9,rep,name=weights,proto3" json:"weights"`
+	Commits       []NeuronCommits `protobuf:"bytes,10,rep,name=commits,proto3" json:"commits"`
 }
 
 func (m *GenesisState) Reset()         { *m = GenesisState{} }
@@ -126,6 +128,142 @@ func (m *GenesisState) GetDelegateTakes() []DelegateTake {
 	return nil
 }
 
+func (m *GenesisState) GetWeights() []NeuronWeights {
+	if m != nil {
+		return m.Weights
+	}
+	return nil
+}
+
+func (m *GenesisState) GetCommits() []NeuronCommits {
+	if m != nil {
+		return m.Commits
+	}
+	return nil
+}
+
+// NeuronWeights is a neuron's weight row, for genesis.
+type NeuronWeights struct {
+	Netuid uint32     `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	Uid    uint32     `protobuf:"varint,2,opt,name=uid,proto3" json:"uid,omitempty"`
+	Row    WeightsRow `protobuf:"bytes,3,opt,name=row,proto3" json:"row"`
+}
+
+func (m *NeuronWeights) Reset()         { *m = NeuronWeights{} }
+func (m *NeuronWeights) String() string { return proto.CompactTextString(m) }
+func (*NeuronWeights) ProtoMessage()    {}
+func (*NeuronWeights) Descriptor() ([]byte, []int) {
+	return fileDescriptor_f954c58ffcf162ee, []int{1}
+}
+func (m *NeuronWeights) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *NeuronWeights) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_NeuronWeights.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *NeuronWeights) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_NeuronWeights.Merge(m, src)
+}
+func (m *NeuronWeights) XXX_Size() int {
+	return m.Size()
+}
+func (m *NeuronWeights) XXX_DiscardUnknown() {
+	xxx_messageInfo_NeuronWeights.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_NeuronWeights proto.InternalMessageInfo
+
+func (m *NeuronWeights) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+func (m *NeuronWeights) GetUid() uint32 {
+	if m != nil {
+		return m.Uid
+	}
+	return 0
+}
+
+func (m *NeuronWeights) GetRow() WeightsRow {
+	if m != nil {
+		return m.Row
+	}
+	return WeightsRow{}
+}
+
+// NeuronCommits is a neuron's pending weight commits, for genesis.
+type NeuronCommits struct {
+	Netuid  uint32        `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	Uid     uint32        `protobuf:"varint,2,opt,name=uid,proto3" json:"uid,omitempty"`
+	Commits WeightCommits `protobuf:"bytes,3,opt,name=commits,proto3" json:"commits"`
+}
+
+func (m *NeuronCommits) Reset()         { *m = NeuronCommits{} }
+func (m *NeuronCommits) String() string { return proto.CompactTextString(m) }
+func (*NeuronCommits) ProtoMessage()    {}
+func (*NeuronCommits) Descriptor() ([]byte, []int) {
+	return fileDescriptor_f954c58ffcf162ee, []int{2}
+}
+func (m *NeuronCommits) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *NeuronCommits) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_NeuronCommits.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *NeuronCommits) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_NeuronCommits.Merge(m, src)
+}
+func (m *NeuronCommits) XXX_Size() int {
+	return m.Size()
+}
+func (m *NeuronCommits) XXX_DiscardUnknown() {
+	xxx_messageInfo_NeuronCommits.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_NeuronCommits proto.InternalMessageInfo
+
+func (m *NeuronCommits) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+func (m *NeuronCommits) GetUid() uint32 {
+	if m != nil {
+		return m.Uid
+	}
+	return 0
+}
+
+func (m *NeuronCommits) GetCommits() WeightCommits {
+	if m != nil {
+		return m.Commits
+	}
+	return WeightCommits{}
+}
+
 // SubnetBurn is a subnet's registration price state, for genesis.
 type SubnetBurn struct {
 	Netuid uint32    `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
@@ -136,7 +274,7 @@ func (m *SubnetBurn) Reset()         { *m = SubnetBurn{} }
 func (m *SubnetBurn) String() string { return proto.CompactTextString(m) }
 func (*SubnetBurn) ProtoMessage()    {}
 func (*SubnetBurn) Descriptor() ([]byte, []int) {
-	return fileDescriptor_f954c58ffcf162ee, []int{1}
+	return fileDescriptor_f954c58ffcf162ee, []int{3}
 }
 func (m *SubnetBurn) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -181,6 +319,8 @@ func (m *SubnetBurn) GetState() BurnState {
 
 func init() {
 	proto.RegisterType((*GenesisState)(nil), "tensorcosm.subnet.v1.GenesisState")
+	proto.RegisterType((*NeuronWeights)(nil), "tensorcosm.subnet.v1.NeuronWeights")
+	proto.RegisterType((*NeuronCommits)(nil), "tensorcosm.subnet.v1.NeuronCommits")
 	proto.RegisterType((*SubnetBurn)(nil), "tensorcosm.subnet.v1.SubnetBurn")
 }
 
@@ -189,35 +329,41 @@ func init() {
 }
 
 var fileDescriptor_f954c58ffcf162ee = []byte{
-	// 436 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x7c, 0x92, 0xc1, 0xae, 0xd2, 0x40,
-	0x18, 0x85, 0x3b, 0x5e, 0xe8, 0xd5, 0xe1, 0x62, 0xe2, 0xe4, 0xc6, 0x34, 0x68, 0x4a, 0xe9, 0x8a,
-	0xb8, 0x68, 0x03, 0xae, 0x8c, 0x24, 0x26, 0xc4, 0x44, 0x4d, 0x0c, 0x18, 0x70, 0xe5, 0x86, 0xb4,
-	0x30, 0x29, 0x0d, 0x76, 0x86, 0x74, 0xa6, 0x08, 0x7b, 0x1f, 0xc0, 0xc7, 0x70, 0xe9, 0x63, 0xb0,
-	0x64, 0xe9, 0xca, 0x18, 0x58, 0xf8, 0x1a, 0x66, 0xfe, 0x4e, 0x53, 0x16, 0x85, 0x4d, 0xf3, 0xf7,
-	0xcf, 0x39, 0xdf, 0x99, 0x76, 0x0e, 0x76, 0x25, 0x65, 0x82, 0xa7, 0x73, 0x2e, 0x12, 0x5f, 0x64,
-	0x21, 0xa3, 0xd2, 0xdf, 0xf4, 0xfc, 0x88, 0x32, 0x2a, 0x62, 0xe1, 0xad, 0x53, 0x2e, 0x39, 0xb9,
-	0x2f, 0x35, 0x5e, 0xae, 0xf1, 0x36, 0xbd, 0xd6, 0x93, 0x20, 0x89, 0x19, 0xf7, 0xe1, 0x99, 0x0b,
-	0x5b, 0xf7, 0x11, 0x8f, 0x38, 0x8c, 0xbe, 0x9a, 0xf4, 0xb6, 0x53, 0x19, 0xb1, 0x0e, 0xd2, 0x20,
-	0xd1, 0x09, 0x2d, 0xa7, 0x52, 0x22, 0x77, 0x6b, 0xaa, 0x15, 0xee, 0xf7, 0x1a, 0xbe, 0x7b, 0x97,
-	0x9f, 0x6a, 0x2a, 0x03, 0x49, 0xc9, 0x1b, 0x6c, 0xe6, 0x08, 0x0b, 0x39, 0xa8, 0xdb, 0xe8, 0x3f,
-	0xf7, 0xaa, 0x4e, 0xe9, 0x7d, 0x02, 0xcd, 0xf0, 0xd1, 0xfe, 0x4f, 0xdb, 0xf8, 0xf9, 0xef, 0xd7,
-	0x0b, 0x34, 0xd1, 0x36, 0xd2, 0xc6, 0x0d, 0x46, 0xb7, 0x72, 0xc6, 0xa8, 0xcc, 0xe2, 0x85, 0xf5,
-	0xc0, 0x41, 0xdd, 0xe6, 0x04, 0xab, 0xd5, 0x08, 0x36, 0x64, 0x80, 0x6f, 0x73, 0x8e, 0xb0, 0x6e,
-	0x9c, 0x9b, 0xcb, 0x11, 0x53, 0x98, 0x86, 0x35, 0x15, 0x31, 0x29, 0x2c, 0xca, 0xcd, 0x68, 0x96,
-	0x72, 0x26, 0xac, 0xda, 0x35, 0xf7, 0x08, 0x44, 0x85, 0x5b, 0x5b, 0xc8, 0x00, 0xd7, 0xc3, 0x2c,
-	0x65, 0xc2, 0xaa, 0x83, 0xd7, 0xb9, 0x9a, 0x9c, 0xa5, 0x85, 0x3f, 0x37, 0x91, 0x8f, 0xb8, 0xb9,
-	0xe4, 0x72, 0x45, 0x77, 0x33, 0xfe, 0x8d, 0xd1, 0x54, 0x58, 0x26, 0x50, 0x3a, 0xd5, 0x94, 0xf7,
-	0x20, 0x1d, 0x2b, 0xa5, 0xc6, 0xdc, 0x2d, 0xcb, 0x95, 0x20, 0xaf, 0xb0, 0x29, 0x64, 0xb0, 0xa2,
-	0xc2, 0xba, 0x05, 0xcc, 0xb3, 0x0b, 0x87, 0x51, 0x1a, 0x0d, 0xd0, 0x06, 0x32, 0xc6, 0x8f, 0x17,
-	0xf4, 0x2b, 0x8d, 0x02, 0x49, 0x67, 0x39, 0xe2, 0x21, 0x20, 0xdc, 0x6a, 0xc4, 0x5b, 0xad, 0xfd,
-	0x5c, 0x92, 0x9a, 0x8b, 0xb3, 0x9d, 0x70, 0x03, 0x8c, 0xcb, 0x8f, 0x26, 0x4f, 0xb1, 0xa9, 0x6f,
-	0x0f, 0xc1, 0xed, 0xe9, 0x37, 0xf2, 0x1a, 0xd7, 0x85, 0x2a, 0x09, 0x5c, 0x6a, 0xa3, 0xdf, 0xae,
-	0x4e, 0x53, 0x08, 0xe8, 0x52, 0xf1, 0xf3, 0xc0, 0x33, 0xfc, 0xb0, 0x3f, 0xda, 0xe8, 0x70, 0xb4,
-	0xd1, 0xdf, 0xa3, 0x8d, 0x7e, 0x9c, 0x6c, 0xe3, 0x70, 0xb2, 0x8d, 0xdf, 0x27, 0xdb, 0xf8, 0xe2,
-	0x47, 0xb1, 0x5c, 0x66, 0xa1, 0x37, 0xe7, 0x89, 0x7f, 0x56, 0xd8, 0xb3, 0x71, 0x5b, 0xb4, 0x17,
-	0xaa, 0x1b, 0x9a, 0xd0, 0xdd, 0x97, 0xff, 0x03, 0x00, 0x00, 0xff, 0xff, 0xa5, 0x6b, 0x2a, 0x2e,
-	0x65, 0x03, 0x00, 0x00,
+	// 532 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x94, 0x94, 0x41, 0x8b, 0xd3, 0x40,
+	0x14, 0xc7, 0x1b, 0xb3, 0x4d, 0xdd, 0xe9, 0x56, 0x74, 0x58, 0x64, 0xa8, 0x92, 0x66, 0xb3, 0x97,
+	0xc5, 0x43, 0xc2, 0xae, 0x17, 0xc5, 0x05, 0xa1, 0x2b, 0xa8, 0x20, 0xbb, 0xd2, 0x15, 0x04, 0x2f,
+	0x25, 0x6d, 0x87, 0x34, 0xac, 0x99, 0x29, 0x99, 0xc9, 0x76, 0xf7, 0xe2, 0x47, 0x10, 0x3f, 0x86,
+	0x47, 0x3f, 0xc6, 0x1e, 0x7b, 0xf4, 0x24, 0xd2, 0x1e, 0xfc, 0x1a, 0x32, 0x6f, 0x26, 0xa4, 0x42,
+	0x52, 0xd9, 0x4b, 0x79, 0x7d, 0xfc, 0xff, 0xbf, 0xff, 0x24, 0x79, 0xf3, 0x90, 0x2f, 0x29, 0x13,
+	0x3c, 0x1b, 0x73, 0x91, 0x86, 0x22, 0x1f, 0x31, 0x2a, 0xc3, 0xcb, 0xc3, 0x30, 0xa6, 0x8c, 0x8a,
+	0x44, 0x04, 0xb3, 0x8c, 0x4b, 0x8e, 0x77, 0x4b, 0x4d, 0xa0, 0x35, 0xc1, 0xe5, 0x61, 0xf7, 0x41,
+	0x94, 0x26, 0x8c, 0x87, 0xf0, 0xab, 0x85, 0xdd, 0xdd, 0x98, 0xc7, 0x1c, 0xca, 0x50, 0x55, 0xa6,
+	0xbb, 0x57, 0x19, 0x31, 0x8b, 0xb2, 0x28, 0x35, 0x09, 0x5d, 0xaf, 0x52, 0x22, 0xaf, 0x67, 0xd4,
+	0x28, 0xfc, 0xaf, 0x4d, 0xb4, 0xf3, 0x5a, 0x9f, 0xea, 0x5c, 0x46, 0x92, 0xe2, 0x97, 0xc8, 0xd1,
+	0x08, 0x62, 0x79, 0xd6, 0x41, 0xfb, 0xe8, 0x71, 0x50, 0x75, 0xca, 0xe0, 0x3d, 0x68, 0xfa, 0xdb,
+	0x37, 0xbf, 0x7a, 0x8d, 0xef, 0x7f, 0x7e, 0x3c, 0xb1, 0x06, 0xc6, 0x86, 0x7b, 0xa8, 0xcd, 0xe8,
+	0x95, 0x1c, 0x32, 0x2a, 0xf3, 0x64, 0x42, 0xee, 0x78, 0xd6, 0x41, 0x67, 0x80, 0x54, 0xeb, 0x14,
+	0x3a, 0xf8, 0x18, 0xb5, 0x34, 0x47, 0x10, 0xdb, 0xb3, 0xeb, 0x23, 0xce, 0xa1, 0xea, 0x6f, 0xa9,
+	0x88, 0x41, 0x61, 0x51, 0x6e, 0x46, 0xf3, 0x8c, 0x33, 0x41, 0xb6, 0x36, 0xb9, 0x4f, 0x41, 0x54,
+	0xb8, 0x8d, 0x05, 0x1f, 0xa3, 0xe6, 0x28, 0xcf, 0x98, 0x20, 0x4d, 0xf0, 0x7a, 0x1b, 0x93, 0xf3,
+	0xac, 0xf0, 0x6b, 0x13, 0x7e, 0x87, 0x3a, 0x53, 0x2e, 0x2f, 0xe8, 0xf5, 0x90, 0xcf, 0x19, 0xcd,
+	0x04, 0x71, 0x80, 0xb2, 0x57, 0x4d, 0x79, 0x03, 0xd2, 0x33, 0xa5, 0x34, 0x98, 0x9d, 0x69, 0xd9,
+	0x12, 0xf8, 0x39, 0x72, 0x84, 0x8c, 0x2e, 0xa8, 0x20, 0x2d, 0xc0, 0x3c, 0xaa, 0x39, 0x8c, 0xd2,
+	0x18, 0x80, 0x31, 0xe0, 0x33, 0x74, 0x6f, 0x42, 0x3f, 0xd3, 0x38, 0x92, 0x74, 0xa8, 0x11, 0x77,
+	0x01, 0xe1, 0x57, 0x23, 0x5e, 0x19, 0xed, 0x87, 0x92, 0xd4, 0x99, 0xac, 0xf5, 0x04, 0x3e, 0x41,
+	0xad, 0x39, 0x4d, 0xe2, 0xa9, 0x14, 0x64, 0x1b, 0x48, 0xfb, 0x9b, 0xde, 0xea, 0x47, 0x2d, 0x2d,
+	0x5e, 0xae, 0x71, 0x2a, 0xc8, 0x98, 0xa7, 0x69, 0x22, 0x05, 0x41, 0xff, 0x87, 0x9c, 0x68, 0x69,
+	0x01, 0x31, 0x4e, 0x5f, 0xa0, 0xce, 0x3f, 0x21, 0xf8, 0x21, 0x72, 0xcc, 0x28, 0x59, 0x30, 0x4a,
+	0xe6, 0x1f, 0xbe, 0x8f, 0xec, 0x72, 0xbe, 0x54, 0x89, 0x9f, 0x21, 0x3b, 0xe3, 0x73, 0x62, 0xc3,
+	0xdc, 0xd6, 0x7c, 0x5a, 0x43, 0x1d, 0xf0, 0xb9, 0x09, 0x56, 0x16, 0xff, 0x4b, 0x11, 0x6a, 0x0e,
+	0x75, 0x8b, 0xd0, 0xb5, 0x87, 0xd6, 0xc1, 0xfb, 0x9b, 0x82, 0x6b, 0x1e, 0x3a, 0x42, 0xa8, 0x9c,
+	0xb9, 0xda, 0xf0, 0x17, 0xa8, 0x29, 0xd4, 0x1d, 0x85, 0xf8, 0xf6, 0x51, 0xaf, 0x3a, 0x48, 0x21,
+	0xe0, 0x2a, 0x17, 0xb3, 0x0b, 0x9e, 0xfe, 0xdb, 0x9b, 0xa5, 0x6b, 0x2d, 0x96, 0xae, 0xf5, 0x7b,
+	0xe9, 0x5a, 0xdf, 0x56, 0x6e, 0x63, 0xb1, 0x72, 0x1b, 0x3f, 0x57, 0x6e, 0xe3, 0x53, 0x18, 0x27,
+	0x72, 0x9a, 0x8f, 0x82, 0x31, 0x4f, 0xc3, 0xb5, 0x7d, 0xb1, 0x56, 0x5e, 0x15, 0xcb, 0x03, 0x36,
+	0xc7, 0xc8, 0x81, 0xd5, 0xf1, 0xf4, 0x6f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xbd, 0x76, 0xa7, 0xfd,
+	0xe4, 0x04, 0x00, 0x00,
 }
 
 func (m *GenesisState) Marshal() (dAtA []byte, err error) {
@@ -240,6 +386,34 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.Commits) > 0 {
+		for iNdEx := len(m.Commits) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Commits[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x52
+		}
+	}
+	if len(m.Weights) > 0 {
+		for iNdEx := len(m.Weights) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Weights[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x4a
+		}
+	}
 	if len(m.DelegateTakes) > 0 {
 		for iNdEx := len(m.DelegateTakes) - 1; iNdEx >= 0; iNdEx-- {
 			{
@@ -342,6 +516,92 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *NeuronWeights) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *NeuronWeights) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *NeuronWeights) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Row.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.Uid != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Uid))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Netuid != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *NeuronCommits) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *NeuronCommits) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *NeuronCommits) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Commits.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.Uid != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Uid))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Netuid != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
 func (m *SubnetBurn) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -438,6 +698,52 @@ func (m *GenesisState) Size() (n int) {
 			n += 1 + l + sovGenesis(uint64(l))
 		}
 	}
+	if len(m.Weights) > 0 {
+		for _, e := range m.Weights {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Commits) > 0 {
+		for _, e := range m.Commits {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *NeuronWeights) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovGenesis(uint64(m.Netuid))
+	}
+	if m.Uid != 0 {
+		n += 1 + sovGenesis(uint64(m.Uid))
+	}
+	l = m.Row.Size()
+	n += 1 + l + sovGenesis(uint64(l))
+	return n
+}
+
+func (m *NeuronCommits) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovGenesis(uint64(m.Netuid))
+	}
+	if m.Uid != 0 {
+		n += 1 + sovGenesis(uint64(m.Uid))
+	}
+	l = m.Commits.Size()
+	n += 1 + l + sovGenesis(uint64(l))
 	return n
 }
 
@@ -743,6 +1049,316 @@ func (m *GenesisState) Unmarshal(dAtA []byte) error {
 			}
 			m.DelegateTakes = append(m.DelegateTakes, DelegateTake{})
 			if err := m.DelegateTakes[len(m.DelegateTakes)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 9:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Weights", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Weights = append(m.Weights, NeuronWeights{})
+			if err := m.Weights[len(m.Weights)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 10:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Commits", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Commits = append(m.Commits, NeuronCommits{})
+			if err := m.Commits[len(m.Commits)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *NeuronWeights) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: NeuronWeights: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: NeuronWeights: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uid", wireType)
+			}
+			m.Uid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Uid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Row", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Row.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *NeuronCommits) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: NeuronCommits: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: NeuronCommits: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uid", wireType)
+			}
+			m.Uid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Uid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Commits", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Commits.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

@@ -25,4 +25,6 @@ var (
 	BurnsKey            = collections.NewPrefix(10)
 	HotkeySubnetsKey    = collections.NewPrefix(11)
 	NeuronCountsKey     = collections.NewPrefix(12)
+	WeightsKey          = collections.NewPrefix(13)
+	WeightCommitsKey    = collections.NewPrefix(14)
 )

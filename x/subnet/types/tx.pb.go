@@ -952,6 +952,353 @@ func (m *MsgSetDelegateTakeResponse) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_MsgSetDelegateTakeResponse proto.InternalMessageInfo
 
+// MsgSetWeights sets the weights of the hotkey's neuron: uids[i] gets
+// values[i] (u16, scaled so the largest becomes 65535).
+type MsgSetWeights struct {
+	Hotkey string   `protobuf:"bytes,1,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
+	Netuid uint32   `protobuf:"varint,2,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	Uids   []uint32 `protobuf:"varint,3,rep,packed,name=uids,proto3" json:"uids,omitempty"`
+	Values []uint32 `protobuf:"varint,4,rep,packed,name=values,proto3" json:"values,omitempty"`
+	// version_key must be at least the subnet's weights_version_key.
+	VersionKey uint64 `protobuf:"varint,5,opt,name=version_key,json=versionKey,proto3" json:"version_key,omitempty"`
+}
+
+func (m *MsgSetWeights) Reset()         { *m = MsgSetWeights{} }
+func (m *MsgSetWeights) String() string { return proto.CompactTextString(m) }
+func (*MsgSetWeights) ProtoMessage()    {}
+func (*MsgSetWeights) Descriptor() ([]byte, []int) {
+	return fileDescriptor_305cd56d5f8cc5fc, []int{18}
+}
+func (m *MsgSetWeights) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgSetWeights) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgSetWeights.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgSetWeights) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgSetWeights.Merge(m, src)
+}
+func (m *MsgSetWeights) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgSetWeights) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgSetWeights.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgSetWeights proto.InternalMessageInfo
+
+func (m *MsgSetWeights) GetHotkey() string {
+	if m != nil {
+		return m.Hotkey
+	}
+	return ""
+}
+
+func (m *MsgSetWeights) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+func (m *MsgSetWeights) GetUids() []uint32 {
+	if m != nil {
+		return m.Uids
+	}
+	return nil
+}
+
+func (m *MsgSetWeights) GetValues() []uint32 {
+	if m != nil {
+		return m.Values
+	}
+	return nil
+}
+
+func (m *MsgSetWeights) GetVersionKey() uint64 {
+	if m != nil {
+		return m.VersionKey
+	}
+	return 0
+}
+
+// MsgSetWeightsResponse is the response to MsgSetWeights.
+type MsgSetWeightsResponse struct {
+}
+
+func (m *MsgSetWeightsResponse) Reset()         { *m = MsgSetWeightsResponse{} }
+func (m *MsgSetWeightsResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgSetWeightsResponse) ProtoMessage()    {}
+func (*MsgSetWeightsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_305cd56d5f8cc5fc, []int{19}
+}
+func (m *MsgSetWeightsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgSetWeightsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgSetWeightsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgSetWeightsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgSetWeightsResponse.Merge(m, src)
+}
+func (m *MsgSetWeightsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgSetWeightsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgSetWeightsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgSetWeightsResponse proto.InternalMessageInfo
+
+// MsgCommitWeights commits to weights by hash; see types.CommitHash for the
+// exact bytes hashed.
+type MsgCommitWeights struct {
+	Hotkey string `protobuf:"bytes,1,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
+	Netuid uint32 `protobuf:"varint,2,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	// commit_hash is the 32-byte SHA-256 commitment.
+	CommitHash []byte `protobuf:"bytes,3,opt,name=commit_hash,json=commitHash,proto3" json:"commit_hash,omitempty"`
+}
+
+func (m *MsgCommitWeights) Reset()         { *m = MsgCommitWeights{} }
+func (m *MsgCommitWeights) String() string { return proto.CompactTextString(m) }
+func (*MsgCommitWeights) ProtoMessage()    {}
+func (*MsgCommitWeights) Descriptor() ([]byte, []int) {
+	return fileDescriptor_305cd56d5f8cc5fc, []int{20}
+}
+func (m *MsgCommitWeights) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCommitWeights) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCommitWeights.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCommitWeights) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCommitWeights.Merge(m, src)
+}
+func (m *MsgCommitWeights) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCommitWeights) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCommitWeights.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCommitWeights proto.InternalMessageInfo
+
+func (m *MsgCommitWeights) GetHotkey() string {
+	if m != nil {
+		return m.Hotkey
+	}
+	return ""
+}
+
+func (m *MsgCommitWeights) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+func (m *MsgCommitWeights) GetCommitHash() []byte {
+	if m != nil {
+		return m.CommitHash
+	}
+	return nil
+}
+
+// MsgCommitWeightsResponse says when the commit can be revealed.
+type MsgCommitWeightsResponse struct {
+	// reveal_epoch is the subnet epoch in which the reveal must land.
+	RevealEpoch uint64 `protobuf:"varint,1,opt,name=reveal_epoch,json=revealEpoch,proto3" json:"reveal_epoch,omitempty"`
+}
+
+func (m *MsgCommitWeightsResponse) Reset()         { *m = MsgCommitWeightsResponse{} }
+func (m *MsgCommitWeightsResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgCommitWeightsResponse) ProtoMessage()    {}
+func (*MsgCommitWeightsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_305cd56d5f8cc5fc, []int{21}
+}
+func (m *MsgCommitWeightsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgCommitWeightsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgCommitWeightsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgCommitWeightsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgCommitWeightsResponse.Merge(m, src)
+}
+func (m *MsgCommitWeightsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgCommitWeightsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgCommitWeightsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgCommitWeightsResponse proto.InternalMessageInfo
+
+func (m *MsgCommitWeightsResponse) GetRevealEpoch() uint64 {
+	if m != nil {
+		return m.RevealEpoch
+	}
+	return 0
+}
+
+// MsgRevealWeights reveals weights committed earlier.
+type MsgRevealWeights struct {
+	Hotkey     string   `protobuf:"bytes,1,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
+	Netuid     uint32   `protobuf:"varint,2,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	Uids       []uint32 `protobuf:"varint,3,rep,packed,name=uids,proto3" json:"uids,omitempty"`
+	Values     []uint32 `protobuf:"varint,4,rep,packed,name=values,proto3" json:"values,omitempty"`
+	Salt       []byte   `protobuf:"bytes,5,opt,name=salt,proto3" json:"salt,omitempty"`
+	VersionKey uint64   `protobuf:"varint,6,opt,name=version_key,json=versionKey,proto3" json:"version_key,omitempty"`
+}
+
+func (m *MsgRevealWeights) Reset()         { *m = MsgRevealWeights{} }
+func (m *MsgRevealWeights) String() string { return proto.CompactTextString(m) }
+func (*MsgRevealWeights) ProtoMessage()    {}
+func (*MsgRevealWeights) Descriptor() ([]byte, []int) {
+	return fileDescriptor_305cd56d5f8cc5fc, []int{22}
+}
+func (m *MsgRevealWeights) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgRevealWeights) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgRevealWeights.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgRevealWeights) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgRevealWeights.Merge(m, src)
+}
+func (m *MsgRevealWeights) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgRevealWeights) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgRevealWeights.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgRevealWeights proto.InternalMessageInfo
+
+func (m *MsgRevealWeights) GetHotkey() string {
+	if m != nil {
+		return m.Hotkey
+	}
+	return ""
+}
+
+func (m *MsgRevealWeights) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+func (m *MsgRevealWeights) GetUids() []uint32 {
+	if m != nil {
+		return m.Uids
+	}
+	return nil
+}
+
+func (m *MsgRevealWeights) GetValues() []uint32 {
+	if m != nil {
+		return m.Values
+	}
+	return nil
+}
+
+func (m *MsgRevealWeights) GetSalt() []byte {
+	if m != nil {
+		return m.Salt
+	}
+	return nil
+}
+
+func (m *MsgRevealWeights) GetVersionKey() uint64 {
+	if m != nil {
+		return m.VersionKey
+	}
+	return 0
+}
+
+// MsgRevealWeightsResponse is the response to MsgRevealWeights.
+type MsgRevealWeightsResponse struct {
+}
+
+func (m *MsgRevealWeightsResponse) Reset()         { *m = MsgRevealWeightsResponse{} }
+func (m *MsgRevealWeightsResponse) String() string { return proto.CompactTextString(m) }
+func (*MsgRevealWeightsResponse) ProtoMessage()    {}
+func (*MsgRevealWeightsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_305cd56d5f8cc5fc, []int{23}
+}
+func (m *MsgRevealWeightsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *MsgRevealWeightsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_MsgRevealWeightsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *MsgRevealWeightsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_MsgRevealWeightsResponse.Merge(m, src)
+}
+func (m *MsgRevealWeightsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *MsgRevealWeightsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_MsgRevealWeightsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_MsgRevealWeightsResponse proto.InternalMessageInfo
+
 func init() {
 	proto.RegisterType((*MsgUpdateParams)(nil), "tensorcosm.subnet.v1.MsgUpdateParams")
 	proto.RegisterType((*MsgUpdateParamsResponse)(nil), "tensorcosm.subnet.v1.MsgUpdateParamsResponse")
@@ -971,83 +1318,104 @@ func init() {
 	proto.RegisterType((*MsgRemoveStakeResponse)(nil), "tensorcosm.subnet.v1.MsgRemoveStakeResponse")
 	proto.RegisterType((*MsgSetDelegateTake)(nil), "tensorcosm.subnet.v1.MsgSetDelegateTake")
 	proto.RegisterType((*MsgSetDelegateTakeResponse)(nil), "tensorcosm.subnet.v1.MsgSetDelegateTakeResponse")
+	proto.RegisterType((*MsgSetWeights)(nil), "tensorcosm.subnet.v1.MsgSetWeights")
+	proto.RegisterType((*MsgSetWeightsResponse)(nil), "tensorcosm.subnet.v1.MsgSetWeightsResponse")
+	proto.RegisterType((*MsgCommitWeights)(nil), "tensorcosm.subnet.v1.MsgCommitWeights")
+	proto.RegisterType((*MsgCommitWeightsResponse)(nil), "tensorcosm.subnet.v1.MsgCommitWeightsResponse")
+	proto.RegisterType((*MsgRevealWeights)(nil), "tensorcosm.subnet.v1.MsgRevealWeights")
+	proto.RegisterType((*MsgRevealWeightsResponse)(nil), "tensorcosm.subnet.v1.MsgRevealWeightsResponse")
 }
 
 func init() { proto.RegisterFile("tensorcosm/subnet/v1/tx.proto", fileDescriptor_305cd56d5f8cc5fc) }
 
 var fileDescriptor_305cd56d5f8cc5fc = []byte{
-	// 1136 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xd4, 0x57, 0x41, 0x6f, 0xe3, 0x44,
-	0x14, 0xae, 0x93, 0x6e, 0xba, 0x79, 0x2d, 0x2d, 0x6b, 0xba, 0x6d, 0x6a, 0x96, 0xb4, 0x35, 0x2c,
-	0x5b, 0x2a, 0x1a, 0xb7, 0x05, 0x16, 0x94, 0xd5, 0x82, 0x9a, 0xae, 0x50, 0x2b, 0x14, 0x84, 0xd2,
-	0x45, 0x42, 0x70, 0xa8, 0x9c, 0x78, 0xea, 0x98, 0xc4, 0x9e, 0xc8, 0x33, 0x09, 0xe9, 0x0d, 0x21,
-	0x71, 0xe1, 0x04, 0x12, 0x5c, 0xf8, 0x05, 0xdc, 0xe8, 0x61, 0x7f, 0x01, 0x17, 0xf6, 0x58, 0xed,
-	0x09, 0x71, 0x58, 0xa1, 0xf6, 0xd0, 0x0b, 0x27, 0x0e, 0x9c, 0xd1, 0xcc, 0xd8, 0xce, 0x38, 0x8d,
-	0x93, 0x74, 0x85, 0x90, 0xb8, 0x54, 0x9e, 0x99, 0xef, 0xbd, 0x79, 0xdf, 0x37, 0x6f, 0xbe, 0x4c,
-	0xe1, 0x25, 0x8a, 0x3c, 0x82, 0xfd, 0x1a, 0x26, 0xae, 0x41, 0xda, 0x55, 0x0f, 0x51, 0xa3, 0xb3,
-	0x65, 0xd0, 0x6e, 0xa1, 0xe5, 0x63, 0x8a, 0xd5, 0xf9, 0xde, 0x72, 0x41, 0x2c, 0x17, 0x3a, 0x5b,
-	0xda, 0x0d, 0xd3, 0x75, 0x3c, 0x6c, 0xf0, 0xbf, 0x02, 0xa8, 0x2d, 0x32, 0x08, 0x26, 0x86, 0x4b,
-	0x6c, 0x96, 0xc0, 0x25, 0x76, 0xb0, 0xb0, 0x24, 0x16, 0x0e, 0xf9, 0xc8, 0x10, 0x83, 0x60, 0x69,
-	0xde, 0xc6, 0x36, 0x16, 0xf3, 0xec, 0x2b, 0x98, 0x5d, 0x1d, 0x58, 0x51, 0xcb, 0xf4, 0x4d, 0x37,
-	0x0c, 0x5c, 0x19, 0x5c, 0xf4, 0x71, 0x0b, 0x05, 0x08, 0xfd, 0x17, 0x05, 0xe6, 0xca, 0xc4, 0xfe,
-	0xb8, 0x65, 0x99, 0x14, 0x7d, 0xc4, 0x63, 0xd5, 0xbb, 0x90, 0x35, 0xdb, 0xb4, 0x8e, 0x7d, 0x87,
-	0x1e, 0xe7, 0x94, 0x15, 0x65, 0x2d, 0x5b, 0xca, 0x3d, 0x79, 0xb4, 0x31, 0x1f, 0xd4, 0xb4, 0x63,
-	0x59, 0x3e, 0x22, 0xe4, 0x80, 0xfa, 0x8e, 0x67, 0x57, 0x7a, 0x50, 0xf5, 0x3d, 0xc8, 0x88, 0xdd,
-	0x73, 0xa9, 0x15, 0x65, 0x6d, 0x7a, 0xfb, 0x56, 0x61, 0x90, 0x28, 0x05, 0xb1, 0x4b, 0x29, 0xfb,
-	0xf8, 0xe9, 0xf2, 0xc4, 0x4f, 0x17, 0x27, 0xeb, 0x4a, 0x25, 0x08, 0x2b, 0xde, 0xfd, 0xea, 0xe2,
-	0x64, 0xbd, 0x97, 0xf0, 0x9b, 0x8b, 0x93, 0xf5, 0x97, 0x25, 0x06, 0xdd, 0x90, 0x43, 0x5f, 0xc1,
-	0xfa, 0x12, 0x2c, 0xf6, 0x4d, 0x55, 0x10, 0x69, 0x61, 0x8f, 0x20, 0xfd, 0x34, 0xc5, 0xf9, 0xed,
-	0xfa, 0xc8, 0xa4, 0xe8, 0x80, 0x87, 0xab, 0xdb, 0x30, 0x55, 0x63, 0x63, 0xec, 0x8f, 0x64, 0x17,
-	0x02, 0x55, 0x15, 0x26, 0x3d, 0xd3, 0x45, 0x9c, 0x59, 0xb6, 0xc2, 0xbf, 0xd5, 0xfb, 0x30, 0x49,
-	0x4d, 0xd2, 0xc8, 0xa5, 0x39, 0xdb, 0xfc, 0x60, 0xb6, 0x0f, 0x4d, 0xd2, 0x38, 0x68, 0xa1, 0x9a,
-	0xcc, 0x97, 0x87, 0xa9, 0xbb, 0x30, 0x5d, 0x3f, 0x6e, 0x21, 0x3f, 0xd0, 0x6c, 0x92, 0x67, 0x59,
-	0x1d, 0x9c, 0x65, 0xaf, 0x07, 0xac, 0xc8, 0x51, 0xea, 0x3d, 0x98, 0xc1, 0x5f, 0x78, 0xc8, 0x3f,
-	0xac, 0x63, 0xda, 0x40, 0xc7, 0xb9, 0x6b, 0x23, 0x08, 0x4d, 0x73, 0xf4, 0x1e, 0x07, 0x17, 0xdf,
-	0x64, 0x7a, 0x87, 0x14, 0x87, 0xa9, 0x2d, 0xcb, 0xa7, 0x6f, 0x71, 0xb5, 0xe5, 0xa9, 0x50, 0x6d,
-	0x75, 0x01, 0x32, 0x1e, 0xa2, 0x6d, 0xc7, 0xe2, 0xc2, 0x3e, 0x57, 0x09, 0x46, 0xfa, 0xf7, 0x0a,
-	0xdc, 0x28, 0x13, 0xfb, 0x81, 0x43, 0x08, 0x6e, 0x76, 0xc2, 0x73, 0xd8, 0x84, 0x0c, 0x71, 0x6c,
-	0x0f, 0x8d, 0x3e, 0x86, 0x00, 0x27, 0xe5, 0x4f, 0xc9, 0xf9, 0x8b, 0x6f, 0x31, 0x22, 0x01, 0x88,
-	0xf1, 0xb8, 0x9d, 0xc0, 0x23, 0x5e, 0x80, 0xfe, 0x22, 0x2c, 0x5d, 0x9a, 0x8c, 0x3a, 0xe7, 0x6f,
-	0x05, 0xb4, 0xa8, 0xab, 0xc4, 0x9a, 0x74, 0x0a, 0xff, 0x5e, 0xf1, 0xea, 0x87, 0xf1, 0x3e, 0x48,
-	0x8f, 0xd9, 0x07, 0x72, 0x43, 0xc9, 0x09, 0x8a, 0xef, 0xf6, 0x89, 0x51, 0x18, 0x7a, 0x85, 0x2e,
-	0x31, 0xd3, 0xcb, 0xa0, 0x27, 0xaf, 0x46, 0x47, 0x7d, 0x07, 0xe6, 0xd0, 0xd1, 0x11, 0xaa, 0x51,
-	0xa7, 0x83, 0x0e, 0xab, 0x4d, 0x5c, 0x6b, 0x70, 0x21, 0xd2, 0x95, 0xd9, 0x68, 0xba, 0xc4, 0x66,
-	0xf5, 0x1f, 0x52, 0x30, 0x5d, 0x26, 0x76, 0x05, 0xd9, 0x0e, 0xa1, 0xc8, 0xe7, 0xb7, 0x0f, 0x37,
-	0x2d, 0xd6, 0xac, 0xa3, 0x6f, 0x9f, 0x00, 0x32, 0xb1, 0x83, 0xfe, 0x4e, 0x8d, 0x12, 0x5b, 0xe0,
-	0x24, 0xb1, 0xd3, 0x31, 0xb1, 0x3f, 0x80, 0xeb, 0xae, 0xd9, 0x3d, 0xac, 0xb6, 0x7d, 0x8f, 0xdf,
-	0xb8, 0x6c, 0x69, 0x93, 0xc9, 0xf8, 0xfb, 0xd3, 0xe5, 0x9b, 0x22, 0x1f, 0xb1, 0x1a, 0x05, 0x07,
-	0x1b, 0xae, 0x49, 0xeb, 0x85, 0x7d, 0x8f, 0x3e, 0x79, 0xb4, 0x01, 0xc1, 0x46, 0xfb, 0x1e, 0x15,
-	0x6a, 0x4f, 0xb9, 0x66, 0xb7, 0xd4, 0xf6, 0xbd, 0xe2, 0x3d, 0x71, 0x7f, 0x44, 0x91, 0x5c, 0x75,
-	0xb1, 0x3b, 0x53, 0x7d, 0x39, 0x41, 0xf5, 0x50, 0x07, 0xfd, 0x47, 0x05, 0x5e, 0x90, 0xc6, 0x91,
-	0xb0, 0xcf, 0x43, 0xba, 0x77, 0x81, 0xd8, 0xa7, 0xba, 0x07, 0x19, 0x56, 0x2f, 0xb2, 0x02, 0xf6,
-	0x57, 0xaf, 0x38, 0x88, 0x67, 0x87, 0xe6, 0xa3, 0x56, 0xd3, 0xac, 0x21, 0x2b, 0x34, 0x8c, 0x34,
-	0x37, 0xb4, 0xd9, 0x70, 0x5a, 0x38, 0x83, 0xfe, 0x5d, 0x0a, 0x66, 0xca, 0xc4, 0x3e, 0x40, 0x7e,
-	0x07, 0xed, 0x74, 0xb1, 0x27, 0x9d, 0x80, 0x72, 0xe5, 0x13, 0x88, 0xb7, 0xfb, 0x7d, 0x98, 0x34,
-	0xbb, 0xd8, 0x1b, 0xee, 0x9a, 0x6c, 0xcf, 0x7d, 0xef, 0x08, 0xc7, 0x5c, 0x93, 0x85, 0xa9, 0xef,
-	0xc3, 0x35, 0x17, 0x5b, 0xa8, 0x19, 0xf8, 0xe5, 0xed, 0xc1, 0xf1, 0x65, 0x06, 0xd9, 0xc5, 0xae,
-	0xeb, 0x50, 0x17, 0x79, 0x54, 0x4e, 0x23, 0xc2, 0x8b, 0x9b, 0x7d, 0xe7, 0xb5, 0x92, 0x70, 0x5e,
-	0x91, 0x04, 0xfa, 0x02, 0xcc, 0xcb, 0xe3, 0xc8, 0x28, 0xfe, 0x54, 0x78, 0x83, 0xef, 0x58, 0xd6,
-	0x01, 0x35, 0x1b, 0x88, 0x3b, 0x03, 0xfb, 0x18, 0xc7, 0x19, 0x38, 0xee, 0x19, 0xda, 0x7b, 0x0f,
-	0x32, 0xa6, 0x8b, 0xdb, 0x1e, 0x15, 0xe7, 0xf7, 0x2c, 0x2d, 0x21, 0xe2, 0x8b, 0x86, 0x70, 0x0b,
-	0x5e, 0xc8, 0xb0, 0xbe, 0x0d, 0xe9, 0xe9, 0x37, 0x79, 0xdb, 0x86, 0xc3, 0x48, 0x85, 0xbf, 0x14,
-	0x98, 0xe5, 0xed, 0xec, 0xe2, 0x0e, 0xfa, 0x3f, 0x0a, 0xb1, 0xdd, 0x27, 0x84, 0x9e, 0x78, 0x81,
-	0x23, 0x86, 0x7a, 0x0e, 0x16, 0xe2, 0x33, 0x91, 0x1c, 0xbf, 0x2a, 0xa0, 0xf2, 0x6e, 0xa1, 0x0f,
-	0x50, 0x13, 0xd9, 0x26, 0x45, 0x0f, 0x99, 0x24, 0xff, 0x8d, 0xf9, 0xa9, 0xec, 0x61, 0xd2, 0x40,
-	0x81, 0xf5, 0xf1, 0xef, 0xe2, 0xdb, 0xb2, 0x57, 0x31, 0x7e, 0xaf, 0x26, 0x36, 0x7c, 0xac, 0x64,
-	0xfd, 0x16, 0xff, 0x19, 0xec, 0x9b, 0x0d, 0x79, 0x6e, 0xff, 0x3c, 0x05, 0xe9, 0x32, 0xb1, 0x55,
-	0x0b, 0x66, 0x62, 0x6f, 0xc8, 0xa4, 0x7b, 0x19, 0x7f, 0xa6, 0x69, 0x1b, 0x63, 0xc1, 0x22, 0x6f,
-	0xb4, 0x60, 0x26, 0xf6, 0x92, 0x4b, 0xde, 0x45, 0x86, 0x0d, 0xd9, 0x65, 0xe0, 0x2b, 0xe6, 0x73,
-	0x98, 0xed, 0x7b, 0xa9, 0xdc, 0x49, 0x4c, 0x10, 0x07, 0x6a, 0xc6, 0x98, 0xc0, 0x68, 0xaf, 0xaf,
-	0x15, 0x58, 0x4c, 0x7c, 0x62, 0x8c, 0x10, 0xe7, 0x52, 0x84, 0xf6, 0xce, 0x55, 0x23, 0xa2, 0x3a,
-	0x3e, 0x81, 0xeb, 0xd1, 0x2f, 0xf4, 0x6a, 0x62, 0x96, 0x10, 0xa2, 0xbd, 0x36, 0x12, 0x12, 0x65,
-	0xfe, 0x0c, 0xb2, 0xbd, 0x9f, 0x11, 0x3d, 0x31, 0x2e, 0xc2, 0x68, 0xeb, 0xa3, 0x31, 0x72, 0xd9,
-	0x91, 0xef, 0x26, 0x97, 0x1d, 0x42, 0x86, 0x94, 0xdd, 0xef, 0x67, 0xaa, 0x09, 0xd3, 0xb2, 0x97,
-	0xbd, 0x32, 0x84, 0x70, 0x84, 0xd2, 0x5e, 0x1f, 0x07, 0x15, 0x6d, 0xe1, 0xc2, 0x5c, 0xbf, 0x3f,
-	0xac, 0x0d, 0xe1, 0x1e, 0x43, 0x6a, 0x9b, 0xe3, 0x22, 0xc3, 0xed, 0xb4, 0x6b, 0x5f, 0x32, 0xbf,
-	0x2b, 0xed, 0x3f, 0x3e, 0xcb, 0x2b, 0xa7, 0x67, 0x79, 0xe5, 0x8f, 0xb3, 0xbc, 0xf2, 0xed, 0x79,
-	0x7e, 0xe2, 0xf4, 0x3c, 0x3f, 0xf1, 0xdb, 0x79, 0x7e, 0xe2, 0x53, 0xc3, 0x76, 0x68, 0xbd, 0x5d,
-	0x2d, 0xd4, 0xb0, 0x6b, 0x48, 0xe6, 0x30, 0xc8, 0x27, 0xf8, 0xbf, 0x90, 0xd5, 0x0c, 0xff, 0x1f,
-	0xf2, 0x8d, 0x7f, 0x02, 0x00, 0x00, 0xff, 0xff, 0x6d, 0xac, 0xba, 0x5b, 0x1c, 0x0f, 0x00, 0x00,
+	// 1363 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xd4, 0x58, 0xcf, 0x6f, 0x1b, 0xc5,
+	0x17, 0xcf, 0xc6, 0xae, 0x5b, 0x3f, 0xbb, 0x69, 0xbb, 0xdf, 0xb4, 0x71, 0xf7, 0x5b, 0x9c, 0x64,
+	0xfb, 0x93, 0x40, 0xed, 0x24, 0x40, 0x41, 0xae, 0x0a, 0x6a, 0x5a, 0x50, 0xa2, 0xca, 0x08, 0x6d,
+	0x8a, 0x40, 0x20, 0x61, 0x6d, 0xbc, 0xd3, 0xf5, 0x62, 0xef, 0x8e, 0xb5, 0x33, 0x36, 0xc9, 0x0d,
+	0x21, 0x71, 0xe1, 0x04, 0x12, 0x5c, 0xf8, 0x0b, 0x38, 0x56, 0xa2, 0x7f, 0x01, 0x17, 0x7a, 0xac,
+	0x7a, 0x02, 0x0e, 0x15, 0xb4, 0x87, 0x5e, 0x38, 0x81, 0xc4, 0x19, 0xcd, 0xcc, 0xee, 0x78, 0xd6,
+	0xf1, 0xda, 0x6e, 0x55, 0x81, 0xb8, 0x44, 0x3b, 0x6f, 0x3e, 0x6f, 0xe6, 0x7d, 0x3e, 0xef, 0xcd,
+	0x9b, 0x71, 0xe0, 0x39, 0x8a, 0x02, 0x82, 0xc3, 0x26, 0x26, 0x7e, 0x95, 0xf4, 0x76, 0x02, 0x44,
+	0xab, 0xfd, 0xb5, 0x2a, 0xdd, 0xad, 0x74, 0x43, 0x4c, 0xb1, 0x3e, 0x3f, 0x98, 0xae, 0x88, 0xe9,
+	0x4a, 0x7f, 0xcd, 0x38, 0x66, 0xfb, 0x5e, 0x80, 0xab, 0xfc, 0xaf, 0x00, 0x1a, 0x0b, 0x0c, 0x82,
+	0x49, 0xd5, 0x27, 0x2e, 0x5b, 0xc0, 0x27, 0x6e, 0x34, 0x71, 0x52, 0x4c, 0x34, 0xf8, 0xa8, 0x2a,
+	0x06, 0xd1, 0xd4, 0xbc, 0x8b, 0x5d, 0x2c, 0xec, 0xec, 0x2b, 0xb2, 0x2e, 0x8f, 0x8c, 0xa8, 0x6b,
+	0x87, 0xb6, 0x1f, 0x3b, 0x2e, 0x8d, 0x0e, 0x7a, 0xaf, 0x8b, 0x22, 0x84, 0xf9, 0x83, 0x06, 0x47,
+	0xea, 0xc4, 0x7d, 0xb7, 0xeb, 0xd8, 0x14, 0xbd, 0xc3, 0x7d, 0xf5, 0x4b, 0x90, 0xb7, 0x7b, 0xb4,
+	0x85, 0x43, 0x8f, 0xee, 0x95, 0xb4, 0x25, 0xed, 0x42, 0x7e, 0xa3, 0x74, 0xff, 0xce, 0xc5, 0xf9,
+	0x28, 0xa6, 0xab, 0x8e, 0x13, 0x22, 0x42, 0xb6, 0x69, 0xe8, 0x05, 0xae, 0x35, 0x80, 0xea, 0x6f,
+	0x40, 0x4e, 0xec, 0x5e, 0x9a, 0x5d, 0xd2, 0x2e, 0x14, 0xd6, 0x4f, 0x55, 0x46, 0x89, 0x52, 0x11,
+	0xbb, 0x6c, 0xe4, 0xef, 0x3e, 0x58, 0x9c, 0xf9, 0xee, 0xf1, 0xed, 0x15, 0xcd, 0x8a, 0xdc, 0x6a,
+	0x97, 0x3e, 0x7b, 0x7c, 0x7b, 0x65, 0xb0, 0xe0, 0x17, 0x8f, 0x6f, 0xaf, 0x9c, 0x56, 0x18, 0xec,
+	0xc6, 0x1c, 0x86, 0x02, 0x36, 0x4f, 0xc2, 0xc2, 0x90, 0xc9, 0x42, 0xa4, 0x8b, 0x03, 0x82, 0xcc,
+	0x7b, 0xb3, 0x9c, 0xdf, 0xb5, 0x10, 0xd9, 0x14, 0x6d, 0x73, 0x77, 0x7d, 0x1d, 0x0e, 0x36, 0xd9,
+	0x18, 0x87, 0x13, 0xd9, 0xc5, 0x40, 0x5d, 0x87, 0x6c, 0x60, 0xfb, 0x88, 0x33, 0xcb, 0x5b, 0xfc,
+	0x5b, 0xbf, 0x02, 0x59, 0x6a, 0x93, 0x76, 0x29, 0xc3, 0xd9, 0x96, 0x47, 0xb3, 0xbd, 0x69, 0x93,
+	0xf6, 0x76, 0x17, 0x35, 0x55, 0xbe, 0xdc, 0x4d, 0xbf, 0x06, 0x85, 0xd6, 0x5e, 0x17, 0x85, 0x91,
+	0x66, 0x59, 0xbe, 0xca, 0xf2, 0xe8, 0x55, 0x36, 0x07, 0x40, 0x4b, 0xf5, 0xd2, 0x2f, 0x43, 0x11,
+	0x7f, 0x12, 0xa0, 0xb0, 0xd1, 0xc2, 0xb4, 0x8d, 0xf6, 0x4a, 0x07, 0x26, 0x10, 0x2a, 0x70, 0xf4,
+	0x26, 0x07, 0xd7, 0x5e, 0x66, 0x7a, 0xc7, 0x14, 0xc7, 0xa9, 0xad, 0xca, 0x67, 0xae, 0x71, 0xb5,
+	0x55, 0x53, 0xac, 0xb6, 0x7e, 0x02, 0x72, 0x01, 0xa2, 0x3d, 0xcf, 0xe1, 0xc2, 0x1e, 0xb6, 0xa2,
+	0x91, 0xf9, 0xb5, 0x06, 0xc7, 0xea, 0xc4, 0xbd, 0xee, 0x11, 0x82, 0x3b, 0xfd, 0x38, 0x0f, 0xab,
+	0x90, 0x23, 0x9e, 0x1b, 0xa0, 0xc9, 0x69, 0x88, 0x70, 0xca, 0xfa, 0xb3, 0xea, 0xfa, 0xb5, 0x57,
+	0x18, 0x91, 0x08, 0xc4, 0x78, 0x9c, 0x4d, 0xe1, 0x91, 0x0c, 0xc0, 0xfc, 0x3f, 0x9c, 0xdc, 0x67,
+	0x94, 0x95, 0xf3, 0x97, 0x06, 0x86, 0xac, 0x2a, 0x31, 0xa7, 0x64, 0xe1, 0xd9, 0x05, 0xaf, 0xbf,
+	0x9d, 0xac, 0x83, 0xcc, 0x94, 0x75, 0xa0, 0x16, 0x94, 0xba, 0x40, 0xed, 0xf5, 0x21, 0x31, 0x2a,
+	0x63, 0x8f, 0xd0, 0x3e, 0x66, 0x66, 0x1d, 0xcc, 0xf4, 0x59, 0x99, 0xea, 0xf3, 0x70, 0x04, 0xdd,
+	0xba, 0x85, 0x9a, 0xd4, 0xeb, 0xa3, 0xc6, 0x4e, 0x07, 0x37, 0xdb, 0x5c, 0x88, 0x8c, 0x35, 0x27,
+	0xcd, 0x1b, 0xcc, 0x6a, 0x7e, 0x33, 0x0b, 0x85, 0x3a, 0x71, 0x2d, 0xe4, 0x7a, 0x84, 0xa2, 0x90,
+	0x9f, 0x3e, 0xdc, 0x71, 0x58, 0xb1, 0x4e, 0x3e, 0x7d, 0x02, 0xc8, 0xc4, 0x8e, 0xea, 0x7b, 0x76,
+	0x92, 0xd8, 0x02, 0xa7, 0x88, 0x9d, 0x49, 0x88, 0x7d, 0x03, 0x0e, 0xf9, 0xf6, 0x6e, 0x63, 0xa7,
+	0x17, 0x06, 0xfc, 0xc4, 0xe5, 0x37, 0x56, 0x99, 0x8c, 0xbf, 0x3c, 0x58, 0x3c, 0x2e, 0xd6, 0x23,
+	0x4e, 0xbb, 0xe2, 0xe1, 0xaa, 0x6f, 0xd3, 0x56, 0x65, 0x2b, 0xa0, 0xf7, 0xef, 0x5c, 0x84, 0x68,
+	0xa3, 0xad, 0x80, 0x0a, 0xb5, 0x0f, 0xfa, 0xf6, 0xee, 0x46, 0x2f, 0x0c, 0x6a, 0x97, 0xc5, 0xf9,
+	0x11, 0x41, 0x72, 0xd5, 0xc5, 0xee, 0x4c, 0xf5, 0xc5, 0x14, 0xd5, 0x63, 0x1d, 0xcc, 0x6f, 0x35,
+	0xf8, 0x9f, 0x32, 0x96, 0xc2, 0x1e, 0x85, 0xcc, 0xe0, 0x00, 0xb1, 0x4f, 0x7d, 0x13, 0x72, 0x2c,
+	0x5e, 0xe4, 0x44, 0xec, 0x9f, 0x3c, 0xe2, 0xc8, 0x9f, 0x25, 0x2d, 0x44, 0xdd, 0x8e, 0xdd, 0x44,
+	0x4e, 0xdc, 0x30, 0x32, 0xbc, 0xa1, 0xcd, 0xc5, 0x66, 0xd1, 0x19, 0xcc, 0xaf, 0x66, 0xa1, 0x58,
+	0x27, 0xee, 0x36, 0x0a, 0xfb, 0xe8, 0xea, 0x2e, 0x0e, 0x94, 0x0c, 0x68, 0x4f, 0x9c, 0x81, 0x64,
+	0xb9, 0x5f, 0x81, 0xac, 0xbd, 0x8b, 0x83, 0xf1, 0x5d, 0x93, 0xed, 0xb9, 0x15, 0xdc, 0xc2, 0x89,
+	0xae, 0xc9, 0xdc, 0xf4, 0xb7, 0xe0, 0x80, 0x8f, 0x1d, 0xd4, 0x89, 0xfa, 0xe5, 0xd9, 0xd1, 0xfe,
+	0x75, 0x06, 0xb9, 0x86, 0x7d, 0xdf, 0xa3, 0x3e, 0x0a, 0xa8, 0xba, 0x8c, 0x70, 0xaf, 0xad, 0x0e,
+	0xe5, 0x6b, 0x29, 0x25, 0x5f, 0x52, 0x02, 0xf3, 0x04, 0xcc, 0xab, 0x63, 0xd9, 0x28, 0x7e, 0xd7,
+	0x78, 0x81, 0x5f, 0x75, 0x9c, 0x6d, 0x6a, 0xb7, 0x11, 0xef, 0x0c, 0xec, 0x63, 0x9a, 0xce, 0xc0,
+	0x71, 0x4f, 0x51, 0xde, 0x9b, 0x90, 0xb3, 0x7d, 0xdc, 0x0b, 0xa8, 0xc8, 0xdf, 0xd3, 0x94, 0x84,
+	0xf0, 0xaf, 0x55, 0x45, 0xb7, 0xe0, 0x81, 0x8c, 0xab, 0xdb, 0x98, 0x9e, 0x79, 0x9c, 0x97, 0x6d,
+	0x3c, 0x94, 0x2a, 0xfc, 0xa1, 0xc1, 0x1c, 0x2f, 0x67, 0x1f, 0xf7, 0xd1, 0x7f, 0x51, 0x88, 0xf5,
+	0x21, 0x21, 0xcc, 0xd4, 0x03, 0x2c, 0x19, 0x9a, 0x25, 0x38, 0x91, 0xb4, 0x48, 0x39, 0x7e, 0xd4,
+	0x40, 0xe7, 0xd5, 0x42, 0xaf, 0xa3, 0x0e, 0x72, 0x6d, 0x8a, 0x6e, 0x32, 0x49, 0xfe, 0x99, 0xe6,
+	0xa7, 0xb3, 0x87, 0x49, 0x1b, 0x45, 0xad, 0x8f, 0x7f, 0xd7, 0x5e, 0x55, 0x7b, 0x15, 0xe3, 0x77,
+	0x2e, 0xb5, 0xe0, 0x13, 0x21, 0x9b, 0xa7, 0xf8, 0x35, 0x38, 0x64, 0x95, 0x3c, 0x7f, 0xd6, 0xe0,
+	0xb0, 0x98, 0x7e, 0x0f, 0x79, 0x6e, 0x8b, 0x92, 0x67, 0xd8, 0x29, 0x74, 0xc8, 0xf6, 0x3c, 0x87,
+	0xdd, 0x88, 0x19, 0x46, 0x83, 0x7d, 0x33, 0x6c, 0xdf, 0xee, 0xf4, 0x10, 0x7b, 0x2f, 0x31, 0x6b,
+	0x34, 0xd2, 0x17, 0xa1, 0xd0, 0x47, 0x21, 0xf1, 0x70, 0xd0, 0x88, 0x9f, 0x41, 0x59, 0x0b, 0x22,
+	0xd3, 0x0d, 0xb4, 0x57, 0x5b, 0x1b, 0x3a, 0xef, 0xcb, 0xe9, 0xf4, 0x23, 0x26, 0xe6, 0x02, 0x1c,
+	0x4f, 0x18, 0x24, 0xe9, 0xef, 0x35, 0x38, 0xca, 0x9e, 0x40, 0xbc, 0xbf, 0x3c, 0x7b, 0xde, 0x8b,
+	0x50, 0x68, 0xf2, 0xa5, 0x1b, 0x2d, 0x9b, 0xb4, 0x78, 0x16, 0x8b, 0x16, 0x08, 0xd3, 0xa6, 0x4d,
+	0x5a, 0xe2, 0xdd, 0xa6, 0x70, 0x39, 0x93, 0xf6, 0x6c, 0x53, 0x03, 0x34, 0xaf, 0x40, 0x69, 0xd8,
+	0x26, 0x2f, 0x9d, 0x65, 0x28, 0x86, 0xa8, 0x8f, 0xec, 0x4e, 0x03, 0x75, 0x71, 0xb3, 0xc5, 0x29,
+	0x64, 0xad, 0x82, 0xb0, 0xbd, 0xc9, 0x4c, 0xe6, 0x9f, 0x82, 0xb4, 0xc5, 0x4d, 0xff, 0x6e, 0xb2,
+	0x75, 0xc8, 0x12, 0xbb, 0x43, 0x79, 0x96, 0x8b, 0x16, 0xff, 0x1e, 0x2e, 0x80, 0xdc, 0xbe, 0x02,
+	0x98, 0x56, 0xb4, 0x04, 0x41, 0xd3, 0xe0, 0xa2, 0x25, 0x6c, 0xb1, 0x68, 0xeb, 0xbf, 0xe5, 0x21,
+	0x53, 0x27, 0xae, 0xee, 0x40, 0x31, 0xf1, 0xfb, 0x29, 0xed, 0x4e, 0x4a, 0xfe, 0x44, 0x31, 0x2e,
+	0x4e, 0x05, 0x93, 0x29, 0x72, 0xa0, 0x98, 0xf8, 0x15, 0x93, 0xbe, 0x8b, 0x0a, 0x1b, 0xb3, 0xcb,
+	0xc8, 0x17, 0xfc, 0xc7, 0x30, 0x37, 0xf4, 0x4a, 0x3f, 0x9f, 0xba, 0x40, 0x12, 0x68, 0x54, 0xa7,
+	0x04, 0xca, 0xbd, 0x3e, 0xd7, 0x60, 0x21, 0xf5, 0x79, 0x3d, 0x41, 0x9c, 0x7d, 0x1e, 0xc6, 0x6b,
+	0x4f, 0xea, 0x21, 0xe3, 0x78, 0x1f, 0x0e, 0xc9, 0xd7, 0xe9, 0x72, 0xea, 0x2a, 0x31, 0xc4, 0x78,
+	0x7e, 0x22, 0x44, 0xae, 0xfc, 0x21, 0xe4, 0x07, 0x4f, 0x28, 0x33, 0xd5, 0x4f, 0x62, 0x8c, 0x95,
+	0xc9, 0x18, 0x35, 0x6c, 0xf9, 0xe6, 0x48, 0x0f, 0x3b, 0x86, 0x8c, 0x09, 0x7b, 0xf8, 0x2e, 0xd7,
+	0x6d, 0x28, 0xa8, 0xf7, 0xf8, 0x99, 0x31, 0x84, 0x25, 0xca, 0x78, 0x71, 0x1a, 0x94, 0xdc, 0xc2,
+	0x87, 0x23, 0xc3, 0x77, 0xe3, 0x85, 0x31, 0xdc, 0x13, 0x48, 0x63, 0x75, 0x5a, 0xa4, 0xdc, 0xee,
+	0x23, 0x00, 0xe5, 0x8a, 0x3a, 0x3d, 0xce, 0x3f, 0x02, 0x19, 0x2f, 0x4c, 0x01, 0x92, 0xeb, 0xbb,
+	0x70, 0x38, 0x79, 0x1b, 0x9c, 0x4b, 0x3f, 0x76, 0x2a, 0xce, 0xa8, 0x4c, 0x87, 0x53, 0x37, 0x4a,
+	0x76, 0xe0, 0x73, 0x63, 0x64, 0x57, 0x70, 0x63, 0x36, 0x1a, 0xd9, 0xdc, 0x8c, 0x03, 0x9f, 0xb2,
+	0xd7, 0xd1, 0xc6, 0xd6, 0xdd, 0x87, 0x65, 0xed, 0xde, 0xc3, 0xb2, 0xf6, 0xeb, 0xc3, 0xb2, 0xf6,
+	0xe5, 0xa3, 0xf2, 0xcc, 0xbd, 0x47, 0xe5, 0x99, 0x9f, 0x1e, 0x95, 0x67, 0x3e, 0xa8, 0xba, 0x1e,
+	0x6d, 0xf5, 0x76, 0x2a, 0x4d, 0xec, 0x57, 0x95, 0x56, 0x3a, 0xaa, 0xab, 0xf2, 0x7f, 0x38, 0xed,
+	0xe4, 0xf8, 0x7f, 0x9c, 0x5e, 0xfa, 0x3b, 0x00, 0x00, 0xff, 0xff, 0x5f, 0x1e, 0xaa, 0xa6, 0x4a,
+	0x13, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -1080,6 +1448,12 @@ type MsgClient interface {
 	RemoveStake(ctx context.Context, in *MsgRemoveStake, opts ...grpc.CallOption) (*MsgRemoveStakeResponse, error)
 	// SetDelegateTake sets a hotkey's delegate take (its coldkey signs).
 	SetDelegateTake(ctx context.Context, in *MsgSetDelegateTake, opts ...grpc.CallOption) (*MsgSetDelegateTakeResponse, error)
+	// SetWeights sets a neuron's weights directly (subnets without commit-reveal).
+	SetWeights(ctx context.Context, in *MsgSetWeights, opts ...grpc.CallOption) (*MsgSetWeightsResponse, error)
+	// CommitWeights commits to weights by their hash (commit-reveal subnets).
+	CommitWeights(ctx context.Context, in *MsgCommitWeights, opts ...grpc.CallOption) (*MsgCommitWeightsResponse, error)
+	// RevealWeights reveals committed weights in their reveal window.
+	RevealWeights(ctx context.Context, in *MsgRevealWeights, opts ...grpc.CallOption) (*MsgRevealWeightsResponse, error)
 }
 
 type msgClient struct {
@@ -1171,6 +1545,33 @@ func (c *msgClient) SetDelegateTake(ctx context.Context, in *MsgSetDelegateTake,
 	return out, nil
 }
 
+func (c *msgClient) SetWeights(ctx context.Context, in *MsgSetWeights, opts ...grpc.CallOption) (*MsgSetWeightsResponse, error) {
+	out := new(MsgSetWeightsResponse)
+	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Msg/SetWeights", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) CommitWeights(ctx context.Context, in *MsgCommitWeights, opts ...grpc.CallOption) (*MsgCommitWeightsResponse, error) {
+	out := new(MsgCommitWeightsResponse)
+	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Msg/CommitWeights", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *msgClient) RevealWeights(ctx context.Context, in *MsgRevealWeights, opts ...grpc.CallOption) (*MsgRevealWeightsResponse, error) {
+	out := new(MsgRevealWeightsResponse)
+	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Msg/RevealWeights", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MsgServer is the server API for Msg service.
 type MsgServer interface {
 	// UpdateParams replaces the module params (authority only).
@@ -1191,6 +1592,12 @@ type MsgServer interface {
 	RemoveStake(context.Context, *MsgRemoveStake) (*MsgRemoveStakeResponse, error)
 	// SetDelegateTake sets a hotkey's delegate take (its coldkey signs).
 	SetDelegateTake(context.Context, *MsgSetDelegateTake) (*MsgSetDelegateTakeResponse, error)
+	// SetWeights sets a neuron's weights directly (subnets without commit-reveal).
+	SetWeights(context.Context, *MsgSetWeights) (*MsgSetWeightsResponse, error)
+	// CommitWeights commits to weights by their hash (commit-reveal subnets).
+	CommitWeights(context.Context, *MsgCommitWeights) (*MsgCommitWeightsResponse, error)
+	// RevealWeights reveals committed weights in their reveal window.
+	RevealWeights(context.Context, *MsgRevealWeights) (*MsgRevealWeightsResponse, error)
 }
 
 // UnimplementedMsgServer can be embedded to have forward compatible implementations.
@@ -1223,6 +1630,15 @@ func (*UnimplementedMsgServer) RemoveStake(ctx context.Context, req *MsgRemoveSt
 }
 func (*UnimplementedMsgServer) SetDelegateTake(ctx context.Context, req *MsgSetDelegateTake) (*MsgSetDelegateTakeResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method SetDelegateTake not implemented")
+}
+func (*UnimplementedMsgServer) SetWeights(ctx context.Context, req *MsgSetWeights) (*MsgSetWeightsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SetWeights not implemented")
+}
+func (*UnimplementedMsgServer) CommitWeights(ctx context.Context, req *MsgCommitWeights) (*MsgCommitWeightsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CommitWeights not implemented")
+}
+func (*UnimplementedMsgServer) RevealWeights(ctx context.Context, req *MsgRevealWeights) (*MsgRevealWeightsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevealWeights not implemented")
 }
 
 func RegisterMsgServer(s grpc1.Server, srv MsgServer) {
@@ -1391,6 +1807,60 @@ func _Msg_SetDelegateTake_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Msg_SetWeights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgSetWeights)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).SetWeights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/tensorcosm.subnet.v1.Msg/SetWeights",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).SetWeights(ctx, req.(*MsgSetWeights))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_CommitWeights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgCommitWeights)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).CommitWeights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/tensorcosm.subnet.v1.Msg/CommitWeights",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).CommitWeights(ctx, req.(*MsgCommitWeights))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Msg_RevealWeights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MsgRevealWeights)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MsgServer).RevealWeights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/tensorcosm.subnet.v1.Msg/RevealWeights",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MsgServer).RevealWeights(ctx, req.(*MsgRevealWeights))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var Msg_serviceDesc = _Msg_serviceDesc
 var _Msg_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "tensorcosm.subnet.v1.Msg",
@@ -1431,6 +1901,18 @@ var _Msg_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetDelegateTake",
 			Handler:    _Msg_SetDelegateTake_Handler,
+		},
+		{
+			MethodName: "SetWeights",
+			Handler:    _Msg_SetWeights_Handler,
+		},
+		{
+			MethodName: "CommitWeights",
+			Handler:    _Msg_CommitWeights_Handler,
+		},
+		{
+			MethodName: "RevealWeights",
+			Handler:    _Msg_RevealWeights_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -2105,6 +2587,281 @@ func (m *MsgSetDelegateTakeResponse) MarshalToSizedBuffer(dAtA []byte) (int, err
 	return len(dAtA) - i, nil
 }
 
+func (m *MsgSetWeights) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgSetWeights) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgSetWeights) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.VersionKey != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.VersionKey))
+		i--
+		dAtA[i] = 0x28
+	}
+	if len(m.Values) > 0 {
+		dAtA8 := make([]byte, len(m.Values)*10)
+		var j7 int
+		for _, num := range m.Values {
+			for num >= 1<<7 {
+				dAtA8[j7] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j7++
+			}
+			dAtA8[j7] = uint8(num)
+			j7++
+		}
+		i -= j7
+		copy(dAtA[i:], dAtA8[:j7])
+		i = encodeVarintTx(dAtA, i, uint64(j7))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Uids) > 0 {
+		dAtA10 := make([]byte, len(m.Uids)*10)
+		var j9 int
+		for _, num := range m.Uids {
+			for num >= 1<<7 {
+				dAtA10[j9] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j9++
+			}
+			dAtA10[j9] = uint8(num)
+			j9++
+		}
+		i -= j9
+		copy(dAtA[i:], dAtA10[:j9])
+		i = encodeVarintTx(dAtA, i, uint64(j9))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Netuid != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Hotkey) > 0 {
+		i -= len(m.Hotkey)
+		copy(dAtA[i:], m.Hotkey)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Hotkey)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgSetWeightsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgSetWeightsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgSetWeightsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCommitWeights) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCommitWeights) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCommitWeights) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.CommitHash) > 0 {
+		i -= len(m.CommitHash)
+		copy(dAtA[i:], m.CommitHash)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.CommitHash)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Netuid != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Hotkey) > 0 {
+		i -= len(m.Hotkey)
+		copy(dAtA[i:], m.Hotkey)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Hotkey)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgCommitWeightsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgCommitWeightsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgCommitWeightsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.RevealEpoch != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.RevealEpoch))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgRevealWeights) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgRevealWeights) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgRevealWeights) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.VersionKey != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.VersionKey))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.Salt) > 0 {
+		i -= len(m.Salt)
+		copy(dAtA[i:], m.Salt)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Salt)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Values) > 0 {
+		dAtA12 := make([]byte, len(m.Values)*10)
+		var j11 int
+		for _, num := range m.Values {
+			for num >= 1<<7 {
+				dAtA12[j11] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j11++
+			}
+			dAtA12[j11] = uint8(num)
+			j11++
+		}
+		i -= j11
+		copy(dAtA[i:], dAtA12[:j11])
+		i = encodeVarintTx(dAtA, i, uint64(j11))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Uids) > 0 {
+		dAtA14 := make([]byte, len(m.Uids)*10)
+		var j13 int
+		for _, num := range m.Uids {
+			for num >= 1<<7 {
+				dAtA14[j13] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j13++
+			}
+			dAtA14[j13] = uint8(num)
+			j13++
+		}
+		i -= j13
+		copy(dAtA[i:], dAtA14[:j13])
+		i = encodeVarintTx(dAtA, i, uint64(j13))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.Netuid != 0 {
+		i = encodeVarintTx(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Hotkey) > 0 {
+		i -= len(m.Hotkey)
+		copy(dAtA[i:], m.Hotkey)
+		i = encodeVarintTx(dAtA, i, uint64(len(m.Hotkey)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *MsgRevealWeightsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *MsgRevealWeightsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *MsgRevealWeightsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintTx(dAtA []byte, offset int, v uint64) int {
 	offset -= sovTx(v)
 	base := offset
@@ -2380,6 +3137,126 @@ func (m *MsgSetDelegateTake) Size() (n int) {
 }
 
 func (m *MsgSetDelegateTakeResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgSetWeights) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Hotkey)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.Netuid != 0 {
+		n += 1 + sovTx(uint64(m.Netuid))
+	}
+	if len(m.Uids) > 0 {
+		l = 0
+		for _, e := range m.Uids {
+			l += sovTx(uint64(e))
+		}
+		n += 1 + sovTx(uint64(l)) + l
+	}
+	if len(m.Values) > 0 {
+		l = 0
+		for _, e := range m.Values {
+			l += sovTx(uint64(e))
+		}
+		n += 1 + sovTx(uint64(l)) + l
+	}
+	if m.VersionKey != 0 {
+		n += 1 + sovTx(uint64(m.VersionKey))
+	}
+	return n
+}
+
+func (m *MsgSetWeightsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	return n
+}
+
+func (m *MsgCommitWeights) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Hotkey)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.Netuid != 0 {
+		n += 1 + sovTx(uint64(m.Netuid))
+	}
+	l = len(m.CommitHash)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	return n
+}
+
+func (m *MsgCommitWeightsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.RevealEpoch != 0 {
+		n += 1 + sovTx(uint64(m.RevealEpoch))
+	}
+	return n
+}
+
+func (m *MsgRevealWeights) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Hotkey)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.Netuid != 0 {
+		n += 1 + sovTx(uint64(m.Netuid))
+	}
+	if len(m.Uids) > 0 {
+		l = 0
+		for _, e := range m.Uids {
+			l += sovTx(uint64(e))
+		}
+		n += 1 + sovTx(uint64(l)) + l
+	}
+	if len(m.Values) > 0 {
+		l = 0
+		for _, e := range m.Values {
+			l += sovTx(uint64(e))
+		}
+		n += 1 + sovTx(uint64(l)) + l
+	}
+	l = len(m.Salt)
+	if l > 0 {
+		n += 1 + l + sovTx(uint64(l))
+	}
+	if m.VersionKey != 0 {
+		n += 1 + sovTx(uint64(m.VersionKey))
+	}
+	return n
+}
+
+func (m *MsgRevealWeightsResponse) Size() (n int) {
 	if m == nil {
 		return 0
 	}
@@ -4272,6 +5149,888 @@ func (m *MsgSetDelegateTakeResponse) Unmarshal(dAtA []byte) error {
 		}
 		if fieldNum <= 0 {
 			return fmt.Errorf("proto: MsgSetDelegateTakeResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgSetWeights) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgSetWeights: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgSetWeights: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hotkey", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Hotkey = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType == 0 {
+				var v uint32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Uids = append(m.Uids, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTx
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTx
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Uids) == 0 {
+					m.Uids = make([]uint32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTx
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Uids = append(m.Uids, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uids", wireType)
+			}
+		case 4:
+			if wireType == 0 {
+				var v uint32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Values = append(m.Values, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTx
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTx
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Values) == 0 {
+					m.Values = make([]uint32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTx
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Values = append(m.Values, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Values", wireType)
+			}
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field VersionKey", wireType)
+			}
+			m.VersionKey = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.VersionKey |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgSetWeightsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgSetWeightsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgSetWeightsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCommitWeights) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCommitWeights: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCommitWeights: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hotkey", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Hotkey = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CommitHash", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.CommitHash = append(m.CommitHash[:0], dAtA[iNdEx:postIndex]...)
+			if m.CommitHash == nil {
+				m.CommitHash = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgCommitWeightsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgCommitWeightsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgCommitWeightsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RevealEpoch", wireType)
+			}
+			m.RevealEpoch = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.RevealEpoch |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgRevealWeights) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgRevealWeights: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgRevealWeights: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hotkey", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Hotkey = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType == 0 {
+				var v uint32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Uids = append(m.Uids, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTx
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTx
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Uids) == 0 {
+					m.Uids = make([]uint32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTx
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Uids = append(m.Uids, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uids", wireType)
+			}
+		case 4:
+			if wireType == 0 {
+				var v uint32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Values = append(m.Values, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowTx
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthTx
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthTx
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.Values) == 0 {
+					m.Values = make([]uint32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowTx
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Values = append(m.Values, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Values", wireType)
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Salt", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthTx
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthTx
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Salt = append(m.Salt[:0], dAtA[iNdEx:postIndex]...)
+			if m.Salt == nil {
+				m.Salt = []byte{}
+			}
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field VersionKey", wireType)
+			}
+			m.VersionKey = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowTx
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.VersionKey |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipTx(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthTx
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *MsgRevealWeightsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowTx
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: MsgRevealWeightsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: MsgRevealWeightsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
 		}
 		switch fieldNum {
 		default:
