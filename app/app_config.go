@@ -45,9 +45,10 @@ import (
 )
 
 // moduleAccPerms lists the module accounts and what they may do with coins.
-// x/subnet holds stake and subnet locks and burns registration fees.
+// x/subnet mints the block emission, holds stake, subnet locks and pending
+// emission, and burns registration fees.
 var moduleAccPerms = []*authmodulev1.ModuleAccountPermission{
-	{Account: subnettypes.ModuleName, Permissions: []string{authtypes.Burner}},
+	{Account: subnettypes.ModuleName, Permissions: []string{authtypes.Minter, authtypes.Burner}},
 	{Account: authtypes.FeeCollectorName},
 	{Account: distrtypes.ModuleName},
 	{Account: stakingtypes.BondedPoolName, Permissions: []string{authtypes.Burner, stakingtypes.ModuleName}},
@@ -66,11 +67,12 @@ var blockAccAddrs = []string{
 	stakingtypes.NotBondedPoolName,
 }
 
-// Module order: x/subnet's EndBlocker (epoch boundaries) runs after staking,
-// and its genesis after bank so that balances exist when it is loaded.
+// Module order: x/subnet's BeginBlocker (emission) runs before distribution
+// so the CometBFT validators' share is distributed in the same block; its
+// EndBlocker (epochs) after staking; its genesis after bank.
 var (
 	preBlockers   = []string{upgradetypes.ModuleName, authtypes.ModuleName}
-	beginBlockers = []string{distrtypes.ModuleName, slashingtypes.ModuleName, stakingtypes.ModuleName}
+	beginBlockers = []string{subnettypes.ModuleName, distrtypes.ModuleName, slashingtypes.ModuleName, stakingtypes.ModuleName}
 	endBlockers   = []string{govtypes.ModuleName, stakingtypes.ModuleName, subnettypes.ModuleName}
 	// genutil must come after staking (pools funded from genesis accounts)
 	// and after auth (it reads auth params).

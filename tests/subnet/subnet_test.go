@@ -8,16 +8,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"cosmossdk.io/math"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/metadata"
 
+	cmtservice "github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	"github.com/cosmos/cosmos-sdk/crypto/hd"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/tensorcosm/tensorcosm/chainclient"
@@ -75,17 +79,29 @@ func (h *harness) exec(signers []string, msgs ...sdk.Msg) *sdk.TxResponse {
 	return res
 }
 
-func (h *harness) supply() math.Int {
-	res, err := banktypes.NewQueryClient(h.client.Conn()).SupplyOf(h.ctx, &banktypes.QuerySupplyOfRequest{Denom: "utensor"})
-	require.NoError(h.t, err)
-	return res.Amount.Amount
+// accounts reads, at one height, the supply, what x/subnet has minted, the
+// module balance and the pending emission of subnet 1.
+type accounts struct {
+	supply, issued, module, pending math.Int
 }
 
-func (h *harness) moduleBalance() math.Int {
-	res, err := banktypes.NewQueryClient(h.client.Conn()).Balance(h.ctx, &banktypes.QueryBalanceRequest{
+func (h *harness) accountsAt(height int64) accounts {
+	ctx := metadata.AppendToOutgoingContext(h.ctx, grpctypes.GRPCBlockHeightHeader, strconv.FormatInt(height, 10))
+	bank := banktypes.NewQueryClient(h.client.Conn())
+	sup, err := bank.SupplyOf(ctx, &banktypes.QuerySupplyOfRequest{Denom: "utensor"})
+	require.NoError(h.t, err)
+	bal, err := bank.Balance(ctx, &banktypes.QueryBalanceRequest{
 		Address: sdk.MustBech32ifyAddressBytes(chainclient.Bech32Prefix, moduleAddr()), Denom: "utensor"})
 	require.NoError(h.t, err)
-	return res.Balance.Amount
+	em, err := types.NewQueryClient(h.client.Conn()).Emission(ctx, &types.QueryEmissionRequest{Netuid: 1})
+	require.NoError(h.t, err)
+	return accounts{supply: sup.Amount.Amount, issued: em.TotalIssued, module: bal.Balance.Amount, pending: em.Pending}
+}
+
+func (h *harness) height() int64 {
+	res, err := cmtservice.NewServiceClient(h.client.Conn()).GetLatestBlock(h.ctx, &cmtservice.GetLatestBlockRequest{})
+	require.NoError(h.t, err)
+	return res.SdkBlock.Header.Height
 }
 
 // TestSubnetLifecycleOnNetwork creates a subnet, registers three hotkeys
@@ -101,7 +117,6 @@ func TestSubnetLifecycleOnNetwork(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		hots = append(hots, h.newAccount(fmt.Sprintf("hot%d", i), 1))
 	}
-	supply0 := h.supply()
 
 	hp := types.DefaultHyperparams()
 	hp.MaxAllowedUids, hp.MaxAllowedValidators, hp.ImmunityPeriod, hp.MaxRegistrationsPerBlock = 3, 3, 3, 4
@@ -113,6 +128,8 @@ func TestSubnetLifecycleOnNetwork(t *testing.T) {
 	}
 	h.exec([]string{"owner"}, &types.MsgCreateSubnet{Creator: owner, Name: "digits", Task: task, Hyperparams: &hp})
 	const netuid = 1
+	h0 := h.height()
+	acc0 := h.accountsAt(h0)
 
 	burned := math.ZeroInt()
 	for i := 0; i < 3; i++ {
@@ -169,8 +186,15 @@ func TestSubnetLifecycleOnNetwork(t *testing.T) {
 	require.Equal(t, "5000000", rest.Neurons[1].Stake)
 
 	// supply fell by exactly the burns; the module holds stake + lock
-	require.True(t, supply0.Sub(h.supply()).Equal(burned), "supply fell by %s, burned %s", supply0.Sub(h.supply()), burned)
-	require.True(t, h.moduleBalance().Equal(types.DefaultParams().SubnetLockCost.AddRaw(5_000_000)), "module balance %s", h.moduleBalance())
+	// supply changed by exactly what x/subnet minted minus what registration
+	// burned; the module holds exactly lock + stake + pending emission
+	acc1 := h.accountsAt(h.height())
+	minted := acc1.issued.Sub(acc0.issued)
+	require.True(t, acc1.supply.Sub(acc0.supply).Equal(minted.Sub(burned)),
+		"supply moved by %s, minted %s, burned %s", acc1.supply.Sub(acc0.supply), minted, burned)
+	require.True(t, minted.IsPositive(), "no emission minted")
+	want := types.DefaultParams().SubnetLockCost.AddRaw(5_000_000).Add(acc1.pending)
+	require.True(t, acc1.module.Equal(want), "module balance %s, want lock + stake + pending = %s", acc1.module, want)
 
 	// full subnet: once immunity is over, hot4 replaces UID 0 (all emissions
 	// are 0, so the oldest registration goes)

@@ -87,3 +87,8 @@ func (b *Bank) MintCoins(_ context.Context, module string, amt sdk.Coins) error 
 	b.supply = b.supply.Add(amt...)
 	return nil
 }
+
+// SendCoinsFromModuleToModule implements types.BankKeeper.
+func (b *Bank) SendCoinsFromModuleToModule(_ context.Context, from, to string, amt sdk.Coins) error {
+	return b.send(authtypes.NewModuleAddress(from), authtypes.NewModuleAddress(to), amt)
+}

@@ -69,6 +69,27 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	for _, b := range gs.Bonds {
+		if err := k.Bonds.Set(ctx, collections.Join(b.Netuid, b.Uid), b.Row); err != nil {
+			return err
+		}
+	}
+	for _, p := range gs.Pending {
+		if err := k.PendingEmission.Set(ctx, p.Netuid, p.Amount); err != nil {
+			return err
+		}
+	}
+	for _, netuid := range gs.DueEpochs {
+		if err := k.DueEpochs.Set(ctx, netuid); err != nil {
+			return err
+		}
+	}
+	if err := k.TotalIssued.Set(ctx, orZero(gs.TotalIssued)); err != nil {
+		return err
+	}
+	if err := k.TotalDistributed.Set(ctx, orZero(gs.TotalDistributed)); err != nil {
+		return err
+	}
 	for _, t := range gs.DelegateTakes {
 		hot, err := k.parseAddr("hotkey", t.Hotkey)
 		if err != nil {
@@ -191,5 +212,40 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		gs.Commits = append(gs.Commits, types.NeuronCommits{Netuid: key.K1(), Uid: key.K2(), Commits: c})
 		return false, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.Bonds.Walk(ctx, nil, func(key NeuronKey, row types.BondsRow) (bool, error) {
+		gs.Bonds = append(gs.Bonds, types.NeuronBonds{Netuid: key.K1(), Uid: key.K2(), Row: row})
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.PendingEmission.Walk(ctx, nil, func(netuid uint32, amt math.Int) (bool, error) {
+		gs.Pending = append(gs.Pending, types.SubnetPending{Netuid: netuid, Amount: amt})
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = k.DueEpochs.Walk(ctx, nil, func(netuid uint32) (bool, error) {
+		gs.DueEpochs = append(gs.DueEpochs, netuid)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if gs.TotalIssued, err = getInt(ctx, k.TotalIssued); err != nil {
+		return nil, err
+	}
+	gs.TotalDistributed, err = getInt(ctx, k.TotalDistributed)
 	return gs, err
+}
+
+func orZero(x math.Int) math.Int {
+	if x.IsNil() {
+		return math.ZeroInt()
+	}
+	return x
 }

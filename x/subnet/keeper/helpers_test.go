@@ -103,3 +103,11 @@ func smallHyperparams(maxUIDs uint32, immunity uint64) *types.Hyperparams {
 	hp.MaxRegistrationsPerBlock = 1
 	return &hp
 }
+
+func mustAddr(e *env, s string) sdk.AccAddress {
+	bz, err := e.Codec.StringToBytes(s)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return bz
+}

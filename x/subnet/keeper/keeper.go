@@ -86,6 +86,17 @@ type Keeper struct {
 	Weights collections.Map[NeuronKey, types.WeightsRow]
 	// WeightCommits: (netuid, uid) -> the neuron's unrevealed commits.
 	WeightCommits collections.Map[NeuronKey, types.WeightCommits]
+	// TotalIssued: everything x/subnet has minted.
+	TotalIssued collections.Item[math.Int]
+	// TotalDistributed: minted tokens paid out or compounded into stake.
+	TotalDistributed collections.Item[math.Int]
+	// PendingEmission: netuid -> minted emission waiting for the subnet's epoch.
+	PendingEmission collections.Map[uint32, math.Int]
+	// Bonds: (netuid, uid) -> the validator's bonds row from the last epoch.
+	Bonds collections.Map[NeuronKey, types.BondsRow]
+	// DueEpochs: netuids whose epoch is due and not yet run (at most
+	// max_epochs_per_block run per block; the rest wait here).
+	DueEpochs collections.KeySet[uint32]
 }
 
 // NewKeeper builds the keeper. authority and denom must be valid.
@@ -148,6 +159,12 @@ func NewKeeper(
 			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.WeightsRow](cdc)),
 		WeightCommits: collections.NewMap(sb, types.WeightCommitsKey, "weight_commits",
 			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.WeightCommits](cdc)),
+		TotalIssued:      collections.NewItem(sb, types.TotalIssuedKey, "total_issued", sdk.IntValue),
+		TotalDistributed: collections.NewItem(sb, types.TotalDistributedKey, "total_distributed", sdk.IntValue),
+		PendingEmission:  collections.NewMap(sb, types.PendingEmissionKey, "pending_emission", collections.Uint32Key, sdk.IntValue),
+		DueEpochs:        collections.NewKeySet(sb, types.DueEpochsKey, "due_epochs", collections.Uint32Key),
+		Bonds: collections.NewMap(sb, types.BondsKey, "bonds",
+			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.BondsRow](cdc)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -2,12 +2,14 @@ package types
 
 import (
 	"fmt"
+
+	"cosmossdk.io/math"
 )
 
 // DefaultGenesis returns the default x/subnet genesis: default params, no
 // subnets, netuids starting at 1.
 func DefaultGenesis() *GenesisState {
-	return &GenesisState{Params: DefaultParams(), NextNetuid: 1}
+	return &GenesisState{Params: DefaultParams(), NextNetuid: 1, TotalIssued: math.ZeroInt(), TotalDistributed: math.ZeroInt()}
 }
 
 // Validate checks the genesis state for consistency: params, unique netuids

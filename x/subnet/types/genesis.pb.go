@@ -4,7 +4,9 @@
 package types
 
 import (
+	cosmossdk_io_math "cosmossdk.io/math"
 	fmt "fmt"
+	_ "github.com/cosmos/cosmos-proto"
 	_ "github.com/cosmos/cosmos-sdk/types/tx/amino"
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	proto "github.com/cosmos/gogoproto/proto"
@@ -37,6 +39,14 @@ type GenesisState struct {
 	DelegateTakes []DelegateTake  `protobuf:"bytes,8,rep,name=delegate_takes,json=delegateTakes,proto3" json:"delegate_takes"`
 	Weights       []NeuronWeights `protobuf:"bytes,9,rep,name=weights,proto3" json:"weights"`
 	Commits       []NeuronCommits `protobuf:"bytes,10,rep,name=commits,proto3" json:"commits"`
+	Bonds         []NeuronBonds   `protobuf:"bytes,11,rep,name=bonds,proto3" json:"bonds"`
+	Pending       []SubnetPending `protobuf:"bytes,12,rep,name=pending,proto3" json:"pending"`
+	// total_issued is everything x/subnet has minted.
+	TotalIssued cosmossdk_io_math.Int `protobuf:"bytes,13,opt,name=total_issued,json=totalIssued,proto3,customtype=cosmossdk.io/math.Int" json:"total_issued"`
+	// total_distributed is what of it was paid out or compounded.
+	TotalDistributed cosmossdk_io_math.Int `protobuf:"bytes,14,opt,name=total_distributed,json=totalDistributed,proto3,customtype=cosmossdk.io/math.Int" json:"total_distributed"`
+	// due_epochs are subnets whose epoch is due but has not run yet.
+	DueEpochs []uint32 `protobuf:"varint,15,rep,packed,name=due_epochs,json=dueEpochs,proto3" json:"due_epochs,omitempty"`
 }
 
 func (m *GenesisState) Reset()         { *m = GenesisState{} }
@@ -142,6 +152,134 @@ func (m *GenesisState) GetCommits() []NeuronCommits {
 	return nil
 }
 
+func (m *GenesisState) GetBonds() []NeuronBonds {
+	if m != nil {
+		return m.Bonds
+	}
+	return nil
+}
+
+func (m *GenesisState) GetPending() []SubnetPending {
+	if m != nil {
+		return m.Pending
+	}
+	return nil
+}
+
+func (m *GenesisState) GetDueEpochs() []uint32 {
+	if m != nil {
+		return m.DueEpochs
+	}
+	return nil
+}
+
+// NeuronBonds is a validator's bonds row, for genesis.
+type NeuronBonds struct {
+	Netuid uint32   `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	Uid    uint32   `protobuf:"varint,2,opt,name=uid,proto3" json:"uid,omitempty"`
+	Row    BondsRow `protobuf:"bytes,3,opt,name=row,proto3" json:"row"`
+}
+
+func (m *NeuronBonds) Reset()         { *m = NeuronBonds{} }
+func (m *NeuronBonds) String() string { return proto.CompactTextString(m) }
+func (*NeuronBonds) ProtoMessage()    {}
+func (*NeuronBonds) Descriptor() ([]byte, []int) {
+	return fileDescriptor_f954c58ffcf162ee, []int{1}
+}
+func (m *NeuronBonds) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *NeuronBonds) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_NeuronBonds.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *NeuronBonds) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_NeuronBonds.Merge(m, src)
+}
+func (m *NeuronBonds) XXX_Size() int {
+	return m.Size()
+}
+func (m *NeuronBonds) XXX_DiscardUnknown() {
+	xxx_messageInfo_NeuronBonds.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_NeuronBonds proto.InternalMessageInfo
+
+func (m *NeuronBonds) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+func (m *NeuronBonds) GetUid() uint32 {
+	if m != nil {
+		return m.Uid
+	}
+	return 0
+}
+
+func (m *NeuronBonds) GetRow() BondsRow {
+	if m != nil {
+		return m.Row
+	}
+	return BondsRow{}
+}
+
+// SubnetPending is a subnet's pending emission, for genesis.
+type SubnetPending struct {
+	Netuid uint32                `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	Amount cosmossdk_io_math.Int `protobuf:"bytes,2,opt,name=amount,proto3,customtype=cosmossdk.io/math.Int" json:"amount"`
+}
+
+func (m *SubnetPending) Reset()         { *m = SubnetPending{} }
+func (m *SubnetPending) String() string { return proto.CompactTextString(m) }
+func (*SubnetPending) ProtoMessage()    {}
+func (*SubnetPending) Descriptor() ([]byte, []int) {
+	return fileDescriptor_f954c58ffcf162ee, []int{2}
+}
+func (m *SubnetPending) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *SubnetPending) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_SubnetPending.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *SubnetPending) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_SubnetPending.Merge(m, src)
+}
+func (m *SubnetPending) XXX_Size() int {
+	return m.Size()
+}
+func (m *SubnetPending) XXX_DiscardUnknown() {
+	xxx_messageInfo_SubnetPending.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_SubnetPending proto.InternalMessageInfo
+
+func (m *SubnetPending) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
 // NeuronWeights is a neuron's weight row, for genesis.
 type NeuronWeights struct {
 	Netuid uint32     `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
@@ -153,7 +291,7 @@ func (m *NeuronWeights) Reset()         { *m = NeuronWeights{} }
 func (m *NeuronWeights) String() string { return proto.CompactTextString(m) }
 func (*NeuronWeights) ProtoMessage()    {}
 func (*NeuronWeights) Descriptor() ([]byte, []int) {
-	return fileDescriptor_f954c58ffcf162ee, []int{1}
+	return fileDescriptor_f954c58ffcf162ee, []int{3}
 }
 func (m *NeuronWeights) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -214,7 +352,7 @@ func (m *NeuronCommits) Reset()         { *m = NeuronCommits{} }
 func (m *NeuronCommits) String() string { return proto.CompactTextString(m) }
 func (*NeuronCommits) ProtoMessage()    {}
 func (*NeuronCommits) Descriptor() ([]byte, []int) {
-	return fileDescriptor_f954c58ffcf162ee, []int{2}
+	return fileDescriptor_f954c58ffcf162ee, []int{4}
 }
 func (m *NeuronCommits) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -274,7 +412,7 @@ func (m *SubnetBurn) Reset()         { *m = SubnetBurn{} }
 func (m *SubnetBurn) String() string { return proto.CompactTextString(m) }
 func (*SubnetBurn) ProtoMessage()    {}
 func (*SubnetBurn) Descriptor() ([]byte, []int) {
-	return fileDescriptor_f954c58ffcf162ee, []int{3}
+	return fileDescriptor_f954c58ffcf162ee, []int{5}
 }
 func (m *SubnetBurn) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -319,6 +457,8 @@ func (m *SubnetBurn) GetState() BurnState {
 
 func init() {
 	proto.RegisterType((*GenesisState)(nil), "tensorcosm.subnet.v1.GenesisState")
+	proto.RegisterType((*NeuronBonds)(nil), "tensorcosm.subnet.v1.NeuronBonds")
+	proto.RegisterType((*SubnetPending)(nil), "tensorcosm.subnet.v1.SubnetPending")
 	proto.RegisterType((*NeuronWeights)(nil), "tensorcosm.subnet.v1.NeuronWeights")
 	proto.RegisterType((*NeuronCommits)(nil), "tensorcosm.subnet.v1.NeuronCommits")
 	proto.RegisterType((*SubnetBurn)(nil), "tensorcosm.subnet.v1.SubnetBurn")
@@ -329,41 +469,53 @@ func init() {
 }
 
 var fileDescriptor_f954c58ffcf162ee = []byte{
-	// 532 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x94, 0x94, 0x41, 0x8b, 0xd3, 0x40,
-	0x14, 0xc7, 0x1b, 0xb3, 0x4d, 0xdd, 0xe9, 0x56, 0x74, 0x58, 0x64, 0xa8, 0x92, 0x66, 0xb3, 0x97,
-	0xc5, 0x43, 0xc2, 0xae, 0x17, 0xc5, 0x05, 0xa1, 0x2b, 0xa8, 0x20, 0xbb, 0xd2, 0x15, 0x04, 0x2f,
-	0x25, 0x6d, 0x87, 0x34, 0xac, 0x99, 0x29, 0x99, 0xc9, 0x76, 0xf7, 0xe2, 0x47, 0x10, 0x3f, 0x86,
-	0x47, 0x3f, 0xc6, 0x1e, 0x7b, 0xf4, 0x24, 0xd2, 0x1e, 0xfc, 0x1a, 0x32, 0x6f, 0x26, 0xa4, 0x42,
-	0x52, 0xd9, 0x4b, 0x79, 0x7d, 0xfc, 0xff, 0xbf, 0xff, 0x24, 0x79, 0xf3, 0x90, 0x2f, 0x29, 0x13,
-	0x3c, 0x1b, 0x73, 0x91, 0x86, 0x22, 0x1f, 0x31, 0x2a, 0xc3, 0xcb, 0xc3, 0x30, 0xa6, 0x8c, 0x8a,
-	0x44, 0x04, 0xb3, 0x8c, 0x4b, 0x8e, 0x77, 0x4b, 0x4d, 0xa0, 0x35, 0xc1, 0xe5, 0x61, 0xf7, 0x41,
-	0x94, 0x26, 0x8c, 0x87, 0xf0, 0xab, 0x85, 0xdd, 0xdd, 0x98, 0xc7, 0x1c, 0xca, 0x50, 0x55, 0xa6,
-	0xbb, 0x57, 0x19, 0x31, 0x8b, 0xb2, 0x28, 0x35, 0x09, 0x5d, 0xaf, 0x52, 0x22, 0xaf, 0x67, 0xd4,
-	0x28, 0xfc, 0xaf, 0x4d, 0xb4, 0xf3, 0x5a, 0x9f, 0xea, 0x5c, 0x46, 0x92, 0xe2, 0x97, 0xc8, 0xd1,
-	0x08, 0x62, 0x79, 0xd6, 0x41, 0xfb, 0xe8, 0x71, 0x50, 0x75, 0xca, 0xe0, 0x3d, 0x68, 0xfa, 0xdb,
-	0x37, 0xbf, 0x7a, 0x8d, 0xef, 0x7f, 0x7e, 0x3c, 0xb1, 0x06, 0xc6, 0x86, 0x7b, 0xa8, 0xcd, 0xe8,
-	0x95, 0x1c, 0x32, 0x2a, 0xf3, 0x64, 0x42, 0xee, 0x78, 0xd6, 0x41, 0x67, 0x80, 0x54, 0xeb, 0x14,
-	0x3a, 0xf8, 0x18, 0xb5, 0x34, 0x47, 0x10, 0xdb, 0xb3, 0xeb, 0x23, 0xce, 0xa1, 0xea, 0x6f, 0xa9,
-	0x88, 0x41, 0x61, 0x51, 0x6e, 0x46, 0xf3, 0x8c, 0x33, 0x41, 0xb6, 0x36, 0xb9, 0x4f, 0x41, 0x54,
-	0xb8, 0x8d, 0x05, 0x1f, 0xa3, 0xe6, 0x28, 0xcf, 0x98, 0x20, 0x4d, 0xf0, 0x7a, 0x1b, 0x93, 0xf3,
-	0xac, 0xf0, 0x6b, 0x13, 0x7e, 0x87, 0x3a, 0x53, 0x2e, 0x2f, 0xe8, 0xf5, 0x90, 0xcf, 0x19, 0xcd,
-	0x04, 0x71, 0x80, 0xb2, 0x57, 0x4d, 0x79, 0x03, 0xd2, 0x33, 0xa5, 0x34, 0x98, 0x9d, 0x69, 0xd9,
-	0x12, 0xf8, 0x39, 0x72, 0x84, 0x8c, 0x2e, 0xa8, 0x20, 0x2d, 0xc0, 0x3c, 0xaa, 0x39, 0x8c, 0xd2,
-	0x18, 0x80, 0x31, 0xe0, 0x33, 0x74, 0x6f, 0x42, 0x3f, 0xd3, 0x38, 0x92, 0x74, 0xa8, 0x11, 0x77,
-	0x01, 0xe1, 0x57, 0x23, 0x5e, 0x19, 0xed, 0x87, 0x92, 0xd4, 0x99, 0xac, 0xf5, 0x04, 0x3e, 0x41,
-	0xad, 0x39, 0x4d, 0xe2, 0xa9, 0x14, 0x64, 0x1b, 0x48, 0xfb, 0x9b, 0xde, 0xea, 0x47, 0x2d, 0x2d,
-	0x5e, 0xae, 0x71, 0x2a, 0xc8, 0x98, 0xa7, 0x69, 0x22, 0x05, 0x41, 0xff, 0x87, 0x9c, 0x68, 0x69,
-	0x01, 0x31, 0x4e, 0x5f, 0xa0, 0xce, 0x3f, 0x21, 0xf8, 0x21, 0x72, 0xcc, 0x28, 0x59, 0x30, 0x4a,
-	0xe6, 0x1f, 0xbe, 0x8f, 0xec, 0x72, 0xbe, 0x54, 0x89, 0x9f, 0x21, 0x3b, 0xe3, 0x73, 0x62, 0xc3,
-	0xdc, 0xd6, 0x7c, 0x5a, 0x43, 0x1d, 0xf0, 0xb9, 0x09, 0x56, 0x16, 0xff, 0x4b, 0x11, 0x6a, 0x0e,
-	0x75, 0x8b, 0xd0, 0xb5, 0x87, 0xd6, 0xc1, 0xfb, 0x9b, 0x82, 0x6b, 0x1e, 0x3a, 0x42, 0xa8, 0x9c,
-	0xb9, 0xda, 0xf0, 0x17, 0xa8, 0x29, 0xd4, 0x1d, 0x85, 0xf8, 0xf6, 0x51, 0xaf, 0x3a, 0x48, 0x21,
-	0xe0, 0x2a, 0x17, 0xb3, 0x0b, 0x9e, 0xfe, 0xdb, 0x9b, 0xa5, 0x6b, 0x2d, 0x96, 0xae, 0xf5, 0x7b,
-	0xe9, 0x5a, 0xdf, 0x56, 0x6e, 0x63, 0xb1, 0x72, 0x1b, 0x3f, 0x57, 0x6e, 0xe3, 0x53, 0x18, 0x27,
-	0x72, 0x9a, 0x8f, 0x82, 0x31, 0x4f, 0xc3, 0xb5, 0x7d, 0xb1, 0x56, 0x5e, 0x15, 0xcb, 0x03, 0x36,
-	0xc7, 0xc8, 0x81, 0xd5, 0xf1, 0xf4, 0x6f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xbd, 0x76, 0xa7, 0xfd,
-	0xe4, 0x04, 0x00, 0x00,
+	// 726 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x9c, 0x95, 0xdf, 0x6a, 0x13, 0x41,
+	0x14, 0xc6, 0xb3, 0xa6, 0x49, 0xcc, 0x49, 0x52, 0xdb, 0xa1, 0xca, 0x58, 0x35, 0x49, 0xd3, 0x9b,
+	0x20, 0xb8, 0x6b, 0x2b, 0x88, 0x62, 0x45, 0x48, 0x2b, 0x36, 0x20, 0x6d, 0x49, 0x05, 0x41, 0x90,
+	0xb0, 0xc9, 0x0e, 0xc9, 0xd2, 0xee, 0x4c, 0xdc, 0x99, 0x6d, 0xda, 0x1b, 0x9f, 0xc1, 0xc7, 0xf0,
+	0xd2, 0x0b, 0x1f, 0xa2, 0x97, 0xc5, 0x2b, 0xf1, 0xa2, 0x48, 0x8b, 0xf8, 0x1a, 0x32, 0x7f, 0xd6,
+	0xa4, 0xb2, 0x89, 0xb4, 0x37, 0x61, 0xe6, 0xe4, 0xfb, 0x7e, 0x67, 0xe6, 0xcc, 0x9e, 0x19, 0xa8,
+	0x09, 0x42, 0x39, 0x0b, 0xbb, 0x8c, 0x07, 0x0e, 0x8f, 0x3a, 0x94, 0x08, 0xe7, 0x60, 0xc5, 0xe9,
+	0x11, 0x4a, 0xb8, 0xcf, 0xed, 0x41, 0xc8, 0x04, 0x43, 0x0b, 0x23, 0x8d, 0xad, 0x35, 0xf6, 0xc1,
+	0xca, 0xe2, 0xbc, 0x1b, 0xf8, 0x94, 0x39, 0xea, 0x57, 0x0b, 0x17, 0x6f, 0x4b, 0x09, 0xe3, 0x6d,
+	0x35, 0x73, 0xf4, 0xc4, 0xfc, 0xb5, 0xd0, 0x63, 0x3d, 0xa6, 0xe3, 0x72, 0x64, 0xa2, 0x4b, 0x89,
+	0xd9, 0x07, 0x6e, 0xe8, 0x06, 0xb1, 0xb1, 0x9a, 0x28, 0x11, 0x47, 0x03, 0x62, 0x14, 0xb5, 0x5f,
+	0x39, 0x28, 0xbe, 0xd2, 0x0b, 0xde, 0x15, 0xae, 0x20, 0xe8, 0x05, 0x64, 0x35, 0x02, 0x5b, 0x55,
+	0xab, 0x5e, 0x58, 0xbd, 0x6b, 0x27, 0x6d, 0xc0, 0xde, 0x51, 0x9a, 0x46, 0xfe, 0xf8, 0xb4, 0x92,
+	0xfa, 0xfc, 0xfb, 0xcb, 0x7d, 0xab, 0x65, 0x6c, 0xa8, 0x02, 0x05, 0x4a, 0x0e, 0x45, 0x9b, 0x12,
+	0x11, 0xf9, 0x1e, 0xbe, 0x56, 0xb5, 0xea, 0xa5, 0x16, 0xc8, 0xd0, 0x96, 0x8a, 0xa0, 0x35, 0xc8,
+	0x69, 0x0e, 0xc7, 0xe9, 0x6a, 0x7a, 0x72, 0x8a, 0x5d, 0x35, 0x6a, 0xcc, 0xc8, 0x14, 0xad, 0xd8,
+	0x22, 0xdd, 0x94, 0x44, 0x21, 0xa3, 0x1c, 0xcf, 0x4c, 0x73, 0x6f, 0x29, 0x51, 0xec, 0x36, 0x16,
+	0xb4, 0x06, 0x99, 0x4e, 0x14, 0x52, 0x8e, 0x33, 0xca, 0x5b, 0x9d, 0x9a, 0x39, 0x0a, 0x63, 0xbf,
+	0x36, 0xa1, 0xd7, 0x50, 0xea, 0x33, 0xb1, 0x47, 0x8e, 0xda, 0x6c, 0x48, 0x49, 0xc8, 0x71, 0x56,
+	0x51, 0x96, 0x92, 0x29, 0x9b, 0x4a, 0xba, 0x2d, 0x95, 0x06, 0x53, 0xec, 0x8f, 0x42, 0x1c, 0x3d,
+	0x85, 0x2c, 0x17, 0xee, 0x1e, 0xe1, 0x38, 0xa7, 0x30, 0x77, 0x26, 0x2c, 0x46, 0x6a, 0x0c, 0xc0,
+	0x18, 0xd0, 0x36, 0xcc, 0x7a, 0x64, 0x9f, 0xf4, 0x5c, 0x41, 0xda, 0x1a, 0x71, 0x5d, 0x21, 0x6a,
+	0xc9, 0x88, 0x0d, 0xa3, 0x7d, 0x33, 0x22, 0x95, 0xbc, 0xb1, 0x18, 0x47, 0xeb, 0x90, 0x1b, 0x12,
+	0xbf, 0xd7, 0x17, 0x1c, 0xe7, 0x15, 0x69, 0x79, 0x5a, 0x55, 0xdf, 0x6a, 0x69, 0x5c, 0x5c, 0xe3,
+	0x94, 0x90, 0x2e, 0x0b, 0x02, 0x5f, 0x70, 0x0c, 0xff, 0x87, 0xac, 0x6b, 0x69, 0x0c, 0x31, 0x4e,
+	0xf4, 0x1c, 0x32, 0x1d, 0x46, 0x3d, 0x8e, 0x0b, 0xd3, 0x6a, 0x6b, 0x4e, 0x57, 0x0a, 0xff, 0x1e,
+	0x91, 0x9c, 0xc8, 0x35, 0x0c, 0x08, 0xf5, 0x7c, 0xda, 0xc3, 0xc5, 0x69, 0x6b, 0xd0, 0x47, 0xbc,
+	0xa3, 0xa5, 0xf1, 0x1a, 0x8c, 0x13, 0xed, 0x42, 0x51, 0x30, 0xe1, 0xee, 0xb7, 0x7d, 0xce, 0x23,
+	0xe2, 0xe1, 0x52, 0xd5, 0xaa, 0xe7, 0x1b, 0x0f, 0xa5, 0xe8, 0xc7, 0x69, 0xe5, 0xa6, 0xee, 0x4d,
+	0xee, 0xed, 0xd9, 0x3e, 0x73, 0x02, 0x57, 0xf4, 0xed, 0x26, 0x15, 0xdf, 0xbe, 0x3e, 0x00, 0xd3,
+	0xb4, 0x4d, 0x2a, 0x74, 0x4b, 0x14, 0x14, 0xa5, 0xa9, 0x20, 0xe8, 0x3d, 0xcc, 0x6b, 0xa8, 0xe7,
+	0x73, 0x11, 0xfa, 0x9d, 0x48, 0x10, 0x0f, 0xcf, 0x5e, 0x91, 0x3c, 0xa7, 0x50, 0x1b, 0x23, 0x12,
+	0xba, 0x07, 0xe0, 0x45, 0xa4, 0x4d, 0x06, 0xac, 0xdb, 0xe7, 0xf8, 0x46, 0x35, 0x5d, 0x2f, 0xb5,
+	0xf2, 0x5e, 0x44, 0x5e, 0xaa, 0x40, 0x8d, 0x41, 0x61, 0xac, 0x66, 0xe8, 0x16, 0x64, 0x4d, 0x7f,
+	0x5a, 0xaa, 0x3f, 0xcd, 0x0c, 0xcd, 0x41, 0x7a, 0xd4, 0xb4, 0x72, 0x88, 0x1e, 0x43, 0x3a, 0x64,
+	0x43, 0x9c, 0x56, 0x97, 0x41, 0x39, 0xb9, 0x98, 0x8a, 0xd9, 0x62, 0x43, 0x53, 0x47, 0x69, 0xa8,
+	0x7d, 0x80, 0xd2, 0x85, 0x1a, 0x4f, 0x4c, 0xb9, 0x09, 0x59, 0x37, 0x60, 0x11, 0x15, 0x2a, 0xeb,
+	0x55, 0x8a, 0x61, 0xfc, 0x35, 0x0e, 0xa5, 0x0b, 0xdf, 0xe7, 0x25, 0x76, 0xf9, 0x64, 0x7c, 0x97,
+	0x13, 0x6e, 0x05, 0x43, 0xfd, 0x67, 0x9f, 0x1f, 0xe3, 0xa4, 0xe6, 0x7b, 0xbe, 0x44, 0xd2, 0xb1,
+	0x7e, 0xd1, 0x89, 0x97, 0xa7, 0x25, 0x4e, 0xee, 0x97, 0x9a, 0x0b, 0x30, 0xba, 0xae, 0x26, 0x26,
+	0x7f, 0x06, 0x19, 0x2e, 0xaf, 0x77, 0x95, 0xbe, 0xb0, 0x5a, 0x99, 0x70, 0x8e, 0x51, 0x48, 0xd5,
+	0x2b, 0x10, 0xf7, 0x94, 0xf2, 0x34, 0x9a, 0xc7, 0x67, 0x65, 0xeb, 0xe4, 0xac, 0x6c, 0xfd, 0x3c,
+	0x2b, 0x5b, 0x9f, 0xce, 0xcb, 0xa9, 0x93, 0xf3, 0x72, 0xea, 0xfb, 0x79, 0x39, 0xf5, 0xce, 0xe9,
+	0xf9, 0xa2, 0x1f, 0x75, 0xec, 0x2e, 0x0b, 0x9c, 0xb1, 0xa7, 0x66, 0x6c, 0x78, 0x18, 0xbf, 0x3b,
+	0xea, 0xd1, 0xe9, 0x64, 0xd5, 0xab, 0xf3, 0xe8, 0x4f, 0x00, 0x00, 0x00, 0xff, 0xff, 0x14, 0x4e,
+	0xa7, 0xc4, 0x3a, 0x07, 0x00, 0x00,
 }
 
 func (m *GenesisState) Marshal() (dAtA []byte, err error) {
@@ -386,6 +538,72 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.DueEpochs) > 0 {
+		dAtA2 := make([]byte, len(m.DueEpochs)*10)
+		var j1 int
+		for _, num := range m.DueEpochs {
+			for num >= 1<<7 {
+				dAtA2[j1] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j1++
+			}
+			dAtA2[j1] = uint8(num)
+			j1++
+		}
+		i -= j1
+		copy(dAtA[i:], dAtA2[:j1])
+		i = encodeVarintGenesis(dAtA, i, uint64(j1))
+		i--
+		dAtA[i] = 0x7a
+	}
+	{
+		size := m.TotalDistributed.Size()
+		i -= size
+		if _, err := m.TotalDistributed.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x72
+	{
+		size := m.TotalIssued.Size()
+		i -= size
+		if _, err := m.TotalIssued.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x6a
+	if len(m.Pending) > 0 {
+		for iNdEx := len(m.Pending) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Pending[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x62
+		}
+	}
+	if len(m.Bonds) > 0 {
+		for iNdEx := len(m.Bonds) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Bonds[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x5a
+		}
+	}
 	if len(m.Commits) > 0 {
 		for iNdEx := len(m.Commits) - 1; iNdEx >= 0; iNdEx-- {
 			{
@@ -513,6 +731,87 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	}
 	i--
 	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *NeuronBonds) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *NeuronBonds) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *NeuronBonds) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size, err := m.Row.MarshalToSizedBuffer(dAtA[:i])
+		if err != nil {
+			return 0, err
+		}
+		i -= size
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	if m.Uid != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Uid))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.Netuid != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *SubnetPending) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *SubnetPending) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *SubnetPending) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	{
+		size := m.Amount.Size()
+		i -= size
+		if _, err := m.Amount.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintGenesis(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	if m.Netuid != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
 	return len(dAtA) - i, nil
 }
 
@@ -710,6 +1009,60 @@ func (m *GenesisState) Size() (n int) {
 			n += 1 + l + sovGenesis(uint64(l))
 		}
 	}
+	if len(m.Bonds) > 0 {
+		for _, e := range m.Bonds {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Pending) > 0 {
+		for _, e := range m.Pending {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	l = m.TotalIssued.Size()
+	n += 1 + l + sovGenesis(uint64(l))
+	l = m.TotalDistributed.Size()
+	n += 1 + l + sovGenesis(uint64(l))
+	if len(m.DueEpochs) > 0 {
+		l = 0
+		for _, e := range m.DueEpochs {
+			l += sovGenesis(uint64(e))
+		}
+		n += 1 + sovGenesis(uint64(l)) + l
+	}
+	return n
+}
+
+func (m *NeuronBonds) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovGenesis(uint64(m.Netuid))
+	}
+	if m.Uid != 0 {
+		n += 1 + sovGenesis(uint64(m.Uid))
+	}
+	l = m.Row.Size()
+	n += 1 + l + sovGenesis(uint64(l))
+	return n
+}
+
+func (m *SubnetPending) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovGenesis(uint64(m.Netuid))
+	}
+	l = m.Amount.Size()
+	n += 1 + l + sovGenesis(uint64(l))
 	return n
 }
 
@@ -1117,6 +1470,442 @@ func (m *GenesisState) Unmarshal(dAtA []byte) error {
 			}
 			m.Commits = append(m.Commits, NeuronCommits{})
 			if err := m.Commits[len(m.Commits)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 11:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Bonds", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Bonds = append(m.Bonds, NeuronBonds{})
+			if err := m.Bonds[len(m.Bonds)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 12:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pending", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Pending = append(m.Pending, SubnetPending{})
+			if err := m.Pending[len(m.Pending)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 13:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalIssued", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.TotalIssued.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 14:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalDistributed", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.TotalDistributed.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 15:
+			if wireType == 0 {
+				var v uint32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowGenesis
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.DueEpochs = append(m.DueEpochs, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowGenesis
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthGenesis
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthGenesis
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.DueEpochs) == 0 {
+					m.DueEpochs = make([]uint32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowGenesis
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.DueEpochs = append(m.DueEpochs, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field DueEpochs", wireType)
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *NeuronBonds) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: NeuronBonds: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: NeuronBonds: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Uid", wireType)
+			}
+			m.Uid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Uid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Row", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Row.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *SubnetPending) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: SubnetPending: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: SubnetPending: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Amount.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
 			}
 			iNdEx = postIndex

@@ -21,6 +21,11 @@ func DefaultParams() Params {
 		MaxDelegateTake:       11_796, // 18% of 65535
 		DelegateTakeRateLimit: 1_000,
 		DefaultHyperparams:    DefaultHyperparams(),
+		BlockEmission:         math.NewInt(1_000_000),                    // 1 TENSOR per block
+		MaxSupply:             math.NewInt(21_000_000).MulRaw(1_000_000), // 21M TENSOR
+		ValidatorShareBps:     1_000,                                     // 10% to CometBFT validators
+		OwnerCutBps:           1_800,                                     // 18% to the subnet owner
+		MaxEpochsPerBlock:     8,
 	}
 }
 
@@ -72,7 +77,36 @@ func (p Params) Validate() error {
 	if err := p.DefaultHyperparams.Validate(); err != nil {
 		return fmt.Errorf("%w: default_hyperparams: %w", ErrInvalidParams, err)
 	}
+	if p.BlockEmission.IsNil() || p.BlockEmission.IsNegative() || p.MaxSupply.IsNil() || p.MaxSupply.IsNegative() {
+		return fmt.Errorf("%w: block_emission and max_supply must be >= 0", ErrInvalidParams)
+	}
+	if p.ValidatorShareBps > 10_000 || p.OwnerCutBps > 10_000 {
+		return fmt.Errorf("%w: validator_share_bps and owner_cut_bps must be <= 10000", ErrInvalidParams)
+	}
+	if p.MaxEpochsPerBlock == 0 {
+		return fmt.Errorf("%w: max_epochs_per_block must be >= 1", ErrInvalidParams)
+	}
 	return nil
+}
+
+// BlockEmissionAt is what one block mints after issued tokens have been
+// minted: block_emission halved once for every time issuance has crossed
+// half of what was left of max_supply (10.5M, 15.75M, ... of 21M), and never
+// more than what is left.
+func (p Params) BlockEmissionAt(issued math.Int) math.Int {
+	left := p.MaxSupply.Sub(issued)
+	if !left.IsPositive() || !p.BlockEmission.IsPositive() {
+		return math.ZeroInt()
+	}
+	e := p.BlockEmission
+	// halvings k: the largest k with left * 2^k <= max_supply
+	for threshold := left.MulRaw(2); threshold.LTE(p.MaxSupply) && e.IsPositive(); threshold = threshold.MulRaw(2) {
+		e = e.QuoRaw(2)
+	}
+	if e.GT(left) {
+		e = left
+	}
+	return e
 }
 
 // hyperparamRule is one range check on a hyperparameter.
@@ -99,7 +133,7 @@ func (h Hyperparams) Validate() error {
 		{"reveal_period", h.RevealPeriod, 1, 100},
 		{"alpha_low", uint64(h.AlphaLow), 1, U16Max},
 		{"alpha_high", uint64(h.AlphaHigh), uint64(h.AlphaLow), U16Max},
-		{"alpha_sigmoid_steepness", h.AlphaSigmoidSteepness, 1, 1_000_000},
+		{"alpha_sigmoid_steepness", h.AlphaSigmoidSteepness, 1, 32_767},
 		{"serving_rate_limit", h.ServingRateLimit, 0, 1_000_000},
 		{"burn_half_life", h.BurnHalfLife, 1, 10_000_000},
 		{"burn_increase_bps", uint64(h.BurnIncreaseBps), 10_000, 100_000},

@@ -990,6 +990,370 @@ func (m *QueryRegistrationPriceResponse) GetRegistrationsLeft() uint32 {
 	return 0
 }
 
+// QueryEmissionRequest is the request of Query/Emission.
+type QueryEmissionRequest struct {
+	Netuid uint32 `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+}
+
+func (m *QueryEmissionRequest) Reset()         { *m = QueryEmissionRequest{} }
+func (m *QueryEmissionRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryEmissionRequest) ProtoMessage()    {}
+func (*QueryEmissionRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{19}
+}
+func (m *QueryEmissionRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryEmissionRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryEmissionRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryEmissionRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryEmissionRequest.Merge(m, src)
+}
+func (m *QueryEmissionRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryEmissionRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryEmissionRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryEmissionRequest proto.InternalMessageInfo
+
+func (m *QueryEmissionRequest) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+// QueryEmissionResponse is the response of Query/Emission.
+type QueryEmissionResponse struct {
+	Pending          cosmossdk_io_math.Int `protobuf:"bytes,1,opt,name=pending,proto3,customtype=cosmossdk.io/math.Int" json:"pending"`
+	TotalIssued      cosmossdk_io_math.Int `protobuf:"bytes,2,opt,name=total_issued,json=totalIssued,proto3,customtype=cosmossdk.io/math.Int" json:"total_issued"`
+	TotalDistributed cosmossdk_io_math.Int `protobuf:"bytes,3,opt,name=total_distributed,json=totalDistributed,proto3,customtype=cosmossdk.io/math.Int" json:"total_distributed"`
+	// next_epoch_block is the block of the subnet's next epoch.
+	NextEpochBlock int64 `protobuf:"varint,4,opt,name=next_epoch_block,json=nextEpochBlock,proto3" json:"next_epoch_block,omitempty"`
+}
+
+func (m *QueryEmissionResponse) Reset()         { *m = QueryEmissionResponse{} }
+func (m *QueryEmissionResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryEmissionResponse) ProtoMessage()    {}
+func (*QueryEmissionResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{20}
+}
+func (m *QueryEmissionResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryEmissionResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryEmissionResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryEmissionResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryEmissionResponse.Merge(m, src)
+}
+func (m *QueryEmissionResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryEmissionResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryEmissionResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryEmissionResponse proto.InternalMessageInfo
+
+func (m *QueryEmissionResponse) GetNextEpochBlock() int64 {
+	if m != nil {
+		return m.NextEpochBlock
+	}
+	return 0
+}
+
+// QueryWeightsRequest is the request of Query/Weights.
+type QueryWeightsRequest struct {
+	Netuid uint32 `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+}
+
+func (m *QueryWeightsRequest) Reset()         { *m = QueryWeightsRequest{} }
+func (m *QueryWeightsRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryWeightsRequest) ProtoMessage()    {}
+func (*QueryWeightsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{21}
+}
+func (m *QueryWeightsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryWeightsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryWeightsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryWeightsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryWeightsRequest.Merge(m, src)
+}
+func (m *QueryWeightsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryWeightsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryWeightsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryWeightsRequest proto.InternalMessageInfo
+
+func (m *QueryWeightsRequest) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+// QueryWeightsResponse is the response of Query/Weights.
+type QueryWeightsResponse struct {
+	Weights []NeuronWeights `protobuf:"bytes,1,rep,name=weights,proto3" json:"weights"`
+}
+
+func (m *QueryWeightsResponse) Reset()         { *m = QueryWeightsResponse{} }
+func (m *QueryWeightsResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryWeightsResponse) ProtoMessage()    {}
+func (*QueryWeightsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{22}
+}
+func (m *QueryWeightsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryWeightsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryWeightsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryWeightsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryWeightsResponse.Merge(m, src)
+}
+func (m *QueryWeightsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryWeightsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryWeightsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryWeightsResponse proto.InternalMessageInfo
+
+func (m *QueryWeightsResponse) GetWeights() []NeuronWeights {
+	if m != nil {
+		return m.Weights
+	}
+	return nil
+}
+
+// QueryBondsRequest is the request of Query/Bonds.
+type QueryBondsRequest struct {
+	Netuid uint32 `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+}
+
+func (m *QueryBondsRequest) Reset()         { *m = QueryBondsRequest{} }
+func (m *QueryBondsRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryBondsRequest) ProtoMessage()    {}
+func (*QueryBondsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{23}
+}
+func (m *QueryBondsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryBondsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryBondsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryBondsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryBondsRequest.Merge(m, src)
+}
+func (m *QueryBondsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryBondsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryBondsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryBondsRequest proto.InternalMessageInfo
+
+func (m *QueryBondsRequest) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+// QueryBondsResponse is the response of Query/Bonds.
+type QueryBondsResponse struct {
+	Bonds []NeuronBonds `protobuf:"bytes,1,rep,name=bonds,proto3" json:"bonds"`
+}
+
+func (m *QueryBondsResponse) Reset()         { *m = QueryBondsResponse{} }
+func (m *QueryBondsResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryBondsResponse) ProtoMessage()    {}
+func (*QueryBondsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{24}
+}
+func (m *QueryBondsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryBondsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryBondsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryBondsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryBondsResponse.Merge(m, src)
+}
+func (m *QueryBondsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryBondsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryBondsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryBondsResponse proto.InternalMessageInfo
+
+func (m *QueryBondsResponse) GetBonds() []NeuronBonds {
+	if m != nil {
+		return m.Bonds
+	}
+	return nil
+}
+
+// QueryCommitsRequest is the request of Query/Commits.
+type QueryCommitsRequest struct {
+	Netuid uint32 `protobuf:"varint,1,opt,name=netuid,proto3" json:"netuid,omitempty"`
+}
+
+func (m *QueryCommitsRequest) Reset()         { *m = QueryCommitsRequest{} }
+func (m *QueryCommitsRequest) String() string { return proto.CompactTextString(m) }
+func (*QueryCommitsRequest) ProtoMessage()    {}
+func (*QueryCommitsRequest) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{25}
+}
+func (m *QueryCommitsRequest) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryCommitsRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryCommitsRequest.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryCommitsRequest) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryCommitsRequest.Merge(m, src)
+}
+func (m *QueryCommitsRequest) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryCommitsRequest) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryCommitsRequest.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryCommitsRequest proto.InternalMessageInfo
+
+func (m *QueryCommitsRequest) GetNetuid() uint32 {
+	if m != nil {
+		return m.Netuid
+	}
+	return 0
+}
+
+// QueryCommitsResponse is the response of Query/Commits.
+type QueryCommitsResponse struct {
+	Commits []NeuronCommits `protobuf:"bytes,1,rep,name=commits,proto3" json:"commits"`
+}
+
+func (m *QueryCommitsResponse) Reset()         { *m = QueryCommitsResponse{} }
+func (m *QueryCommitsResponse) String() string { return proto.CompactTextString(m) }
+func (*QueryCommitsResponse) ProtoMessage()    {}
+func (*QueryCommitsResponse) Descriptor() ([]byte, []int) {
+	return fileDescriptor_cdd08bcec8e73d26, []int{26}
+}
+func (m *QueryCommitsResponse) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *QueryCommitsResponse) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_QueryCommitsResponse.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *QueryCommitsResponse) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_QueryCommitsResponse.Merge(m, src)
+}
+func (m *QueryCommitsResponse) XXX_Size() int {
+	return m.Size()
+}
+func (m *QueryCommitsResponse) XXX_DiscardUnknown() {
+	xxx_messageInfo_QueryCommitsResponse.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_QueryCommitsResponse proto.InternalMessageInfo
+
+func (m *QueryCommitsResponse) GetCommits() []NeuronCommits {
+	if m != nil {
+		return m.Commits
+	}
+	return nil
+}
+
 func init() {
 	proto.RegisterType((*QueryParamsRequest)(nil), "tensorcosm.subnet.v1.QueryParamsRequest")
 	proto.RegisterType((*QueryParamsResponse)(nil), "tensorcosm.subnet.v1.QueryParamsResponse")
@@ -1010,82 +1374,110 @@ func init() {
 	proto.RegisterType((*QueryStakeByStakerResponse)(nil), "tensorcosm.subnet.v1.QueryStakeByStakerResponse")
 	proto.RegisterType((*QueryRegistrationPriceRequest)(nil), "tensorcosm.subnet.v1.QueryRegistrationPriceRequest")
 	proto.RegisterType((*QueryRegistrationPriceResponse)(nil), "tensorcosm.subnet.v1.QueryRegistrationPriceResponse")
+	proto.RegisterType((*QueryEmissionRequest)(nil), "tensorcosm.subnet.v1.QueryEmissionRequest")
+	proto.RegisterType((*QueryEmissionResponse)(nil), "tensorcosm.subnet.v1.QueryEmissionResponse")
+	proto.RegisterType((*QueryWeightsRequest)(nil), "tensorcosm.subnet.v1.QueryWeightsRequest")
+	proto.RegisterType((*QueryWeightsResponse)(nil), "tensorcosm.subnet.v1.QueryWeightsResponse")
+	proto.RegisterType((*QueryBondsRequest)(nil), "tensorcosm.subnet.v1.QueryBondsRequest")
+	proto.RegisterType((*QueryBondsResponse)(nil), "tensorcosm.subnet.v1.QueryBondsResponse")
+	proto.RegisterType((*QueryCommitsRequest)(nil), "tensorcosm.subnet.v1.QueryCommitsRequest")
+	proto.RegisterType((*QueryCommitsResponse)(nil), "tensorcosm.subnet.v1.QueryCommitsResponse")
 }
 
 func init() { proto.RegisterFile("tensorcosm/subnet/v1/query.proto", fileDescriptor_cdd08bcec8e73d26) }
 
 var fileDescriptor_cdd08bcec8e73d26 = []byte{
-	// 1119 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x57, 0x41, 0x6f, 0x1b, 0x45,
-	0x14, 0xce, 0xc4, 0x8d, 0xa3, 0xbc, 0x12, 0x44, 0x06, 0xb7, 0x4a, 0xdd, 0xd4, 0x09, 0x0b, 0x94,
-	0x90, 0x36, 0xbb, 0x71, 0x52, 0x51, 0x02, 0x55, 0x4b, 0x7d, 0x08, 0x44, 0x02, 0x14, 0x5c, 0xe0,
-	0x80, 0x54, 0x45, 0xeb, 0x78, 0xb2, 0x59, 0xd9, 0xde, 0x71, 0x77, 0xc7, 0x81, 0x28, 0xca, 0x05,
-	0x0e, 0x9c, 0x90, 0x90, 0x10, 0xe2, 0x80, 0x90, 0x7a, 0x83, 0x23, 0x87, 0x82, 0xc4, 0x91, 0x5b,
-	0x8f, 0xa5, 0x5c, 0x10, 0x87, 0x0a, 0x25, 0x48, 0xf0, 0x33, 0xd0, 0xbe, 0x79, 0x1b, 0x7b, 0x5d,
-	0x7b, 0xbd, 0x0d, 0xbe, 0x24, 0xbb, 0xb3, 0xef, 0x7b, 0xef, 0x7b, 0xdf, 0x7b, 0x33, 0x6f, 0x0c,
-	0x73, 0x4a, 0x78, 0x81, 0xf4, 0xb7, 0x64, 0xd0, 0xb0, 0x82, 0x56, 0xc5, 0x13, 0xca, 0xda, 0x2d,
-	0x5a, 0x77, 0x5a, 0xc2, 0xdf, 0x33, 0x9b, 0xbe, 0x54, 0x92, 0xe7, 0xda, 0x16, 0xa6, 0xb6, 0x30,
-	0x77, 0x8b, 0xf9, 0x29, 0xbb, 0xe1, 0x7a, 0xd2, 0xc2, 0xbf, 0xda, 0x30, 0xbf, 0x10, 0x9a, 0xc8,
-	0xc0, 0xaa, 0xd8, 0x81, 0xd0, 0x1e, 0xac, 0xdd, 0x62, 0x45, 0x28, 0xbb, 0x68, 0x35, 0x6d, 0xc7,
-	0xf5, 0x6c, 0xe5, 0x4a, 0x8f, 0x6c, 0xcf, 0x69, 0xdb, 0x4d, 0x7c, 0xb3, 0xf4, 0x0b, 0x7d, 0xca,
-	0x39, 0xd2, 0x91, 0x7a, 0x3d, 0x7c, 0xa2, 0xd5, 0x19, 0x47, 0x4a, 0xa7, 0x2e, 0x2c, 0xbb, 0xe9,
-	0x5a, 0xb6, 0xe7, 0x49, 0x85, 0xde, 0x22, 0xcc, 0x73, 0x3d, 0xb3, 0x68, 0xda, 0xbe, 0xdd, 0x88,
-	0x4c, 0x7a, 0x27, 0xaa, 0xf6, 0x9a, 0x82, 0x2c, 0x8c, 0x1c, 0xf0, 0xf7, 0x42, 0xd6, 0x1b, 0x08,
-	0x2b, 0x8b, 0x3b, 0x2d, 0x11, 0x28, 0xe3, 0x43, 0x78, 0x36, 0xb6, 0x1a, 0x34, 0xa5, 0x17, 0x08,
-	0x7e, 0x03, 0xb2, 0xda, 0xfd, 0x34, 0x9b, 0x63, 0xf3, 0xa7, 0x97, 0x67, 0xcc, 0x5e, 0x32, 0x99,
-	0x1a, 0x55, 0x9a, 0xb8, 0xff, 0x68, 0x76, 0xe4, 0x87, 0x7f, 0x7e, 0x5c, 0x60, 0x65, 0x82, 0x19,
-	0x97, 0x29, 0xda, 0x2d, 0xb4, 0xa5, 0x68, 0xfc, 0x2c, 0x64, 0x3d, 0xa1, 0x5a, 0x6e, 0x15, 0xdd,
-	0x4e, 0x96, 0xe9, 0xcd, 0xa8, 0x11, 0x8b, 0xc8, 0x9a, 0x58, 0xbc, 0x06, 0x59, 0x1d, 0x2b, 0x99,
-	0x85, 0x46, 0x95, 0x4e, 0x85, 0x2c, 0xca, 0x84, 0xe0, 0xd3, 0x30, 0xee, 0x89, 0x96, 0x2f, 0xbd,
-	0x60, 0x7a, 0x14, 0x63, 0x45, 0xaf, 0xc6, 0xed, 0x58, 0xb0, 0x48, 0x09, 0xbe, 0x06, 0xd0, 0xae,
-	0x23, 0x05, 0xbc, 0x68, 0x52, 0xed, 0xc2, 0xa2, 0x9b, 0xba, 0x6d, 0xa8, 0xe8, 0xe6, 0x86, 0xed,
-	0x08, 0xc2, 0x96, 0x3b, 0x90, 0xc6, 0x77, 0x0c, 0x72, 0x71, 0xff, 0x94, 0xcd, 0x35, 0x18, 0xd7,
-	0xdc, 0x42, 0x51, 0x33, 0x29, 0xd3, 0x89, 0x20, 0xfc, 0xcd, 0x18, 0xbd, 0x51, 0xa4, 0xf7, 0xd2,
-	0x40, 0x7a, 0x3a, 0x74, 0x8c, 0xdf, 0x75, 0xaa, 0xcc, 0xbb, 0x28, 0xc7, 0x80, 0xca, 0xf0, 0x67,
-	0x20, 0x13, 0x2e, 0x6a, 0x09, 0xc3, 0x47, 0xe3, 0x03, 0x92, 0x2f, 0xc2, 0x53, 0x76, 0xd7, 0x43,
-	0x07, 0xe1, 0x0a, 0x49, 0x37, 0xd7, 0x3b, 0x39, 0x8d, 0x5a, 0xf7, 0xb6, 0x65, 0x54, 0x2f, 0x8d,
-	0x32, 0xb6, 0x21, 0xdf, 0xe1, 0xb6, 0xb4, 0xf7, 0x96, 0x54, 0x35, 0xb1, 0x37, 0x88, 0xde, 0x12,
-	0x64, 0x77, 0xd0, 0x10, 0x19, 0x4e, 0x94, 0xa6, 0x1f, 0xde, 0x5b, 0xcc, 0x91, 0x28, 0x37, 0xab,
-	0x55, 0x5f, 0x04, 0xc1, 0x2d, 0xe5, 0xbb, 0x9e, 0x53, 0x26, 0x3b, 0xe3, 0x36, 0x9c, 0xef, 0x19,
-	0x67, 0x48, 0x69, 0xfc, 0xc4, 0x00, 0xda, 0x1f, 0xc3, 0x0e, 0x8e, 0xb9, 0x9b, 0x49, 0x72, 0x17,
-	0x77, 0xc5, 0xd7, 0x60, 0x2c, 0x50, 0x76, 0x4d, 0x50, 0x6a, 0x4b, 0xe1, 0xc7, 0x3f, 0x1f, 0xcd,
-	0x9e, 0xd1, 0xe9, 0x05, 0xd5, 0x9a, 0xe9, 0x4a, 0xab, 0x61, 0xab, 0x1d, 0x73, 0xdd, 0x53, 0x0f,
-	0xef, 0x2d, 0x02, 0xe5, 0xbd, 0xee, 0x29, 0xbd, 0x17, 0x35, 0x9c, 0x3f, 0x0f, 0x93, 0x55, 0x51,
-	0x17, 0x8e, 0xad, 0xc4, 0x26, 0xfa, 0xcb, 0xa0, 0x84, 0x4f, 0x45, 0x8b, 0xef, 0xdb, 0x35, 0x61,
-	0x7c, 0x0c, 0x67, 0x50, 0x96, 0x77, 0x84, 0xb2, 0x1d, 0xdf, 0x6e, 0xee, 0x0c, 0x52, 0x7e, 0xad,
-	0x47, 0x3f, 0x9e, 0x64, 0xbb, 0xfc, 0xc6, 0xe0, 0x6c, 0x77, 0x64, 0xaa, 0x45, 0xbf, 0xd0, 0x39,
-	0x18, 0xab, 0xd4, 0xe5, 0x56, 0x0d, 0xa3, 0x66, 0xca, 0xfa, 0x85, 0xbf, 0xd1, 0xde, 0xf0, 0x19,
-	0xdc, 0x5e, 0x69, 0x4b, 0x17, 0xc1, 0xba, 0xb6, 0xd8, 0xa9, 0x93, 0x6f, 0xb1, 0xaf, 0x19, 0x9c,
-	0xd3, 0x47, 0x40, 0xa8, 0x77, 0x77, 0x2f, 0xb7, 0x7b, 0x96, 0xa5, 0xeb, 0xd9, 0xa1, 0x69, 0xfd,
-	0x2f, 0xa3, 0x4d, 0xd6, 0xc5, 0x8b, 0xf4, 0x5e, 0x85, 0x2c, 0x76, 0x4c, 0x74, 0x3e, 0x9d, 0xef,
-	0x73, 0x3e, 0x21, 0x38, 0x3a, 0x6d, 0x11, 0x10, 0xf6, 0xaa, 0x92, 0xca, 0xae, 0x9f, 0xbc, 0x57,
-	0x11, 0xde, 0x55, 0x82, 0xcc, 0xf0, 0x4a, 0x80, 0xff, 0xfc, 0x8e, 0x12, 0x20, 0x71, 0x7f, 0x70,
-	0x09, 0xb4, 0xdd, 0xd0, 0x4a, 0x70, 0xb7, 0xab, 0x04, 0x11, 0xaf, 0xff, 0x5f, 0x82, 0xa1, 0x0d,
-	0x88, 0xab, 0x70, 0x01, 0x19, 0x96, 0x85, 0xe3, 0x06, 0xca, 0xc7, 0xc5, 0x0d, 0xdf, 0xdd, 0x12,
-	0x83, 0xa6, 0xf8, 0x37, 0x0c, 0x0a, 0xfd, 0x90, 0x94, 0xdf, 0x1a, 0x8c, 0x35, 0xc3, 0x05, 0xd2,
-	0xfd, 0x04, 0x7d, 0x82, 0x70, 0xbe, 0x08, 0xdc, 0xef, 0x08, 0x12, 0x6c, 0xd6, 0xc5, 0xb6, 0xa2,
-	0x29, 0x35, 0x15, 0xfb, 0xf2, 0xb6, 0xd8, 0x56, 0xcb, 0xbf, 0x9c, 0x86, 0x31, 0x64, 0xc6, 0x3f,
-	0x63, 0x90, 0xd5, 0xb7, 0x16, 0x3e, 0xdf, 0x5b, 0xdb, 0xc7, 0x2f, 0x49, 0xf9, 0x97, 0x53, 0x58,
-	0xea, 0x04, 0x8d, 0x17, 0x3e, 0xfd, 0xfd, 0xef, 0xaf, 0x46, 0x0b, 0x7c, 0xc6, 0x4a, 0xb8, 0xb3,
-	0xf1, 0x2f, 0x18, 0x64, 0xf5, 0x98, 0x4f, 0x64, 0x11, 0xbb, 0x3c, 0x25, 0xb2, 0x88, 0x5f, 0x9c,
-	0x0c, 0x13, 0x59, 0xcc, 0xf3, 0x8b, 0xbd, 0x59, 0xd0, 0x9d, 0xc2, 0xda, 0xd7, 0x85, 0x3b, 0xe0,
-	0x9f, 0x33, 0x18, 0xa7, 0xeb, 0x0a, 0x1f, 0x1c, 0xe6, 0x58, 0x97, 0x85, 0x34, 0xa6, 0x44, 0xe9,
-	0x45, 0xa4, 0x34, 0xcb, 0x2f, 0x24, 0x52, 0xe2, 0xdf, 0x32, 0xc8, 0xea, 0x13, 0x3a, 0x51, 0x99,
-	0xd8, 0xe5, 0x25, 0x51, 0x99, 0xf8, 0x35, 0xc5, 0xb8, 0x86, 0x34, 0x5e, 0xe1, 0x57, 0xd2, 0x29,
-	0x63, 0xd1, 0x6c, 0xb0, 0xf6, 0x51, 0xa7, 0x9f, 0x19, 0x3c, 0x1d, 0xbf, 0x38, 0xf0, 0xa5, 0x81,
-	0xb1, 0xbb, 0xce, 0xff, 0x7c, 0xf1, 0x09, 0x10, 0xc4, 0xfa, 0x06, 0xb2, 0x5e, 0xe5, 0x57, 0x53,
-	0xb2, 0xd6, 0x73, 0x23, 0xb0, 0xf6, 0xf5, 0xc3, 0x01, 0xbf, 0xcb, 0x60, 0xe2, 0x78, 0xc0, 0xf2,
-	0x4b, 0x09, 0x0c, 0xba, 0x2f, 0x00, 0xf9, 0xcb, 0xe9, 0x8c, 0x89, 0xe9, 0xab, 0xc8, 0x74, 0x99,
-	0x2f, 0xa5, 0x64, 0xda, 0x38, 0x26, 0xf5, 0x3d, 0x83, 0xc9, 0xd8, 0x5c, 0xe2, 0x56, 0x52, 0x7b,
-	0xf5, 0x98, 0xac, 0xf9, 0xa5, 0xf4, 0x00, 0xa2, 0xbb, 0x82, 0x74, 0x17, 0xf9, 0xa5, 0x3e, 0x74,
-	0x43, 0x10, 0xa9, 0xd9, 0x16, 0xb3, 0x83, 0xa9, 0x3e, 0xbe, 0xd3, 0x30, 0x8d, 0x0d, 0xa0, 0x34,
-	0x4c, 0xe3, 0x93, 0x21, 0x1d, 0x53, 0x3d, 0xac, 0xac, 0x7d, 0xfd, 0xff, 0x80, 0xff, 0xca, 0x60,
-	0xea, 0xb1, 0xc3, 0x98, 0xaf, 0x24, 0x04, 0xef, 0x77, 0xe8, 0xe7, 0xaf, 0x3c, 0x19, 0x88, 0x58,
-	0xdf, 0x44, 0xd6, 0xaf, 0xf3, 0xd5, 0x94, 0xed, 0xd0, 0x79, 0x74, 0x6f, 0xe2, 0x51, 0x5f, 0x5a,
-	0xbf, 0x7f, 0x58, 0x60, 0x0f, 0x0e, 0x0b, 0xec, 0xaf, 0xc3, 0x02, 0xfb, 0xf2, 0xa8, 0x30, 0xf2,
-	0xe0, 0xa8, 0x30, 0xf2, 0xc7, 0x51, 0x61, 0xe4, 0x23, 0xcb, 0x71, 0xd5, 0x4e, 0xab, 0x62, 0x6e,
-	0xc9, 0x46, 0xa7, 0xfb, 0x8e, 0xc7, 0x4f, 0xa2, 0x58, 0xf8, 0x43, 0xb8, 0x92, 0xc5, 0x5f, 0xc2,
-	0x2b, 0xff, 0x05, 0x00, 0x00, 0xff, 0xff, 0x59, 0x92, 0xe2, 0x00, 0x16, 0x10, 0x00, 0x00,
+	// 1430 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x58, 0xdf, 0x8f, 0x13, 0xd5,
+	0x17, 0xdf, 0xbb, 0xcb, 0x76, 0xbf, 0x1c, 0x7e, 0x64, 0xf7, 0x7e, 0x0b, 0x59, 0xca, 0x52, 0x60,
+	0x50, 0x58, 0x59, 0x76, 0xa6, 0x05, 0x02, 0xa2, 0x08, 0x52, 0x64, 0x75, 0x8d, 0x1a, 0xec, 0xfa,
+	0x23, 0xd1, 0x90, 0x66, 0xda, 0xde, 0x9d, 0x4e, 0xba, 0x9d, 0x29, 0x33, 0xb7, 0xc0, 0x66, 0xc3,
+	0x8b, 0x3e, 0xf8, 0x64, 0x42, 0x62, 0x8c, 0x26, 0x6a, 0x82, 0x4f, 0xfa, 0xe8, 0x03, 0xfa, 0xce,
+	0x1b, 0x8f, 0x88, 0x2f, 0xc6, 0x07, 0x62, 0xc0, 0x44, 0xff, 0x0c, 0x33, 0xe7, 0x9e, 0x69, 0x3b,
+	0xa5, 0x9d, 0xce, 0xd6, 0x7d, 0xd9, 0xed, 0xdc, 0x9e, 0xcf, 0x39, 0x9f, 0xfb, 0x39, 0xe7, 0xde,
+	0x73, 0xa6, 0x70, 0x48, 0x0a, 0xc7, 0x77, 0xbd, 0x8a, 0xeb, 0x37, 0x0c, 0xbf, 0x55, 0x76, 0x84,
+	0x34, 0x6e, 0xe4, 0x8d, 0xeb, 0x2d, 0xe1, 0xad, 0xeb, 0x4d, 0xcf, 0x95, 0x2e, 0x4f, 0x77, 0x2c,
+	0x74, 0x65, 0xa1, 0xdf, 0xc8, 0x67, 0x66, 0xcc, 0x86, 0xed, 0xb8, 0x06, 0xfe, 0x55, 0x86, 0x99,
+	0xe3, 0x81, 0x89, 0xeb, 0x1b, 0x65, 0xd3, 0x17, 0xca, 0x83, 0x71, 0x23, 0x5f, 0x16, 0xd2, 0xcc,
+	0x1b, 0x4d, 0xd3, 0xb2, 0x1d, 0x53, 0xda, 0xae, 0x43, 0xb6, 0xfb, 0x94, 0x6d, 0x09, 0x9f, 0x0c,
+	0xf5, 0x40, 0x5f, 0xa5, 0x2d, 0xd7, 0x72, 0xd5, 0x7a, 0xf0, 0x89, 0x56, 0xe7, 0x2c, 0xd7, 0xb5,
+	0xd6, 0x84, 0x61, 0x36, 0x6d, 0xc3, 0x74, 0x1c, 0x57, 0xa2, 0xb7, 0x10, 0xa3, 0xf5, 0xdd, 0x85,
+	0x25, 0x1c, 0xe1, 0xdb, 0xa1, 0xcd, 0xe1, 0xbe, 0x36, 0x4d, 0xd3, 0x33, 0x1b, 0xa1, 0x49, 0x7f,
+	0x31, 0xe4, 0x7a, 0x53, 0x90, 0x85, 0x96, 0x06, 0xfe, 0x6e, 0xb0, 0xb3, 0xab, 0x08, 0x2b, 0x8a,
+	0xeb, 0x2d, 0xe1, 0x4b, 0xed, 0x03, 0xf8, 0x7f, 0x64, 0xd5, 0x6f, 0xba, 0x8e, 0x2f, 0xf8, 0x45,
+	0x48, 0x29, 0xf7, 0xb3, 0xec, 0x10, 0x9b, 0xdf, 0x71, 0x72, 0x4e, 0xef, 0x27, 0xa5, 0xae, 0x50,
+	0x85, 0xed, 0x0f, 0x1e, 0x1f, 0x1c, 0xfb, 0xf1, 0xef, 0x9f, 0x8e, 0xb3, 0x22, 0xc1, 0xb4, 0x13,
+	0x14, 0x6d, 0x05, 0x6d, 0x29, 0x1a, 0xdf, 0x0b, 0x29, 0x47, 0xc8, 0x96, 0x5d, 0x45, 0xb7, 0xbb,
+	0x8a, 0xf4, 0xa4, 0xd5, 0x89, 0x45, 0x68, 0x4d, 0x2c, 0x5e, 0x82, 0x94, 0x8a, 0x15, 0xcf, 0x42,
+	0xa1, 0x0a, 0xdb, 0x02, 0x16, 0x45, 0x42, 0xf0, 0x59, 0x98, 0x72, 0x44, 0xcb, 0x73, 0x1d, 0x7f,
+	0x76, 0x1c, 0x63, 0x85, 0x8f, 0xda, 0xb5, 0x48, 0xb0, 0x50, 0x09, 0xbe, 0x04, 0xd0, 0xc9, 0x35,
+	0x05, 0x3c, 0xaa, 0x53, 0x7e, 0x83, 0xc2, 0xd0, 0x55, 0x69, 0x51, 0x61, 0xe8, 0x57, 0x4d, 0x4b,
+	0x10, 0xb6, 0xd8, 0x85, 0xd4, 0xbe, 0x63, 0x90, 0x8e, 0xfa, 0xa7, 0xdd, 0x9c, 0x87, 0x29, 0xc5,
+	0x2d, 0x10, 0x75, 0x22, 0xe1, 0x76, 0x42, 0x08, 0x7f, 0x3d, 0x42, 0x6f, 0x1c, 0xe9, 0x1d, 0x1b,
+	0x4a, 0x4f, 0x85, 0x8e, 0xf0, 0xbb, 0x40, 0x99, 0x79, 0x07, 0xe5, 0x18, 0x92, 0x19, 0x3e, 0x0d,
+	0x13, 0xc1, 0xa2, 0x92, 0x30, 0xf8, 0xa8, 0xbd, 0x4f, 0xf2, 0x85, 0x78, 0xda, 0xdd, 0x85, 0xc0,
+	0x41, 0xb0, 0x42, 0xd2, 0x1d, 0xea, 0xbf, 0x39, 0x85, 0x5a, 0x76, 0x56, 0xdd, 0x30, 0x5f, 0x0a,
+	0xa5, 0xad, 0x42, 0xa6, 0xcb, 0x6d, 0x61, 0xfd, 0x0d, 0x57, 0xd6, 0xc5, 0xfa, 0x30, 0x7a, 0x39,
+	0x48, 0xd5, 0xd0, 0x10, 0x19, 0x6e, 0x2f, 0xcc, 0x3e, 0xba, 0xb7, 0x98, 0x26, 0x51, 0x2e, 0x55,
+	0xab, 0x9e, 0xf0, 0xfd, 0x15, 0xe9, 0xd9, 0x8e, 0x55, 0x24, 0x3b, 0xed, 0x1a, 0xec, 0xef, 0x1b,
+	0x67, 0x8b, 0xb6, 0xf1, 0x33, 0x03, 0xe8, 0x7c, 0x19, 0x54, 0x70, 0xc4, 0xdd, 0x5c, 0x9c, 0xbb,
+	0xa8, 0x2b, 0xbe, 0x04, 0x93, 0xbe, 0x34, 0xeb, 0x82, 0xb6, 0x96, 0x0b, 0xbe, 0xfc, 0xe3, 0xf1,
+	0xc1, 0x3d, 0x6a, 0x7b, 0x7e, 0xb5, 0xae, 0xdb, 0xae, 0xd1, 0x30, 0x65, 0x4d, 0x5f, 0x76, 0xe4,
+	0xa3, 0x7b, 0x8b, 0x40, 0xfb, 0x5e, 0x76, 0xa4, 0x3a, 0x8b, 0x0a, 0xce, 0x8f, 0xc0, 0xae, 0xaa,
+	0x58, 0x13, 0x96, 0x29, 0x45, 0x09, 0xfd, 0x4d, 0xa0, 0x84, 0x3b, 0xc3, 0xc5, 0xf7, 0xcc, 0xba,
+	0xd0, 0x6e, 0xc2, 0x1e, 0x94, 0xe5, 0x6d, 0x21, 0x4d, 0xcb, 0x33, 0x9b, 0xb5, 0x61, 0xca, 0x2f,
+	0xf5, 0xa9, 0xc7, 0x51, 0x8e, 0xcb, 0xaf, 0x0c, 0xf6, 0xf6, 0x46, 0xa6, 0x5c, 0x0c, 0x0a, 0x9d,
+	0x86, 0xc9, 0xf2, 0x9a, 0x5b, 0xa9, 0x63, 0xd4, 0x89, 0xa2, 0x7a, 0xe0, 0xaf, 0x76, 0x0e, 0xfc,
+	0x04, 0x1e, 0xaf, 0xa4, 0xa9, 0x0b, 0x61, 0x3d, 0x47, 0x6c, 0xdb, 0xe8, 0x47, 0xec, 0x4b, 0x06,
+	0xfb, 0xd4, 0x15, 0x10, 0xe8, 0xdd, 0x5b, 0xcb, 0x9d, 0x9a, 0x65, 0xc9, 0x6a, 0x76, 0xcb, 0xb4,
+	0xfe, 0x87, 0xd1, 0x21, 0xeb, 0xe1, 0x45, 0x7a, 0x9f, 0x83, 0x14, 0x56, 0x4c, 0x78, 0x3f, 0xed,
+	0x1f, 0x70, 0x3f, 0x21, 0x38, 0xbc, 0x6d, 0x11, 0x10, 0xd4, 0xaa, 0x74, 0xa5, 0xb9, 0x36, 0x7a,
+	0xad, 0x22, 0xbc, 0x27, 0x05, 0x13, 0x5b, 0x97, 0x02, 0xfc, 0xe7, 0x75, 0xa5, 0x00, 0x89, 0x7b,
+	0xc3, 0x53, 0xa0, 0xec, 0xb6, 0x2c, 0x05, 0x77, 0x7b, 0x52, 0x10, 0xf2, 0xfa, 0xef, 0x29, 0xd8,
+	0xb2, 0x06, 0x71, 0x16, 0x0e, 0x20, 0xc3, 0xa2, 0xb0, 0x6c, 0x5f, 0x7a, 0xb8, 0x78, 0xd5, 0xb3,
+	0x2b, 0x62, 0x58, 0x17, 0xff, 0x8a, 0x41, 0x76, 0x10, 0x92, 0xf6, 0xb7, 0x04, 0x93, 0xcd, 0x60,
+	0x81, 0x74, 0x1f, 0xa1, 0x4e, 0x10, 0xce, 0x17, 0x81, 0x7b, 0x5d, 0x41, 0xfc, 0xd2, 0x9a, 0x58,
+	0x95, 0xd4, 0xa5, 0x66, 0x22, 0xdf, 0xbc, 0x25, 0x56, 0xa5, 0xa6, 0x53, 0x4b, 0xbe, 0xd2, 0xb0,
+	0x7d, 0xdf, 0x1e, 0xda, 0xf5, 0xb4, 0xfb, 0xe3, 0x74, 0x1d, 0x76, 0x00, 0xb4, 0x81, 0x37, 0x61,
+	0xaa, 0x29, 0x9c, 0xaa, 0xed, 0x58, 0x23, 0x6f, 0x21, 0x74, 0xc0, 0x57, 0x60, 0x27, 0x56, 0x7d,
+	0xc9, 0xf6, 0xfd, 0x96, 0xa8, 0x8e, 0x7c, 0x76, 0x76, 0xa0, 0x97, 0x65, 0x74, 0xc2, 0xaf, 0xc1,
+	0x8c, 0x72, 0x5a, 0x0d, 0x34, 0xb0, 0xcb, 0x2d, 0x29, 0xaa, 0x78, 0x90, 0x46, 0xf1, 0x3c, 0x8d,
+	0xae, 0x5e, 0xeb, 0x78, 0xe2, 0xf3, 0x30, 0xed, 0x88, 0x5b, 0xb2, 0x24, 0x9a, 0x6e, 0xa5, 0x56,
+	0x52, 0xd7, 0xf0, 0x36, 0xbc, 0x86, 0x77, 0x07, 0xeb, 0x57, 0x82, 0xe5, 0x42, 0xb0, 0xaa, 0x2d,
+	0xd2, 0x9c, 0xf0, 0xa1, 0xb0, 0xad, 0x5a, 0x67, 0xcc, 0x1a, 0x24, 0xf9, 0xc7, 0x94, 0xa2, 0xb6,
+	0x39, 0x09, 0x7e, 0x19, 0xa6, 0x6e, 0xaa, 0x25, 0x3a, 0x12, 0x47, 0xe2, 0xae, 0x75, 0x42, 0x87,
+	0x37, 0x3b, 0x21, 0xb5, 0x05, 0x98, 0x41, 0xe7, 0x05, 0xd7, 0xa9, 0x0e, 0x65, 0xb2, 0x42, 0x03,
+	0x12, 0x19, 0x13, 0x8f, 0x57, 0x60, 0xb2, 0x1c, 0x2c, 0x10, 0x8b, 0xc3, 0xb1, 0x8d, 0x3c, 0x30,
+	0x24, 0x0e, 0x0a, 0xd5, 0x56, 0xe3, 0xb2, 0xdb, 0x68, 0xd8, 0xc9, 0xd5, 0x68, 0x9b, 0x77, 0xd4,
+	0xa8, 0xa8, 0xa5, 0x24, 0x6a, 0x10, 0x3a, 0x54, 0x83, 0x90, 0x27, 0xbf, 0x9f, 0x86, 0x49, 0xf4,
+	0xce, 0x3f, 0x65, 0x90, 0x52, 0x33, 0x3c, 0x9f, 0xef, 0xef, 0xe8, 0xd9, 0x57, 0x86, 0xcc, 0x0b,
+	0x09, 0x2c, 0x15, 0x5d, 0xed, 0xb9, 0x4f, 0x7e, 0xfb, 0xeb, 0x8b, 0xf1, 0x2c, 0x9f, 0x33, 0x62,
+	0xde, 0x60, 0xf8, 0xe7, 0x0c, 0x52, 0x6a, 0xe8, 0x8d, 0x65, 0x11, 0x79, 0x95, 0x88, 0x65, 0x11,
+	0x7d, 0x8d, 0xd0, 0x74, 0x64, 0x31, 0xcf, 0x8f, 0xf6, 0x67, 0x41, 0x13, 0xb6, 0xb1, 0xa1, 0xb4,
+	0xbf, 0xcd, 0x3f, 0x63, 0x30, 0x45, 0xc3, 0x3b, 0x1f, 0x1e, 0xa6, 0xad, 0xcb, 0xf1, 0x24, 0xa6,
+	0x44, 0xe9, 0x79, 0xa4, 0x74, 0x90, 0x1f, 0x88, 0xa5, 0xc4, 0xbf, 0x61, 0x90, 0x52, 0xa9, 0x8c,
+	0x55, 0x26, 0x32, 0xca, 0xc7, 0x2a, 0x13, 0x1d, 0xda, 0xb5, 0xf3, 0x48, 0xe3, 0x0c, 0x3f, 0x9d,
+	0x4c, 0x19, 0x83, 0x26, 0x25, 0x63, 0x03, 0x75, 0xfa, 0x85, 0xc1, 0xee, 0xe8, 0x18, 0xcd, 0x73,
+	0x43, 0x63, 0xf7, 0x4c, 0x43, 0x99, 0xfc, 0x26, 0x10, 0xc4, 0xfa, 0x22, 0xb2, 0x3e, 0xc7, 0xcf,
+	0x26, 0x64, 0xad, 0xa6, 0x28, 0xdf, 0xd8, 0x50, 0x1f, 0x6e, 0xf3, 0xbb, 0x0c, 0xb6, 0xb7, 0xc7,
+	0x4d, 0xbe, 0x10, 0xc3, 0xa0, 0x77, 0x1c, 0xce, 0x9c, 0x48, 0x66, 0x4c, 0x4c, 0x5f, 0x44, 0xa6,
+	0x27, 0x79, 0x2e, 0x21, 0xd3, 0x46, 0x9b, 0xd4, 0x0f, 0x0c, 0x76, 0x45, 0xa6, 0x34, 0x6e, 0xc4,
+	0x95, 0x57, 0x9f, 0x39, 0x33, 0x93, 0x4b, 0x0e, 0x20, 0xba, 0xa7, 0x90, 0xee, 0x22, 0x5f, 0x18,
+	0x40, 0x37, 0x00, 0x91, 0x9a, 0x1d, 0x31, 0xbb, 0x98, 0xaa, 0x61, 0x26, 0x09, 0xd3, 0xc8, 0x38,
+	0x96, 0x84, 0x69, 0x74, 0x4e, 0x4a, 0xc6, 0x54, 0x8d, 0x6e, 0xc6, 0x86, 0xfa, 0x7f, 0x9b, 0x7f,
+	0xcb, 0xe0, 0x7f, 0x61, 0x43, 0xe7, 0x71, 0xa7, 0xb5, 0x67, 0x4c, 0xc8, 0x2c, 0x24, 0xb2, 0x25,
+	0x6a, 0x67, 0x91, 0x5a, 0x9e, 0x1b, 0x09, 0x73, 0x2e, 0x42, 0x46, 0x5f, 0x33, 0x98, 0xa2, 0xfe,
+	0x15, 0x7b, 0xed, 0x44, 0x1b, 0x6a, 0xec, 0xb5, 0xd3, 0xd3, 0x4c, 0xb5, 0x33, 0xc8, 0x2d, 0xc7,
+	0xf5, 0x84, 0xdc, 0xa8, 0x7f, 0xf2, 0x3b, 0x0c, 0x26, 0xb1, 0xa9, 0xf1, 0x63, 0x31, 0xd1, 0xba,
+	0xbb, 0x6b, 0x66, 0x7e, 0xb8, 0x21, 0x91, 0x3a, 0x8d, 0xa4, 0x74, 0x7e, 0x22, 0x21, 0x29, 0x6c,
+	0xa8, 0xa8, 0x16, 0xf5, 0xb7, 0x58, 0xb5, 0xa2, 0x0d, 0x37, 0x56, 0xad, 0x9e, 0x66, 0xbb, 0x69,
+	0xb5, 0xa8, 0xbf, 0xf2, 0xfb, 0x0c, 0x66, 0x9e, 0x19, 0x81, 0xf9, 0xa9, 0x98, 0xc8, 0x83, 0x46,
+	0xed, 0xcc, 0xe9, 0xcd, 0x81, 0x88, 0xf8, 0x25, 0x24, 0xfe, 0x32, 0x3f, 0x97, 0x90, 0x78, 0xf7,
+	0xc0, 0x5c, 0xc2, 0x01, 0xbb, 0xb0, 0xfc, 0xe0, 0x49, 0x96, 0x3d, 0x7c, 0x92, 0x65, 0x7f, 0x3e,
+	0xc9, 0xb2, 0x3b, 0x4f, 0xb3, 0x63, 0x0f, 0x9f, 0x66, 0xc7, 0x7e, 0x7f, 0x9a, 0x1d, 0xfb, 0xc8,
+	0xb0, 0x6c, 0x59, 0x6b, 0x95, 0xf5, 0x8a, 0xdb, 0xe8, 0x76, 0xdf, 0xf5, 0xf1, 0x56, 0x18, 0x0b,
+	0x7f, 0x7e, 0x2c, 0xa7, 0xf0, 0xf7, 0xc7, 0x53, 0xff, 0x06, 0x00, 0x00, 0xff, 0xff, 0xde, 0x57,
+	0x34, 0x72, 0xb0, 0x15, 0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -1116,6 +1508,14 @@ type QueryClient interface {
 	StakeByHotkey(ctx context.Context, in *QueryStakeByHotkeyRequest, opts ...grpc.CallOption) (*QueryStakeByHotkeyResponse, error)
 	// StakeByStaker returns the stakes of a staker.
 	StakeByStaker(ctx context.Context, in *QueryStakeByStakerRequest, opts ...grpc.CallOption) (*QueryStakeByStakerResponse, error)
+	// Emission returns a subnet's pending emission and the module's totals.
+	Emission(ctx context.Context, in *QueryEmissionRequest, opts ...grpc.CallOption) (*QueryEmissionResponse, error)
+	// Weights returns a subnet's weight rows.
+	Weights(ctx context.Context, in *QueryWeightsRequest, opts ...grpc.CallOption) (*QueryWeightsResponse, error)
+	// Bonds returns a subnet's bonds rows.
+	Bonds(ctx context.Context, in *QueryBondsRequest, opts ...grpc.CallOption) (*QueryBondsResponse, error)
+	// Commits returns a subnet's pending weight commits.
+	Commits(ctx context.Context, in *QueryCommitsRequest, opts ...grpc.CallOption) (*QueryCommitsResponse, error)
 	// RegistrationPrice returns the current registration price of a subnet.
 	RegistrationPrice(ctx context.Context, in *QueryRegistrationPriceRequest, opts ...grpc.CallOption) (*QueryRegistrationPriceResponse, error)
 }
@@ -1200,6 +1600,42 @@ func (c *queryClient) StakeByStaker(ctx context.Context, in *QueryStakeByStakerR
 	return out, nil
 }
 
+func (c *queryClient) Emission(ctx context.Context, in *QueryEmissionRequest, opts ...grpc.CallOption) (*QueryEmissionResponse, error) {
+	out := new(QueryEmissionResponse)
+	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Query/Emission", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Weights(ctx context.Context, in *QueryWeightsRequest, opts ...grpc.CallOption) (*QueryWeightsResponse, error) {
+	out := new(QueryWeightsResponse)
+	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Query/Weights", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Bonds(ctx context.Context, in *QueryBondsRequest, opts ...grpc.CallOption) (*QueryBondsResponse, error) {
+	out := new(QueryBondsResponse)
+	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Query/Bonds", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *queryClient) Commits(ctx context.Context, in *QueryCommitsRequest, opts ...grpc.CallOption) (*QueryCommitsResponse, error) {
+	out := new(QueryCommitsResponse)
+	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Query/Commits", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *queryClient) RegistrationPrice(ctx context.Context, in *QueryRegistrationPriceRequest, opts ...grpc.CallOption) (*QueryRegistrationPriceResponse, error) {
 	out := new(QueryRegistrationPriceResponse)
 	err := c.cc.Invoke(ctx, "/tensorcosm.subnet.v1.Query/RegistrationPrice", in, out, opts...)
@@ -1227,6 +1663,14 @@ type QueryServer interface {
 	StakeByHotkey(context.Context, *QueryStakeByHotkeyRequest) (*QueryStakeByHotkeyResponse, error)
 	// StakeByStaker returns the stakes of a staker.
 	StakeByStaker(context.Context, *QueryStakeByStakerRequest) (*QueryStakeByStakerResponse, error)
+	// Emission returns a subnet's pending emission and the module's totals.
+	Emission(context.Context, *QueryEmissionRequest) (*QueryEmissionResponse, error)
+	// Weights returns a subnet's weight rows.
+	Weights(context.Context, *QueryWeightsRequest) (*QueryWeightsResponse, error)
+	// Bonds returns a subnet's bonds rows.
+	Bonds(context.Context, *QueryBondsRequest) (*QueryBondsResponse, error)
+	// Commits returns a subnet's pending weight commits.
+	Commits(context.Context, *QueryCommitsRequest) (*QueryCommitsResponse, error)
 	// RegistrationPrice returns the current registration price of a subnet.
 	RegistrationPrice(context.Context, *QueryRegistrationPriceRequest) (*QueryRegistrationPriceResponse, error)
 }
@@ -1258,6 +1702,18 @@ func (*UnimplementedQueryServer) StakeByHotkey(ctx context.Context, req *QuerySt
 }
 func (*UnimplementedQueryServer) StakeByStaker(ctx context.Context, req *QueryStakeByStakerRequest) (*QueryStakeByStakerResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method StakeByStaker not implemented")
+}
+func (*UnimplementedQueryServer) Emission(ctx context.Context, req *QueryEmissionRequest) (*QueryEmissionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Emission not implemented")
+}
+func (*UnimplementedQueryServer) Weights(ctx context.Context, req *QueryWeightsRequest) (*QueryWeightsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Weights not implemented")
+}
+func (*UnimplementedQueryServer) Bonds(ctx context.Context, req *QueryBondsRequest) (*QueryBondsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Bonds not implemented")
+}
+func (*UnimplementedQueryServer) Commits(ctx context.Context, req *QueryCommitsRequest) (*QueryCommitsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Commits not implemented")
 }
 func (*UnimplementedQueryServer) RegistrationPrice(ctx context.Context, req *QueryRegistrationPriceRequest) (*QueryRegistrationPriceResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RegistrationPrice not implemented")
@@ -1411,6 +1867,78 @@ func _Query_StakeByStaker_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Query_Emission_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryEmissionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Emission(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/tensorcosm.subnet.v1.Query/Emission",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Emission(ctx, req.(*QueryEmissionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Weights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryWeightsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Weights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/tensorcosm.subnet.v1.Query/Weights",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Weights(ctx, req.(*QueryWeightsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Bonds_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryBondsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Bonds(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/tensorcosm.subnet.v1.Query/Bonds",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Bonds(ctx, req.(*QueryBondsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Query_Commits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QueryCommitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServer).Commits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/tensorcosm.subnet.v1.Query/Commits",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServer).Commits(ctx, req.(*QueryCommitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Query_RegistrationPrice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(QueryRegistrationPriceRequest)
 	if err := dec(in); err != nil {
@@ -1465,6 +1993,22 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "StakeByStaker",
 			Handler:    _Query_StakeByStaker_Handler,
+		},
+		{
+			MethodName: "Emission",
+			Handler:    _Query_Emission_Handler,
+		},
+		{
+			MethodName: "Weights",
+			Handler:    _Query_Weights_Handler,
+		},
+		{
+			MethodName: "Bonds",
+			Handler:    _Query_Bonds_Handler,
+		},
+		{
+			MethodName: "Commits",
+			Handler:    _Query_Commits_Handler,
 		},
 		{
 			MethodName: "RegistrationPrice",
@@ -2220,6 +2764,287 @@ func (m *QueryRegistrationPriceResponse) MarshalToSizedBuffer(dAtA []byte) (int,
 	return len(dAtA) - i, nil
 }
 
+func (m *QueryEmissionRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryEmissionRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryEmissionRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryEmissionResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryEmissionResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryEmissionResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.NextEpochBlock != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.NextEpochBlock))
+		i--
+		dAtA[i] = 0x20
+	}
+	{
+		size := m.TotalDistributed.Size()
+		i -= size
+		if _, err := m.TotalDistributed.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x1a
+	{
+		size := m.TotalIssued.Size()
+		i -= size
+		if _, err := m.TotalIssued.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0x12
+	{
+		size := m.Pending.Size()
+		i -= size
+		if _, err := m.Pending.MarshalTo(dAtA[i:]); err != nil {
+			return 0, err
+		}
+		i = encodeVarintQuery(dAtA, i, uint64(size))
+	}
+	i--
+	dAtA[i] = 0xa
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryWeightsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryWeightsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryWeightsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryWeightsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryWeightsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryWeightsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Weights) > 0 {
+		for iNdEx := len(m.Weights) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Weights[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryBondsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryBondsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryBondsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryBondsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryBondsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryBondsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Bonds) > 0 {
+		for iNdEx := len(m.Bonds) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Bonds[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryCommitsRequest) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryCommitsRequest) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryCommitsRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		i = encodeVarintQuery(dAtA, i, uint64(m.Netuid))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *QueryCommitsResponse) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *QueryCommitsResponse) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *QueryCommitsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Commits) > 0 {
+		for iNdEx := len(m.Commits) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Commits[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintQuery(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0xa
+		}
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	offset -= sovQuery(v)
 	base := offset
@@ -2515,6 +3340,117 @@ func (m *QueryRegistrationPriceResponse) Size() (n int) {
 	n += 1 + l + sovQuery(uint64(l))
 	if m.RegistrationsLeft != 0 {
 		n += 1 + sovQuery(uint64(m.RegistrationsLeft))
+	}
+	return n
+}
+
+func (m *QueryEmissionRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovQuery(uint64(m.Netuid))
+	}
+	return n
+}
+
+func (m *QueryEmissionResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = m.Pending.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	l = m.TotalIssued.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	l = m.TotalDistributed.Size()
+	n += 1 + l + sovQuery(uint64(l))
+	if m.NextEpochBlock != 0 {
+		n += 1 + sovQuery(uint64(m.NextEpochBlock))
+	}
+	return n
+}
+
+func (m *QueryWeightsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovQuery(uint64(m.Netuid))
+	}
+	return n
+}
+
+func (m *QueryWeightsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Weights) > 0 {
+		for _, e := range m.Weights {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *QueryBondsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovQuery(uint64(m.Netuid))
+	}
+	return n
+}
+
+func (m *QueryBondsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Bonds) > 0 {
+		for _, e := range m.Bonds {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *QueryCommitsRequest) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Netuid != 0 {
+		n += 1 + sovQuery(uint64(m.Netuid))
+	}
+	return n
+}
+
+func (m *QueryCommitsResponse) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if len(m.Commits) > 0 {
+		for _, e := range m.Commits {
+			l = e.Size()
+			n += 1 + l + sovQuery(uint64(l))
+		}
 	}
 	return n
 }
@@ -4450,6 +5386,705 @@ func (m *QueryRegistrationPriceResponse) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryEmissionRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryEmissionRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryEmissionRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryEmissionResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryEmissionResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryEmissionResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Pending", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.Pending.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalIssued", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.TotalIssued.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TotalDistributed", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			if err := m.TotalDistributed.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field NextEpochBlock", wireType)
+			}
+			m.NextEpochBlock = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.NextEpochBlock |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryWeightsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryWeightsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryWeightsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryWeightsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryWeightsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryWeightsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Weights", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Weights = append(m.Weights, NeuronWeights{})
+			if err := m.Weights[len(m.Weights)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryBondsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryBondsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryBondsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryBondsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryBondsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryBondsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Bonds", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Bonds = append(m.Bonds, NeuronBonds{})
+			if err := m.Bonds[len(m.Bonds)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryCommitsRequest) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryCommitsRequest: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryCommitsRequest: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Netuid", wireType)
+			}
+			m.Netuid = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Netuid |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipQuery(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *QueryCommitsResponse) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowQuery
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: QueryCommitsResponse: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: QueryCommitsResponse: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Commits", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowQuery
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthQuery
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthQuery
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Commits = append(m.Commits, NeuronCommits{})
+			if err := m.Commits[len(m.Commits)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
 		default:
 			iNdEx = preIndex
 			skippy, err := skipQuery(dAtA[iNdEx:])

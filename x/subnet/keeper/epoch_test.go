@@ -1,0 +1,160 @@
+package keeper_test
+
+import (
+	"testing"
+
+	"cosmossdk.io/collections"
+	"cosmossdk.io/math"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// step runs one block: emission in BeginBlocker, epochs in EndBlocker,
+// then checks the accounting invariants.
+func (e *env) step() {
+	e.t.Helper()
+	e.SetHeight(e.Ctx.BlockHeight() + 1)
+	if err := e.Keeper.BeginBlocker(e.Ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.Keeper.EndBlocker(e.Ctx); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.Keeper.CheckInvariants(e.Ctx); err != nil {
+		e.t.Fatalf("block %d: %v", e.Ctx.BlockHeight(), err)
+	}
+}
+
+func (e *env) neuron(netuid, uid uint32) types.Neuron {
+	n, err := e.Keeper.Neurons.Get(e.Ctx, collections.Join(netuid, uid))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// TestEpochsRankMinersAndPayEveryone runs a subnet with two validators
+// (stake 3:1) and three miners through several epochs. Both validators
+// weight miner A over B and ignore C. A must earn the most, C nothing; the
+// bigger validator must earn more dividends; every block the module holds
+// exactly stake + locks + pending, and issued = distributed + pending.
+func TestEpochsRankMinersAndPayEveryone(t *testing.T) {
+	e := newEnv(t)
+	hp := types.DefaultHyperparams()
+	hp.Tempo, hp.CommitReveal, hp.WeightsRateLimit, hp.MaxAllowedValidators = 10, false, 0, 2
+	hp.MaxRegistrationsPerBlock, hp.ImmunityPeriod = 8, 0
+	owner := e.account("owner")
+	netuid := e.createSubnet(owner, &hp)
+	names := []string{"v1", "v2", "a", "b", "c"}
+	var hots, colds []string
+	for _, n := range names {
+		cold := e.account("cold-" + n)
+		hot := e.key(n)
+		e.register(cold, hot, netuid)
+		hots, colds = append(hots, hot), append(colds, cold)
+	}
+	staker := e.account("staker")
+	for i, amt := range []int64{3_000_000, 1_000_000} {
+		if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hots[i], Amount: math.NewInt(amt)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// the first epoch hands out permits by stake
+	for !e.neuron(netuid, 0).ValidatorPermit {
+		e.step()
+		if e.Ctx.BlockHeight() > 40 {
+			t.Fatal("no validator permit after 40 blocks")
+		}
+	}
+	if e.neuron(netuid, 2).ValidatorPermit {
+		t.Fatal("a miner without stake got a permit")
+	}
+	for _, v := range []int{0, 1} {
+		if _, err := e.Msgs.SetWeights(e.Ctx, &types.MsgSetWeights{Hotkey: hots[v], Netuid: netuid, Uids: []uint32{2, 3, 4}, Values: []uint32{65535, 20000, 0}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := make([]math.Int, len(colds))
+	for i, c := range colds {
+		before[i] = e.balance(c)
+	}
+	ownerBefore := e.balance(owner)
+	for i := 0; i < 30; i++ {
+		e.step()
+	}
+	a, b, c := e.neuron(netuid, 2).LastEpoch, e.neuron(netuid, 3).LastEpoch, e.neuron(netuid, 4).LastEpoch
+	if !(a.Incentive > b.Incentive && b.Incentive > c.Incentive && c.Incentive == 0) {
+		t.Fatalf("incentive a %d, b %d, c %d: want a > b > c = 0", a.Incentive, b.Incentive, c.Incentive)
+	}
+	v1, v2 := e.neuron(netuid, 0).LastEpoch, e.neuron(netuid, 1).LastEpoch
+	if v1.Dividends == 0 || v2.Dividends == 0 || v1.Dividends <= v2.Dividends {
+		t.Fatalf("dividends v1 %d, v2 %d: want both > 0 and v1 > v2", v1.Dividends, v2.Dividends)
+	}
+	// miners are paid to their coldkeys; A earned the most
+	gain := func(i int) math.Int { return e.balance(colds[i]).Sub(before[i]) }
+	if !(gain(2).GT(gain(3)) && gain(3).IsPositive() && gain(4).IsZero()) {
+		t.Fatalf("miner coldkey gains a %s, b %s, c %s", gain(2), gain(3), gain(4))
+	}
+	// validators' coldkeys get the default take; the stakers' stake grew
+	if !gain(0).IsPositive() {
+		t.Errorf("validator 1's coldkey earned no take")
+	}
+	st, _ := e.Keeper.StakeOf(e.Ctx, mustAddr(e, hots[0]), mustAddr(e, staker))
+	if !st.GT(math.NewInt(3_000_000)) {
+		t.Errorf("stake on v1 did not compound: %s", st)
+	}
+	if !e.balance(owner).GT(ownerBefore) {
+		t.Errorf("the owner got no cut")
+	}
+}
+
+// TestBlockEmissionSplitsByStakeAndHalves checks the per-block mint: the
+// validators' share to the fee collector, the rest to subnets by stake, and
+// the halving by issuance.
+func TestBlockEmissionSplitsByStakeAndHalves(t *testing.T) {
+	e := newEnv(t)
+	owner := e.account("owner")
+	n1, n2 := e.createSubnet(owner, nil), e.createSubnet(owner, nil)
+	h1, h2 := e.key("h1"), e.key("h2")
+	e.register(e.account("c"), h1, n1)
+	e.register(e.account("c"), h2, n2)
+	for hot, amt := range map[string]int64{h1: 3_000, h2: 1_000} {
+		if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: e.account("s"), Hotkey: hot, Amount: math.NewInt(amt)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Keeper.MintBlockEmission(e.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	// 1,000,000 minted: 10% to the fee collector, 900,000 split 3:1
+	p1, _ := e.Keeper.Pending(e.Ctx, n1)
+	p2, _ := e.Keeper.Pending(e.Ctx, n2)
+	if !p1.Equal(math.NewInt(675_000)) || !p2.Equal(math.NewInt(225_000)) {
+		t.Errorf("pending: %s and %s, want 675000 and 225000", p1, p2)
+	}
+	if got := e.Bank.ModuleBalance("fee_collector", denom).Amount; !got.Equal(math.NewInt(100_000)) {
+		t.Errorf("fee collector got %s, want 100000", got)
+	}
+	p := types.DefaultParams()
+	half := p.MaxSupply.QuoRaw(2)
+	for _, tc := range []struct {
+		issued math.Int
+		want   int64
+	}{
+		{math.ZeroInt(), 1_000_000},
+		{half.SubRaw(1), 1_000_000},
+		{half, 500_000},
+		{half.Add(half.QuoRaw(2)), 250_000},
+		{p.MaxSupply.SubRaw(7), 0}, // 41 halvings of 10^6 leave nothing
+		{p.MaxSupply, 0},
+	} {
+		if got := p.BlockEmissionAt(tc.issued); !got.Equal(math.NewInt(tc.want)) {
+			t.Errorf("emission after %s issued: got %s, want %d", tc.issued, got, tc.want)
+		}
+	}
+	// never more than what is left of max_supply
+	small := types.Params{BlockEmission: math.NewInt(5_000), MaxSupply: math.NewInt(1_000)}
+	if got := small.BlockEmissionAt(math.ZeroInt()); !got.Equal(math.NewInt(1_000)) {
+		t.Errorf("capped emission: got %s, want 1000", got)
+	}
+}
