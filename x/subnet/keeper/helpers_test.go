@@ -8,6 +8,7 @@ import (
 	"cosmossdk.io/math"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	testkeeper "github.com/tensorcosm/tensorcosm/testutil/keeper"
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
@@ -111,3 +112,5 @@ func mustAddr(e *env, s string) sdk.AccAddress {
 	}
 	return bz
 }
+
+func moduleAddress() sdk.AccAddress { return authtypes.NewModuleAddress(types.ModuleName) }
