@@ -1,6 +1,8 @@
 package keeper_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"cosmossdk.io/collections"
@@ -156,5 +158,63 @@ func TestBlockEmissionSplitsByStakeAndHalves(t *testing.T) {
 	small := types.Params{BlockEmission: math.NewInt(5_000), MaxSupply: math.NewInt(1_000)}
 	if got := small.BlockEmissionAt(math.ZeroInt()); !got.Equal(math.NewInt(1_000)) {
 		t.Errorf("capped emission: got %s, want 1000", got)
+	}
+}
+
+// TestEpochScheduling checks staggering by netuid and the per-block bound:
+// with max_epochs_per_block 1, subnets due in the same block run one per
+// block, lowest netuid first.
+func TestEpochScheduling(t *testing.T) {
+	e := newEnv(t)
+	hp := types.DefaultHyperparams()
+	hp.Tempo = 4
+	owner := e.account("owner")
+	n1, n2 := e.createSubnet(owner, &hp), e.createSubnet(owner, &hp)
+	epochs := func() map[uint32][]int64 {
+		got := map[uint32][]int64{}
+		for _, ev := range e.Ctx.EventManager().Events() {
+			if ev.Type != "tensorcosm.subnet.v1.EventEpoch" {
+				continue
+			}
+			var netuid uint32
+			var height int64
+			for _, a := range ev.Attributes {
+				switch a.Key {
+				case "netuid":
+					_, _ = fmt.Sscan(a.Value, &netuid)
+				case "height":
+					_, _ = fmt.Sscan(strings.Trim(a.Value, `"`), &height)
+				}
+			}
+			got[netuid] = append(got[netuid], height)
+		}
+		return got
+	}
+	for h := int64(2); h <= 12; h++ {
+		e.step()
+	}
+	got := epochs()
+	// (h + netuid + 1) % 5 == 0: netuid 1 at 3, 8; netuid 2 at 2, 7, 12
+	if fmt.Sprint(got[n1]) != "[3 8]" || fmt.Sprint(got[n2]) != "[2 7 12]" {
+		t.Fatalf("staggered epochs: subnet 1 at %v, subnet 2 at %v", got[n1], got[n2])
+	}
+
+	// two subnets due in one block with a bound of 1: the second waits a block
+	e2 := newEnv(t)
+	p := types.DefaultParams()
+	p.MaxEpochsPerBlock = 1
+	if err := e2.Keeper.Params.Set(e2.Ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	hpA, hpB := types.DefaultHyperparams(), types.DefaultHyperparams()
+	hpA.Tempo, hpB.Tempo = 9, 10 // netuid 1: (h+2)%10, netuid 2: (h+3)%11 -> both due at 8
+	a, b := e2.createSubnet(e2.account("o"), &hpA), e2.createSubnet(e2.account("o"), &hpB)
+	for h := int64(2); h <= 9; h++ {
+		e2.step()
+	}
+	e = e2
+	got = epochs()
+	if fmt.Sprint(got[a]) != "[8]" || fmt.Sprint(got[b]) != "[9]" {
+		t.Fatalf("bounded epochs: subnet 1 at %v, subnet 2 at %v (want [8] and [9])", got[a], got[b])
 	}
 }
