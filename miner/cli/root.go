@@ -3,9 +3,8 @@ package cli
 
 import "github.com/spf13/cobra"
 
-// NewRootCmd returns the tensorcosm-miner root command. Further subcommands
-// (the miner daemon) are added with AddCommand; the model tooling lives under
-// NewModelCmd.
+// NewRootCmd returns the tensorcosm-miner root command: the daemon (`run`)
+// and the model tooling (`model`).
 func NewRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "tensorcosm-miner",
@@ -14,6 +13,6 @@ func NewRootCmd() *cobra.Command {
 		// bury it.
 		SilenceUsage: true,
 	}
-	root.AddCommand(NewModelCmd())
+	root.AddCommand(NewModelCmd(), NewRunCmd())
 	return root
 }

@@ -1,0 +1,329 @@
+// Package miner is the tensorcosm-miner daemon: it serves an ONNX model on
+// an axon, registers and announces its hotkey on chain, and keeps the
+// axon's view of the subnet's neurons fresh.
+package miner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/tensorcosm/tensorcosm/axon"
+	"github.com/tensorcosm/tensorcosm/chainclient"
+	"github.com/tensorcosm/tensorcosm/model"
+	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// Miner is one running miner: a model, a hotkey and an axon.
+type Miner struct {
+	cfg     Config
+	log     *slog.Logger
+	base    *slog.Logger // without the miner's fields, for the axon
+	reg     prometheus.Registerer
+	gather  prometheus.Gatherer
+	metrics *metrics
+	keyring keyring.Keyring
+	hotkey  string
+	signer  *axon.KeyringSigner
+	session *model.Session
+	chain   *chainclient.Client
+	query   subnettypes.QueryClient
+	meta    *axon.StaticMetagraph
+	now     func() time.Time
+
+	lastRefresh atomic.Int64 // unix nanoseconds of the last good refresh
+	ready       atomic.Bool  // startup finished, the axon serves
+	axonAddr    atomic.Pointer[string]
+	httpAddr    atomic.Pointer[string]
+}
+
+// New checks cfg, loads the model and opens the keyring; it talks to no
+// chain. Metrics go to reg; /metrics serves reg when it is also a
+// prometheus.Gatherer (a *prometheus.Registry), else the default gatherer.
+// A nil reg gets a fresh registry.
+func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("miner: invalid config: %w", err)
+	}
+	cfg.Axon.Netuid = cfg.Netuid
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := &Miner{cfg: cfg, reg: reg, meta: axon.NewStaticMetagraph(), now: time.Now}
+	m.gather = prometheus.DefaultGatherer
+	if g, ok := reg.(prometheus.Gatherer); ok {
+		m.gather = g
+	}
+	var err error
+	if m.metrics, err = newMetrics(reg); err != nil {
+		return nil, err
+	}
+	if err := m.openKeys(); err != nil {
+		return nil, err
+	}
+	m.base = logger
+	m.log = logger.With("component", "miner", "hotkey", m.hotkey, "netuid", cfg.Netuid)
+	if err := m.loadModel(); err != nil {
+		return nil, err
+	}
+	m.chain, err = chainclient.New(chainclient.Config{GRPCAddr: cfg.Chain.GRPCAddress, ChainID: cfg.Chain.ChainID,
+		Fees: cfg.Chain.Fees, InclusionTimeout: cfg.Chain.TxTimeout}, m.keyring)
+	if err != nil {
+		_ = m.session.Close()
+		return nil, fmt.Errorf("miner: %w", err)
+	}
+	m.query = subnettypes.NewQueryClient(m.chain.Conn())
+	return m, nil
+}
+
+func (m *Miner) openKeys() error {
+	enc, err := chainclient.NewEncoding()
+	if err != nil {
+		return err
+	}
+	k := m.cfg.Keyring
+	m.keyring, err = keyring.New(sdk.KeyringServiceName(), k.Backend, k.Dir, os.Stdin, enc.Codec)
+	if err != nil {
+		return fmt.Errorf("miner: open %s keyring in %s: %w", k.Backend, k.Dir, err)
+	}
+	if m.signer, err = axon.NewKeyringSigner(m.keyring, k.Hotkey); err != nil {
+		return fmt.Errorf("miner: hotkey: %w", err)
+	}
+	m.hotkey = m.signer.Address()
+	if m.cfg.Register {
+		if _, err := keyAddress(m.keyring, k.Coldkey); err != nil {
+			return fmt.Errorf("miner: coldkey: %w", err)
+		}
+	}
+	return nil
+}
+
+func (m *Miner) loadModel() error {
+	mc := m.cfg.Model
+	if err := model.InitRuntime(mc.ONNXRuntimeLib); err != nil {
+		return fmt.Errorf("miner: %w", err)
+	}
+	var err error
+	m.session, err = model.LoadSession(mc.Path, model.SessionOptions{Device: model.Device(mc.Device),
+		DeviceID: mc.DeviceID, IntraOpThreads: mc.IntraOpThreads, Logger: m.log})
+	if err != nil {
+		return fmt.Errorf("miner: model: %w", err)
+	}
+	m.metrics.modelInfo.WithLabelValues(m.session.SHA256(), string(m.session.Device())).Set(1)
+	m.log.Info("model loaded", "path", mc.Path, "sha256", m.session.SHA256(), "size", m.session.Size(),
+		"device", string(m.session.Device()))
+	return nil
+}
+
+// Hotkey is the miner's hotkey address.
+func (m *Miner) Hotkey() string { return m.hotkey }
+
+// AxonAddr is the address the axon listens on, "" until Run has bound it.
+func (m *Miner) AxonAddr() string { return loadAddr(&m.axonAddr) }
+
+// MetricsAddr is the address of /metrics and /healthz, "" until Run has bound it.
+func (m *Miner) MetricsAddr() string { return loadAddr(&m.httpAddr) }
+
+func loadAddr(p *atomic.Pointer[string]) string {
+	if s := p.Load(); s != nil {
+		return *s
+	}
+	return ""
+}
+
+// Run starts the miner and blocks until ctx ends, then stops gracefully:
+// the axon answers its in-flight requests (up to axon.shutdown_timeout).
+// Startup checks the model against the subnet's task, registers the hotkey
+// if needed and allowed, reads the metagraph and announces the axon when
+// the chain's record differs. Run may be called once; it closes the model
+// and the chain connection when it returns.
+func (m *Miner) Run(ctx context.Context) error {
+	defer func() {
+		_ = m.chain.Close()
+		_ = m.session.Close()
+	}()
+	httpLis, axonLis, err := m.listen(ctx)
+	if err != nil {
+		return err
+	}
+	srv, err := m.startup(ctx, axonLis)
+	if err != nil {
+		_ = axonLis.Close()
+		_ = httpLis.Close()
+		if ctx.Err() != nil {
+			return nil // stopped during startup, as asked
+		}
+		return fmt.Errorf("miner: %w", err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return m.serveAxon(gctx, srv, axonLis) })
+	g.Go(func() error { return m.refreshLoop(gctx) })
+	g.Go(func() error { return m.serveHTTP(gctx, httpLis) })
+	err = g.Wait()
+	m.log.Info("miner stopped", "error", err)
+	return err
+}
+
+func (m *Miner) listen(ctx context.Context) (httpLis, axonLis net.Listener, err error) {
+	var lc net.ListenConfig
+	if httpLis, err = lc.Listen(ctx, "tcp", m.cfg.MetricsListenAddress); err != nil {
+		return nil, nil, fmt.Errorf("miner: metrics listener: %w", err)
+	}
+	if axonLis, err = lc.Listen(ctx, "tcp", m.cfg.Axon.ListenAddress); err != nil {
+		_ = httpLis.Close()
+		return nil, nil, fmt.Errorf("miner: axon listener: %w", err)
+	}
+	h, a := httpLis.Addr().String(), axonLis.Addr().String()
+	m.httpAddr.Store(&h)
+	m.axonAddr.Store(&a)
+	return httpLis, axonLis, nil
+}
+
+// startup runs the chain side of the startup and builds the axon server.
+func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server, error) {
+	res, err := m.query.Subnet(ctx, &subnettypes.QuerySubnetRequest{Netuid: m.cfg.Netuid})
+	if err != nil {
+		return nil, fmt.Errorf("query subnet %d at %s: %w", m.cfg.Netuid, m.cfg.Chain.GRPCAddress, err)
+	}
+	task := res.Subnet.Task
+	if err := CheckTask(task, m.session.Inputs(), m.session.Outputs()); err != nil {
+		return nil, fmt.Errorf("model %s: %w", m.cfg.Model.Path, err)
+	}
+	n, err := m.ensureRegistered(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m.log.Info("hotkey registered in subnet", "uid", n.Uid, "task", task.Kind)
+	if err := m.refresh(ctx); err != nil {
+		return nil, err
+	}
+	host, port, err := m.announced(axonLis.Addr())
+	if err != nil {
+		return nil, err
+	}
+	if err := m.announce(ctx, n, host, port); err != nil {
+		return nil, err
+	}
+	sm, err := NewSessionModel(m.session, m.cfg.Model.Path, task.Kind)
+	if err != nil {
+		return nil, err
+	}
+	return axon.NewServer(m.cfg.Axon, sm, m.meta, m.signer, m.base, m.reg)
+}
+
+// announced returns the host and port to publish: the configured ones, or
+// those of the bound listener.
+func (m *Miner) announced(bound net.Addr) (string, uint32, error) {
+	host, portStr, err := net.SplitHostPort(bound.String())
+	if err != nil {
+		return "", 0, err
+	}
+	if h := m.cfg.Announce.Host; h != "" {
+		host = h
+	} else if cfgHost, _, _ := net.SplitHostPort(m.cfg.Axon.ListenAddress); cfgHost != "" {
+		host = cfgHost // keep a configured name rather than the resolved IP
+	}
+	if p := m.cfg.Announce.Port; p != 0 {
+		return host, p, nil
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	return host, uint32(port), err
+}
+
+func (m *Miner) serveAxon(ctx context.Context, srv *axon.Server, lis net.Listener) error {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	m.ready.Store(true)
+	select {
+	case err := <-served:
+		_ = srv.Shutdown(context.WithoutCancel(ctx))
+		return err
+	case <-ctx.Done():
+	}
+	m.ready.Store(false)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.cfg.Axon.ShutdownTimeout)
+	defer cancel()
+	stopErr := srv.Shutdown(stopCtx)
+	return errors.Join(<-served, stopErr)
+}
+
+// refreshLoop refreshes the metagraph every MetagraphRefresh; a failed
+// refresh is logged and counted, and the previous metagraph stays in use.
+func (m *Miner) refreshLoop(ctx context.Context) error {
+	t := time.NewTicker(m.cfg.MetagraphRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := m.refresh(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("metagraph refresh failed", "error", err)
+		}
+	}
+}
+
+func (m *Miner) serveHTTP(ctx context.Context, lis net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.gather, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", m.healthz)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("metrics server: %w", err)
+	case <-ctx.Done():
+	}
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(stopCtx)
+	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return err
+}
+
+// healthz answers 200 while the axon serves and the metagraph is fresh
+// (refreshed within three intervals), else 503 with the reason.
+func (m *Miner) healthz(w http.ResponseWriter, _ *http.Request) {
+	age := m.now().Sub(time.Unix(0, m.lastRefresh.Load()))
+	switch {
+	case !m.ready.Load():
+		http.Error(w, "not serving", http.StatusServiceUnavailable)
+	case age > 3*m.cfg.MetagraphRefresh:
+		http.Error(w, "metagraph stale: last refreshed "+age.Round(time.Second).String()+" ago", http.StatusServiceUnavailable)
+	default:
+		_, _ = w.Write([]byte("ok\n"))
+	}
+}
+
+// ParseLogLevel parses debug, info, warn or error.
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	switch strings.ToLower(s) {
+	case "debug", "info", "warn", "error":
+		return l, l.UnmarshalText([]byte(s))
+	}
+	return l, fmt.Errorf("unknown level %q: want debug, info, warn or error", s)
+}

@@ -1,0 +1,364 @@
+package miner_test
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	sdkmath "cosmossdk.io/math"
+	"github.com/prometheus/client_golang/prometheus"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/tensorcosm/tensorcosm/axon"
+	"github.com/tensorcosm/tensorcosm/axon/axonpb"
+	"github.com/tensorcosm/tensorcosm/chainclient"
+	"github.com/tensorcosm/tensorcosm/miner"
+	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/testutil/network"
+	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
+	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+var digitsTask = subnettypes.TaskSpec{
+	Kind:    "digits-classification",
+	Inputs:  []subnettypes.TensorSpec{{Name: "input", Dtype: "float32", Shape: []int64{-1, 64}}},
+	Outputs: []subnettypes.TensorSpec{{Name: "probabilities", Dtype: "float32", Shape: []int64{-1, 10}}},
+	Scoring: "accuracy",
+}
+
+// chain is an in-process network and a client signing with the validator's
+// keyring.
+type chain struct {
+	t      *testing.T
+	ctx    context.Context
+	cfg    network.Config
+	net    *network.Network
+	client *chainclient.Client
+}
+
+func startChain(t *testing.T) *chain {
+	cfg, err := network.DefaultConfig(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TimeoutCommit = 300 * time.Millisecond
+	cfg.AccountTokens = sdkmath.NewInt(1_000_000_000_000_000)
+	cfg.StakingTokens = sdkmath.NewInt(1_000_000_000_000_000)
+	net := network.New(t, cfg)
+	if _, err := net.WaitForHeightWithTimeout(2, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	val := net.Validators[0]
+	client, err := chainclient.New(chainclient.Config{GRPCAddr: val.AppConfig.GRPC.Address, ChainID: cfg.ChainID}, val.ClientCtx.Keyring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	return &chain{t: t, ctx: ctx, cfg: cfg, net: net, client: client}
+}
+
+func (c *chain) exec(signers []string, msgs ...sdk.Msg) {
+	c.t.Helper()
+	if _, err := c.client.Broadcast(c.ctx, signers, msgs...); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// fund sends utensor from the validator to addr.
+func (c *chain) fund(addr string, amount int64) {
+	c.t.Helper()
+	val := c.net.Validators[0]
+	from := sdk.MustBech32ifyAddressBytes(chainclient.Bech32Prefix, val.Address)
+	c.exec([]string{val.Moniker}, &banktypes.MsgSend{FromAddress: from, ToAddress: addr,
+		Amount: sdk.NewCoins(sdk.NewInt64Coin("utensor", amount))})
+}
+
+// validatorKey creates and funds a key in the validator's keyring.
+func (c *chain) validatorKey(name string, amount int64) string {
+	addr := newKey(c.t, c.net.Validators[0].ClientCtx.Keyring, name)
+	c.fund(addr, amount)
+	return addr
+}
+
+func (c *chain) neuron(netuid uint32, hotkey string) (subnettypes.Neuron, error) {
+	res, err := subnettypes.NewQueryClient(c.client.Conn()).NeuronByHotkey(c.ctx,
+		&subnettypes.QueryNeuronByHotkeyRequest{Netuid: netuid, Hotkey: hotkey})
+	if err != nil {
+		return subnettypes.Neuron{}, err
+	}
+	return res.Neuron.Neuron, nil
+}
+
+func (c *chain) minerConfig(keyDir, modelPath string, netuid uint32) miner.Config {
+	cfg := miner.DefaultConfig()
+	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.net.Validators[0].AppConfig.GRPC.Address, c.cfg.ChainID
+	cfg.Keyring = miner.KeyringConfig{Backend: "test", Dir: keyDir, Hotkey: "hot", Coldkey: "cold"}
+	cfg.Netuid, cfg.Register, cfg.MaxBurn = netuid, true, 1_000_000_000
+	cfg.Axon.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 10*time.Second
+	cfg.Model.Path, cfg.Model.ONNXRuntimeLib, cfg.Model.IntraOpThreads = modelPath, ortlib.LibraryPath(c.t), 1
+	cfg.MetagraphRefresh = 300 * time.Millisecond
+	return cfg
+}
+
+// running is a miner started in the background.
+type running struct {
+	m      *miner.Miner
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startMiner(t *testing.T, cfg miner.Config, reg *prometheus.Registry) *running {
+	t.Helper()
+	m, err := miner.New(cfg, testLogger(t), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{m: m, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- m.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop cancels the miner and returns what Run returned.
+func (r *running) stop(t *testing.T) error {
+	r.cancel()
+	select {
+	case err, ok := <-r.done:
+		if ok {
+			close(r.done)
+		}
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return within 30s of cancellation")
+		return nil
+	}
+}
+
+// waitServed waits until the chain holds the miner's axon and model, or Run fails.
+func (c *chain) waitServed(r *running, netuid uint32, sum string) subnettypes.Neuron {
+	c.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-r.done:
+			close(r.done)
+			c.t.Fatalf("Run returned early: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		addr := r.m.AxonAddr()
+		n, err := c.neuron(netuid, r.m.Hotkey())
+		if err != nil || addr == "" || n.Axon == nil || n.Model == nil {
+			continue
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		if strconv.Itoa(int(n.Axon.Port)) == port && n.Axon.Host == "127.0.0.1" && n.Model.Sha256 == sum {
+			return n
+		}
+	}
+	c.t.Fatal("the miner's axon never appeared in the metagraph")
+	return subnettypes.Neuron{}
+}
+
+// TestMinerOnNetwork runs the miner against an in-process chain: it
+// registers its hotkey (funding the hotkey account first), announces its
+// axon and model, answers a signed Infer from another registered neuron
+// with a verifiable receipt, and stops cleanly. A restart with the same
+// address announces nothing, and misconfigured miners fail at startup.
+func TestMinerOnNetwork(t *testing.T) {
+	c := startChain(t)
+	path, held := trainModel(t)
+	sum, size, err := model.Hash(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := c.validatorKey("owner", 1_000_000_000_000)
+	c.exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "digits", Task: digitsTask})
+	const netuid = 1
+	callerCold, callerHot := c.validatorKey("caller-cold", 10_000_000_000), c.validatorKey("caller-hot", 1)
+	c.exec([]string{"caller-cold", "caller-hot"}, &subnettypes.MsgRegister{Coldkey: callerCold, Hotkey: callerHot,
+		Netuid: netuid, MaxBurn: sdkmath.NewInt(1_000_000_000)})
+
+	keyDir := t.TempDir()
+	_, addrs := newKeyring(t, keyDir, "cold", "hot")
+	c.fund(addrs[0], 10_000_000_000) // the hotkey has no account: the miner creates it
+	cfg := c.minerConfig(keyDir, path, netuid)
+	reg := prometheus.NewRegistry()
+	r := startMiner(t, cfg, reg)
+	n := c.waitServed(r, netuid, sum)
+	if n.Model.Size_ != uint64(size) || n.Coldkey != addrs[0] {
+		t.Fatalf("neuron = %v, want model size %d and coldkey %s", n, size, addrs[0])
+	}
+
+	checkInfer(t, c, r, path, held, sum, callerHot)
+	checkHTTP(t, r.m.MetricsAddr(), []string{
+		`tensorcosm_miner_chain_transactions_total{kind="fund_hotkey",result="ok"} 1`,
+		`tensorcosm_miner_chain_transactions_total{kind="register",result="ok"} 1`,
+		`tensorcosm_miner_chain_transactions_total{kind="serve_axon",result="ok"} 1`,
+		`tensorcosm_miner_metagraph_neurons 2`,
+		`tensorcosm_miner_model_info{device="cpu",sha256="` + sum + `"} 1`,
+		`tensorcosm_axon_requests_total{code="OK",method="/tensorcosm.axon.v1.Axon/Infer"} 1`,
+	})
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run after cancel = %v, want nil", err)
+	}
+
+	t.Run("restart announces nothing", func(t *testing.T) {
+		again := cfg
+		again.Axon.ListenAddress = r.m.AxonAddr()
+		reg := prometheus.NewRegistry()
+		r2 := startMiner(t, again, reg)
+		waitHealthy(t, r2)
+		checkHTTP(t, r2.m.MetricsAddr(), nil)
+		body := scrape(t, r2.m.MetricsAddr())
+		if strings.Contains(body, "tensorcosm_miner_chain_transactions_total{") {
+			t.Errorf("a restart with the same axon and model sent transactions:\n%s", body)
+		}
+		if err := r2.stop(t); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("unregistered without register", func(t *testing.T) {
+		dir := t.TempDir()
+		newKeyring(t, dir, "cold", "hot")
+		bad := c.minerConfig(dir, path, netuid)
+		bad.Register = false
+		m, err := miner.New(bad, testLogger(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(c.ctx); !errors.Is(err, miner.ErrNotRegistered) || !strings.Contains(err.Error(), "register: true") {
+			t.Fatalf("Run = %v, want ErrNotRegistered", err)
+		}
+	})
+	t.Run("model does not fit the task", func(t *testing.T) {
+		task := digitsTask
+		task.Outputs = []subnettypes.TensorSpec{{Name: "probabilities", Dtype: "float32", Shape: []int64{-1, 3}}}
+		c.exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "three", Task: task})
+		bad := c.minerConfig(keyDir, path, 2)
+		m, err := miner.New(bad, testLogger(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Run(c.ctx); !errors.Is(err, miner.ErrTaskMismatch) || !strings.Contains(err.Error(), "[-1 3]") {
+			t.Fatalf("Run = %v, want ErrTaskMismatch", err)
+		}
+	})
+}
+
+// checkInfer sends a signed Infer from the caller's hotkey and checks the
+// answer against a local session and the receipt.
+func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dataset, sum, callerHot string) {
+	t.Helper()
+	signer, err := axon.NewKeyringSigner(c.net.Validators[0].ClientCtx.Keyring, "caller-hot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signer.Address() != callerHot {
+		t.Fatalf("signer %s, want %s", signer.Address(), callerHot)
+	}
+	client, err := axon.NewClient(signer, axon.DefaultClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	row := held.Row(0)
+	target := axon.AxonTarget{Hotkey: r.m.Hotkey(), Netuid: 1, Address: r.m.AxonAddr()}
+	req, resp, err := client.InferSigned(c.ctx, target, []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := axon.VerifyReceipt(req, resp); err != nil {
+		t.Fatalf("receipt: %v", err)
+	}
+	if got := hex.EncodeToString(resp.Receipt.ModelSha256); got != sum || resp.Receipt.BlockHeight <= 0 {
+		t.Fatalf("receipt model %s at height %d, want %s at a positive height", got, resp.Receipt.BlockHeight, sum)
+	}
+	probs, err := resp.Outputs[0].Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := loadSession(t, path)
+	want, err := local.Run(map[string]model.Tensor{"input": model.NewFloat32Tensor([]int64{1, 64}, row)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total float64
+	for i, p := range want["probabilities"].Float32 {
+		total += float64(probs[i])
+		if len(probs) != 10 || probs[i] != p {
+			t.Fatalf("probabilities %v, local session says %v", probs, want["probabilities"].Float32)
+		}
+	}
+	if math.Abs(total-1) > 1e-4 {
+		t.Fatalf("probabilities sum to %v", total)
+	}
+}
+
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// checkHTTP checks /healthz and that /metrics contains each of want.
+func checkHTTP(t *testing.T, addr string, want []string) {
+	t.Helper()
+	res, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %s", res.Status)
+	}
+	body := scrape(t, addr)
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("/metrics lacks %q", w)
+		}
+	}
+}
+
+func waitHealthy(t *testing.T, r *running) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-r.done:
+			close(r.done)
+			t.Fatalf("Run returned early: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		if addr := r.m.MetricsAddr(); addr != "" {
+			if res, err := http.Get("http://" + addr + "/healthz"); err == nil {
+				_ = res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return
+				}
+			}
+		}
+	}
+	t.Fatal("the miner never became healthy")
+}
