@@ -62,7 +62,7 @@ func NewSubnetFixture(t testing.TB) *SubnetFixture {
 // Addr returns a deterministic test address and its bech32 string.
 func (f *SubnetFixture) Addr(t testing.TB, name string) (sdk.AccAddress, string) {
 	t.Helper()
-	addr := sdk.AccAddress(authtypes.NewModuleAddress("test/" + name))
+	addr := authtypes.NewModuleAddress("test/" + name)
 	s, err := f.Codec.BytesToString(addr)
 	if err != nil {
 		t.Fatal(err)

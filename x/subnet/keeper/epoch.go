@@ -212,7 +212,7 @@ func (k Keeper) distribute(ctx context.Context, st epochState, i int, out yuma.O
 		}
 	} else {
 		// nobody staked on this hotkey: its coldkey gets the whole part
-		takeAmt, rest = validator, math.ZeroInt()
+		takeAmt = validator
 	}
 	if err := k.pay(ctx, coldkey, miner.Add(takeAmt)); err != nil {
 		return nil, math.Int{}, err

@@ -216,7 +216,7 @@ func (k Keeper) stakesOfStaker(ctx context.Context, staker sdk.AccAddress, page 
 	if err != nil {
 		return nil, nil, err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }()
 	keys, err := it.PrimaryKeys()
 	if err != nil {
 		return nil, nil, err

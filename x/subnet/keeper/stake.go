@@ -123,7 +123,7 @@ func (k Keeper) isRegisteredAnywhere(ctx context.Context, hotkey sdk.AccAddress)
 	if err != nil {
 		return false, err
 	}
-	defer it.Close()
+	defer func() { _ = it.Close() }()
 	return it.Valid(), nil
 }
 
