@@ -34,8 +34,8 @@ tools: ## build the pinned tools (buf, protoc plugins, golangci-lint) into build
 test: deps ## run every test: unit, in-process network, localnet and multinode (the README's test command)
 	$(GO) test $(TEST_FLAGS) $(PKGS)
 
-test-unit: ## run the fast tests only (-short skips those that start real node processes)
-	$(GO) test -short $(TEST_FLAGS) $(PKGS)
+test-unit: ## run the fast tests only: everything but tests/ (which start real node processes and networks)
+	$(GO) test $(TEST_FLAGS) $$($(GO) list ./... | grep -v /tests/)
 
 deps: ## install what the tests need: Go modules, the ONNX Runtime library, the digits data
 	$(GO) mod download

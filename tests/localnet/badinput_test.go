@@ -11,7 +11,6 @@ import (
 // `tensorcosmd start` (and `genesis validate`) with a clear message, a
 // non-zero exit and no panic trace.
 func TestStartRejectsMalformedGenesis(t *testing.T) {
-	needsNodes(t)
 	cases := []struct {
 		name   string
 		mangle func(string) string

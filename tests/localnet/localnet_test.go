@@ -83,7 +83,6 @@ func processAlive(pid int) bool {
 // utensor from alice to bob with the CLI, and reads bob's balance back over
 // the CLI, gRPC and REST.
 func TestLocalnetBankSend(t *testing.T) {
-	needsNodes(t)
 	l := startLocalnet(t, "200ms")
 	alice, bob := l.addr(t, "alice"), l.addr(t, "bob")
 	before := cliBalance(t, l, bob)

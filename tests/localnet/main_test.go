@@ -1,6 +1,6 @@
 // Package localnet tests the real tensorcosmd binary as an operator runs
 // it: through scripts/localnet.sh and scripts/multinode.sh, on 127.0.0.1.
-// These tests start node processes; `go test -short` skips them.
+// These tests start node processes; `make test-unit` leaves this package out.
 package localnet
 
 import (
@@ -38,23 +38,13 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binary = filepath.Join(dir, "tensorcosmd")
-	if !testing.Short() {
-		build := exec.Command("go", "build", "-o", binary, "./cmd/tensorcosmd")
-		build.Dir = repoRoot
-		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building tensorcosmd: %v\n%s", err, out)
-			return 1
-		}
+	build := exec.Command("go", "build", "-o", binary, "./cmd/tensorcosmd")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building tensorcosmd: %v\n%s", err, out)
+		return 1
 	}
 	return m.Run()
-}
-
-// needsNodes skips under -short: these tests start real node processes.
-func needsNodes(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts real tensorcosmd processes; run without -short (make test)")
-	}
 }
 
 // freePortBase returns a port base B such that B+0..B+399 look free on

@@ -13,7 +13,6 @@ import (
 // reach height 5, the network keeps making blocks with one node down, and
 // the restarted node catches up with the others.
 func TestMultinodeSurvivesAndCatchesUp(t *testing.T) {
-	needsNodes(t)
 	base := freePortBase(t)
 	dir := filepath.Join(t.TempDir(), "multinode")
 	env := []string{

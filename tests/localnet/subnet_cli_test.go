@@ -56,7 +56,6 @@ func (l localnet) query(t *testing.T, v any, args ...string) {
 // TestSubnetCLI runs every x/subnet transaction from the CLI against the
 // localnet, as x/subnet/README.md documents them.
 func TestSubnetCLI(t *testing.T) {
-	needsNodes(t)
 	l := startLocalnet(t, "200ms")
 	hot := createAndRegister(t, l)
 
@@ -148,7 +147,6 @@ func createAndRegister(t *testing.T, l localnet) string {
 // `tensorcosmd export`, starts a new chain from that genesis, and checks the
 // subnet state read back is the same.
 func TestSubnetGenesisExportImport(t *testing.T) {
-	needsNodes(t)
 	l := startLocalnet(t, "200ms")
 	hot := createAndRegister(t, l)
 	l.txOK(t, "tx", "subnet", "serve-axon", "1", `{"host":"127.0.0.1","port":8091,"protocol":"grpc"}`,
