@@ -190,35 +190,24 @@ func (j *jsonWriter) epoch(ep SimEpoch, first bool) {
 	j.str("}")
 }
 
-func (j *jsonWriter) bools(xs []bool) {
+// list writes xs as a JSON array, each element appended by app.
+func list[T any](j *jsonWriter, xs []T, app func([]byte, T) []byte) {
 	j.buf = append(j.buf[:0], '[')
 	for i, x := range xs {
 		if i > 0 {
 			j.buf = append(j.buf, ", "...)
 		}
-		j.buf = strconv.AppendBool(j.buf, x)
+		j.buf = app(j.buf, x)
 	}
 	j.bytes(append(j.buf, ']'))
 }
 
+func (j *jsonWriter) bools(xs []bool) { list(j, xs, strconv.AppendBool) }
+
 func (j *jsonWriter) fixeds(xs []Fixed) {
-	j.buf = append(j.buf[:0], '[')
-	for i, x := range xs {
-		if i > 0 {
-			j.buf = append(j.buf, ", "...)
-		}
-		j.buf = x.AppendDecimal(j.buf, JSONPlaces)
-	}
-	j.bytes(append(j.buf, ']'))
+	list(j, xs, func(b []byte, x Fixed) []byte { return x.AppendDecimal(b, JSONPlaces) })
 }
 
 func (j *jsonWriter) uints(xs []uint64) {
-	j.buf = append(j.buf[:0], '[')
-	for i, x := range xs {
-		if i > 0 {
-			j.buf = append(j.buf, ", "...)
-		}
-		j.buf = strconv.AppendUint(j.buf, x, 10)
-	}
-	j.bytes(append(j.buf, ']'))
+	list(j, xs, func(b []byte, x uint64) []byte { return strconv.AppendUint(b, x, 10) })
 }
