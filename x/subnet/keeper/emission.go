@@ -22,13 +22,18 @@ func getInt(ctx context.Context, item collections.Item[math.Int]) (math.Int, err
 	return v, err
 }
 
-// Pending returns a subnet's pending emission.
-func (k Keeper) Pending(ctx context.Context, netuid uint32) (math.Int, error) {
-	v, err := k.PendingEmission.Get(ctx, netuid)
+// getOr reads key from m, or returns def when the key is not set.
+func getOr[K, V any](ctx context.Context, m collections.Map[K, V], key K, def V) (V, error) {
+	v, err := m.Get(ctx, key)
 	if errors.Is(err, collections.ErrNotFound) {
-		return math.ZeroInt(), nil
+		return def, nil
 	}
 	return v, err
+}
+
+// Pending returns a subnet's pending emission.
+func (k Keeper) Pending(ctx context.Context, netuid uint32) (math.Int, error) {
+	return getOr(ctx, k.PendingEmission, netuid, math.ZeroInt())
 }
 
 // MintBlockEmission mints this block's emission into the module account:

@@ -2,7 +2,6 @@ package keeper
 
 import (
 	"context"
-	"errors"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
@@ -154,10 +153,7 @@ func (k Keeper) neuronInfo(ctx context.Context, n types.Neuron) (types.NeuronInf
 	if err != nil {
 		return types.NeuronInfo{}, err
 	}
-	take, err := k.DelegateTakes.Get(ctx, hotkey)
-	if errors.Is(err, collections.ErrNotFound) {
-		take, err = types.DelegateTake{Take: DefaultDelegateTake}, nil
-	}
+	take, err := k.DelegateTake(ctx, hotkey)
 	if err != nil {
 		return types.NeuronInfo{}, err
 	}

@@ -189,11 +189,7 @@ func (k Keeper) bumpBurn(ctx context.Context, netuid uint32, hp types.Hyperparam
 
 // neuronCount returns the number of UIDs in use in a subnet.
 func (k Keeper) neuronCount(ctx context.Context, netuid uint32) (uint32, error) {
-	n, err := k.NeuronCounts.Get(ctx, netuid)
-	if errors.Is(err, collections.ErrNotFound) {
-		return 0, nil
-	}
-	return n, err
+	return getOr(ctx, k.NeuronCounts, netuid, 0)
 }
 
 // allocateUID returns a free UID, or prunes one when the subnet is full.

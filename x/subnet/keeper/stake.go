@@ -111,11 +111,7 @@ func (k Keeper) StakeOf(ctx context.Context, hotkey, staker sdk.AccAddress) (mat
 
 // HotkeyStake returns the total stake on hotkey.
 func (k Keeper) HotkeyStake(ctx context.Context, hotkey sdk.AccAddress) (math.Int, error) {
-	v, err := k.TotalHotkeyStake.Get(ctx, hotkey)
-	if errors.Is(err, collections.ErrNotFound) {
-		return math.ZeroInt(), nil
-	}
-	return v, err
+	return getOr(ctx, k.TotalHotkeyStake, hotkey, math.ZeroInt())
 }
 
 func (k Keeper) isRegisteredAnywhere(ctx context.Context, hotkey sdk.AccAddress) (bool, error) {
@@ -167,17 +163,12 @@ func (k Keeper) SetDelegateTake(ctx context.Context, msg *types.MsgSetDelegateTa
 			return errorsmod.Wrapf(types.ErrTakeRateLimit, "take last changed at block %d; next raise allowed at %d", current.SetBlock, next)
 		}
 	}
-	current.Take = msg.Take
-	current.SetBlock = height
+	current.Hotkey, current.Take, current.SetBlock = msg.Hotkey, msg.Take, height
 	return k.DelegateTakes.Set(ctx, hotkey, current)
 }
 
-// DelegateTake returns hotkey's take record, the default if never set.
+// DelegateTake returns hotkey's take record; a hotkey that never set one
+// has the default take (and no hotkey or block in the record).
 func (k Keeper) DelegateTake(ctx context.Context, hotkey sdk.AccAddress) (types.DelegateTake, error) {
-	t, err := k.DelegateTakes.Get(ctx, hotkey)
-	if errors.Is(err, collections.ErrNotFound) {
-		addr, err := k.addressCodec.BytesToString(hotkey)
-		return types.DelegateTake{Hotkey: addr, Take: DefaultDelegateTake}, err
-	}
-	return t, err
+	return getOr(ctx, k.DelegateTakes, hotkey, types.DelegateTake{Take: DefaultDelegateTake})
 }

@@ -159,32 +159,24 @@ func (k Keeper) DissolveSubnet(ctx context.Context, signer string, netuid uint32
 	return s, removed, nil
 }
 
-// removeNeurons deletes every neuron of a subnet and returns how many.
+// removeNeurons deletes every neuron of a subnet, with its per-UID state,
+// and returns how many.
 func (k Keeper) removeNeurons(ctx context.Context, netuid uint32) (uint32, error) {
-	var keys []NeuronKey
-	var hotkeys []sdk.AccAddress
+	var neurons []types.Neuron
 	rng := collections.NewPrefixedPairRange[uint32, uint32](netuid)
-	err := k.Neurons.Walk(ctx, rng, func(key NeuronKey, n types.Neuron) (bool, error) {
-		hk, err := k.parseAddr("hotkey", n.Hotkey)
-		keys, hotkeys = append(keys, key), append(hotkeys, hk)
-		return false, err
+	err := k.Neurons.Walk(ctx, rng, func(_ NeuronKey, n types.Neuron) (bool, error) {
+		neurons = append(neurons, n)
+		return false, nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	for i, key := range keys {
-		for _, remove := range []func() error{
-			func() error { return k.Neurons.Remove(ctx, key) },
-			func() error { return k.Weights.Remove(ctx, key) },
-			func() error { return k.WeightCommits.Remove(ctx, key) },
-			func() error { return k.HotkeySubnets.Remove(ctx, collections.Join(hotkeys[i], netuid)) },
-		} {
-			if err := remove(); err != nil {
-				return 0, err
-			}
+	for _, n := range neurons {
+		if err := k.removeNeuron(ctx, n); err != nil {
+			return 0, err
 		}
 	}
-	return uint32(len(keys)), nil
+	return uint32(len(neurons)), nil
 }
 
 // UpdateHyperparams schedules new hyperparameters for the subnet's next

@@ -43,6 +43,16 @@ func (k Keeper) loadWeightsCheck(ctx context.Context, hotkeyStr string, netuid u
 	return weightsCheck{subnet: s, neuron: n, count: count, height: sdk.UnwrapSDKContext(ctx).BlockHeight()}, nil
 }
 
+// loadCommitRevealCheck is loadWeightsCheck for commits and reveals, which
+// only subnets with commit-reveal on accept.
+func (k Keeper) loadCommitRevealCheck(ctx context.Context, hotkey string, netuid uint32) (weightsCheck, error) {
+	c, err := k.loadWeightsCheck(ctx, hotkey, netuid)
+	if err == nil && !c.subnet.Hyperparams.CommitReveal {
+		err = errorsmod.Wrapf(types.ErrCommitRevealDisabled, "subnet %d", netuid)
+	}
+	return c, err
+}
+
 // checkWeights applies subtensor's checks to a weight set and returns the
 // row to store: sorted by uid, zeros dropped, max-upscaled to 65535.
 func checkWeights(c weightsCheck, uids, values []uint32, versionKey uint64) (types.WeightsRow, error) {
@@ -152,14 +162,11 @@ func (k Keeper) storeWeights(ctx context.Context, n types.Neuron, row types.Weig
 // CommitWeights records a commitment to weights; it can be revealed in the
 // subnet epoch reveal_period epochs after the commit's.
 func (k Keeper) CommitWeights(ctx context.Context, msg *types.MsgCommitWeights) (types.Neuron, uint64, error) {
-	c, err := k.loadWeightsCheck(ctx, msg.Hotkey, msg.Netuid)
+	c, err := k.loadCommitRevealCheck(ctx, msg.Hotkey, msg.Netuid)
 	if err != nil {
 		return types.Neuron{}, 0, err
 	}
 	hp := c.subnet.Hyperparams
-	if !hp.CommitReveal {
-		return types.Neuron{}, 0, errorsmod.Wrapf(types.ErrCommitRevealDisabled, "subnet %d", msg.Netuid)
-	}
 	if len(msg.CommitHash) != 32 {
 		return types.Neuron{}, 0, errorsmod.Wrapf(types.ErrInvalidWeights, "commit_hash must be 32 bytes, got %d", len(msg.CommitHash))
 	}
@@ -208,14 +215,11 @@ func (k Keeper) liveCommits(ctx context.Context, key NeuronKey, hp types.Hyperpa
 // The neuron's last update becomes the commit's block, so miners that
 // registered after the commit are masked by Yuma as in subtensor.
 func (k Keeper) RevealWeights(ctx context.Context, msg *types.MsgRevealWeights) (types.Neuron, int, error) {
-	c, err := k.loadWeightsCheck(ctx, msg.Hotkey, msg.Netuid)
+	c, err := k.loadCommitRevealCheck(ctx, msg.Hotkey, msg.Netuid)
 	if err != nil {
 		return types.Neuron{}, 0, err
 	}
 	hp := c.subnet.Hyperparams
-	if !hp.CommitReveal {
-		return types.Neuron{}, 0, errorsmod.Wrapf(types.ErrCommitRevealDisabled, "subnet %d", msg.Netuid)
-	}
 	key := collections.Join(msg.Netuid, c.neuron.Uid)
 	all, err := k.WeightCommits.Get(ctx, key)
 	if err != nil && !errors.Is(err, collections.ErrNotFound) {
