@@ -218,3 +218,42 @@ func TestEpochScheduling(t *testing.T) {
 		t.Fatalf("bounded epochs: subnet 1 at %v, subnet 2 at %v (want [8] and [9])", got[a], got[b])
 	}
 }
+
+// TestDissolvePaysPendingEmission dissolves a subnet holding pending
+// emission and bonds: the owner gets the lock and the pending emission, no
+// per-subnet state is left, and the accounting still balances.
+func TestDissolvePaysPendingEmission(t *testing.T) {
+	e := newEnv(t)
+	owner := e.account("owner")
+	netuid := e.createSubnet(owner, nil)
+	hot := e.key("hot")
+	e.register(e.account("cold"), hot, netuid)
+	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: e.account("s"), Hotkey: hot, Amount: math.NewInt(10)}); err != nil {
+		t.Fatal(err)
+	}
+	e.step()
+	pending, _ := e.Keeper.Pending(e.Ctx, netuid)
+	if !pending.IsPositive() {
+		t.Fatal("no pending emission to test with")
+	}
+	key := collections.Join(netuid, uint32(0))
+	if err := e.Keeper.Bonds.Set(e.Ctx, key, types.BondsRow{Entries: []types.BondEntry{{Uid: 0, Value: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	before := e.balance(owner)
+	if _, err := e.Msgs.DissolveSubnet(e.Ctx, &types.MsgDissolveSubnet{Signer: owner, Netuid: netuid}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.balance(owner).Sub(before), types.DefaultParams().SubnetLockCost.Add(pending); !got.Equal(want) {
+		t.Errorf("owner got %s, want lock + pending = %s", got, want)
+	}
+	if has, _ := e.Keeper.PendingEmission.Has(e.Ctx, netuid); has {
+		t.Error("pending emission of a dissolved subnet still stored")
+	}
+	if has, _ := e.Keeper.Bonds.Has(e.Ctx, key); has {
+		t.Error("bonds of a dissolved subnet still stored")
+	}
+	if err := e.Keeper.CheckInvariants(e.Ctx); err != nil {
+		t.Error(err)
+	}
+}

@@ -255,8 +255,8 @@ func prunesBefore(a, b types.Neuron) bool {
 	return a.Uid < b.Uid
 }
 
-// removeNeuron deletes a neuron and its per-UID state. The stake on its
-// hotkey stays with the stakers.
+// removeNeuron deletes a neuron and its per-UID state (weights, commits,
+// bonds). The stake on its hotkey stays with the stakers.
 func (k Keeper) removeNeuron(ctx context.Context, n types.Neuron) error {
 	hotkey, err := k.parseAddr("hotkey", n.Hotkey)
 	if err != nil {
@@ -267,6 +267,7 @@ func (k Keeper) removeNeuron(ctx context.Context, n types.Neuron) error {
 		func() error { return k.Neurons.Remove(ctx, key) },
 		func() error { return k.Weights.Remove(ctx, key) },
 		func() error { return k.WeightCommits.Remove(ctx, key) },
+		func() error { return k.Bonds.Remove(ctx, key) },
 	} {
 		if err := remove(); err != nil {
 			return err

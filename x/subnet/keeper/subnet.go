@@ -123,8 +123,9 @@ func (k Keeper) isOwnerOrAuthority(signer string, s types.Subnet) error {
 	return errorsmod.Wrapf(types.ErrInvalidSigner, "%s is neither the owner of subnet %d (%s) nor the authority", signer, s.Netuid, s.Owner)
 }
 
-// DissolveSubnet removes a subnet and its neurons and returns the lock to
-// the owner. Stake stays on the hotkeys with their stakers.
+// DissolveSubnet removes a subnet and its neurons and returns the lock, and
+// any emission still pending, to the owner. Stake stays on the hotkeys with
+// their stakers.
 func (k Keeper) DissolveSubnet(ctx context.Context, signer string, netuid uint32) (types.Subnet, uint32, error) {
 	if _, err := k.parseAddr("signer", signer); err != nil {
 		return types.Subnet{}, 0, err
@@ -144,13 +145,24 @@ func (k Keeper) DissolveSubnet(ctx context.Context, signer string, netuid uint32
 	if err != nil {
 		return s, 0, err
 	}
-	if err := k.pay(ctx, owner, s.Locked); err != nil {
+	// The emission the subnet had not paid out yet goes to its owner with
+	// the lock; it would otherwise stay minted and pending forever.
+	pending, err := k.Pending(ctx, netuid)
+	if err != nil {
+		return s, 0, err
+	}
+	if err := k.pay(ctx, owner, s.Locked.Add(pending)); err != nil {
+		return s, 0, err
+	}
+	if err := k.addDistributed(ctx, pending); err != nil {
 		return s, 0, err
 	}
 	for _, remove := range []func() error{
 		func() error { return k.Subnets.Remove(ctx, netuid) },
 		func() error { return k.Burns.Remove(ctx, netuid) },
 		func() error { return k.NeuronCounts.Remove(ctx, netuid) },
+		func() error { return k.PendingEmission.Remove(ctx, netuid) },
+		func() error { return k.DueEpochs.Remove(ctx, netuid) },
 	} {
 		if err := remove(); err != nil {
 			return s, 0, err
