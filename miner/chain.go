@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 
 	sdkmath "cosmossdk.io/math"
@@ -203,7 +202,7 @@ func (m *Miner) refresh(ctx context.Context) error {
 		}
 		height = max(height, res.Block)
 		for _, ni := range res.Neurons {
-			neurons[ni.Neuron.Hotkey] = axon.NeuronInfo{UID: ni.Neuron.Uid, Stake: saturatingUint64(ni.Stake), ValidatorPermit: ni.Neuron.ValidatorPermit}
+			neurons[ni.Neuron.Hotkey] = axon.NeuronInfo{UID: ni.Neuron.Uid, Stake: subnettypes.SaturatingUint64(ni.Stake), ValidatorPermit: ni.Neuron.ValidatorPermit}
 		}
 		if res.Pagination == nil || len(res.Pagination.NextKey) == 0 {
 			break
@@ -217,16 +216,4 @@ func (m *Miner) refresh(ctx context.Context) error {
 	m.metrics.neurons.Set(float64(len(neurons)))
 	m.lastRefresh.Store(m.now().UnixNano())
 	return nil
-}
-
-// saturatingUint64 converts a stake to the axon's uint64 priority, capping
-// it instead of wrapping around.
-func saturatingUint64(v sdkmath.Int) uint64 {
-	switch {
-	case v.IsNil() || !v.IsPositive():
-		return 0
-	case v.IsUint64():
-		return v.Uint64()
-	}
-	return math.MaxUint64
 }

@@ -13,12 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
-	"github.com/cosmos/cosmos-sdk/codec"
-	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
+
+	"github.com/tensorcosm/tensorcosm/chainclient"
 )
 
 // localnet is a running scripts/localnet.sh node.
@@ -88,19 +85,7 @@ func TestLocalnetBankSend(t *testing.T) {
 	before := cliBalance(t, l, bob)
 
 	const amount = 12345
-	out := mustCLI(t, "tx", "bank", "send", "alice", bob, fmt.Sprintf("%dutensor", amount),
-		"--home", l.home, "--yes", "--output", "json")
-	var res struct {
-		Code   uint32 `json:"code"`
-		TxHash string `json:"txhash"`
-		RawLog string `json:"raw_log"`
-	}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("tx output is not JSON: %v\n%s", err, out)
-	}
-	if res.Code != 0 {
-		t.Fatalf("tx rejected: code %d: %s", res.Code, res.RawLog)
-	}
+	l.txOK(t, "tx", "bank", "send", "alice", bob, fmt.Sprintf("%dutensor", amount))
 	want := before + amount
 	if !waitFor(30*time.Second, func() bool { return cliBalance(t, l, bob) == want }) {
 		t.Fatalf("bob's balance over CLI: got %d, want %d", cliBalance(t, l, bob), want)
@@ -162,17 +147,14 @@ func cliBalance(t *testing.T, l localnet, addr string) int64 {
 
 func grpcBalance(t *testing.T, l localnet, addr string) int64 {
 	t.Helper()
-	cdc := codec.NewProtoCodec(codectypes.NewInterfaceRegistry())
-	conn, err := grpc.NewClient(l.grpc(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.ForceCodec(cdc.GRPCCodec())))
+	client, err := chainclient.New(chainclient.Config{GRPCAddr: l.grpc(), ChainID: "tensorcosm-local"}, nil)
 	if err != nil {
 		t.Fatalf("dial gRPC %s: %v", l.grpc(), err)
 	}
-	defer conn.Close()
+	defer client.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	res, err := banktypes.NewQueryClient(conn).Balance(ctx, &banktypes.QueryBalanceRequest{Address: addr, Denom: "utensor"})
+	res, err := banktypes.NewQueryClient(client.Conn()).Balance(ctx, &banktypes.QueryBalanceRequest{Address: addr, Denom: "utensor"})
 	if err != nil {
 		t.Fatalf("gRPC balance: %v", err)
 	}

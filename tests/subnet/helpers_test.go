@@ -50,9 +50,7 @@ func trimQuotes(s string) string {
 }
 
 func mustHex(t *testing.T, s string) []byte {
-	bz, err := hexDecode(s)
+	bz, err := hex.DecodeString(s)
 	require.NoError(t, err)
 	return bz
 }
-
-func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }

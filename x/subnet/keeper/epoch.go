@@ -89,7 +89,7 @@ func yumaInput(s types.Subnet, st epochState, height int64, emission uint64) yum
 		},
 	}
 	for i, nr := range st.neurons {
-		in.Stake[i] = saturatingUint64(st.stakes[i])
+		in.Stake[i] = types.SaturatingUint64(st.stakes[i])
 		in.LastUpdate[i] = uint64(max(nr.LastUpdate, 0))
 		in.RegisteredAt[i] = uint64(max(nr.RegistrationBlock, 0))
 		in.ValidatorPermit[i] = nr.ValidatorPermit
@@ -110,16 +110,6 @@ func yumaInput(s types.Subnet, st epochState, height int64, emission uint64) yum
 	return in
 }
 
-func saturatingUint64(x math.Int) uint64 {
-	if x.IsNegative() {
-		return 0
-	}
-	if !x.IsUint64() {
-		return stdmath.MaxUint64
-	}
-	return x.Uint64()
-}
-
 // RunEpoch runs one subnet's epoch: Yuma over the subnet's state, then the
 // owner's cut, miner incentive to coldkeys, validator dividends (take to the
 // coldkey, the rest compounded into the hotkey's stakers' stake), and the
@@ -138,7 +128,7 @@ func (k Keeper) RunEpoch(ctx context.Context, s types.Subnet) (*types.EventEpoch
 	if err != nil {
 		return nil, nil, err
 	}
-	epochEmission := math.NewIntFromUint64(saturatingUint64(pending))
+	epochEmission := math.NewIntFromUint64(types.SaturatingUint64(pending))
 	ev := &types.EventEpoch{Netuid: s.Netuid, Height: height, Emission: epochEmission.String(), Neurons: uint32(len(st.neurons))}
 	if len(st.neurons) == 0 {
 		ev.OwnerCut, ev.ToMiners, ev.ToValidators, ev.Dust = "0", "0", "0", pending.String()

@@ -197,3 +197,15 @@ func NextEpochBlock(netuid uint32, tempo uint32, from int64) int64 {
 	}
 	return from + int64(period-rem)
 }
+
+// SaturatingUint64 converts an amount to uint64, capping at the maximum
+// instead of wrapping: stake as the Yuma engine and axon priorities take it.
+func SaturatingUint64(x math.Int) uint64 {
+	switch {
+	case x.IsNil() || !x.IsPositive():
+		return 0
+	case x.IsUint64():
+		return x.Uint64()
+	}
+	return ^uint64(0)
+}
