@@ -27,7 +27,6 @@ type Encoding struct {
 	Registry codectypes.InterfaceRegistry
 	Codec    *codec.ProtoCodec
 	TxConfig client.TxConfig
-	Amino    *codec.LegacyAmino
 }
 
 // NewEncoding returns an encoding that knows the auth, bank and subnet
@@ -49,6 +48,5 @@ func NewEncoding() (Encoding, error) {
 	banktypes.RegisterInterfaces(reg)
 	subnettypes.RegisterInterfaces(reg)
 	cdc := codec.NewProtoCodec(reg)
-	amino := codec.NewLegacyAmino()
-	return Encoding{Registry: reg, Codec: cdc, TxConfig: authtx.NewTxConfig(cdc, authtx.DefaultSignModes), Amino: amino}, nil
+	return Encoding{Registry: reg, Codec: cdc, TxConfig: authtx.NewTxConfig(cdc, authtx.DefaultSignModes)}, nil
 }
