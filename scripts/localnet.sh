@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# One-node tensorcosm chain on 127.0.0.1 for development.
+# One-node tensorcosm chain on 127.0.0.1 for development, with a digits subnet,
+# three miners and two validators on top.
 #
-#   scripts/localnet.sh start    init (first time) and start in the background
-#   scripts/localnet.sh stop     stop the node
-#   scripts/localnet.sh status   show height and endpoints
+#   scripts/localnet.sh up       the whole network: chain, subnet 1 (digits), 3 miners
+#                                (strong, medium, untrained models), 2 validators
+#   scripts/localnet.sh start    the chain only: init (first time) and start in the background
+#   scripts/localnet.sh stop     stop the validators, the miners and the node
+#   scripts/localnet.sh status   show height, endpoints and daemons
 #   scripts/localnet.sh clean    stop and delete the home directory
+#   scripts/localnet.sh restart-neuron NAME   restart one daemon (miner-strong, validator-1, ...)
 #
 # Environment:
 #   LOCALNET_HOME        home directory      (default: <repo>/.localnet/node)
 #   LOCALNET_BLOCK_TIME  block time          (default: 1s; e.g. 200ms)
 #   LOCALNET_PORT_BASE   ports: rpc BASE+57, p2p BASE+56, gRPC BASE+90,
 #                        REST BASE+17, metrics BASE+60 (default: 26600,
-#                        i.e. rpc 26657, gRPC 26690, REST 26617)
+#                        i.e. rpc 26657, gRPC 26690, REST 26617); miners' axons
+#                        BASE+200.., miners' metrics BASE+210.., validators'
+#                        metrics BASE+220..
+#   LOCALNET_TEMPO       subnet 1's tempo in blocks (default: 10)
 #   TENSORCOSMD          use this binary instead of building build/tensorcosmd
-# Dev accounts (test keyring in LOCALNET_HOME): validator, alice, bob, charlie.
+#   TENSORCOSM_MINER, TENSORCOSM_VALIDATOR   the same for the daemons
+# Dev accounts (test keyring in LOCALNET_HOME): validator, alice, bob, charlie;
+# `up` adds miner-{strong,medium,untrained}-{cold,hot} and validator-{1,2}-{cold,hot}.
 set -euo pipefail
 LOG_TAG=localnet
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -27,8 +36,9 @@ KR=(--keyring-backend test --home "$HOME_DIR")
 ACCOUNTS=(alice bob charlie)
 FUND="1000000000000$DENOM"   # 1,000,000 TENSOR each
 SELF_BOND="100000000000$DENOM" # 100,000 TENSOR
+source "$ROOT/scripts/lib/neurons.sh"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 init_home() {
 	log "initialising $HOME_DIR (chain-id $CHAIN_ID)"
@@ -96,6 +106,7 @@ start() {
 }
 
 stop() {
+	stop_neurons
 	if [[ -f "$PIDFILE" ]]; then
 		log "stopping tensorcosmd (pid $(cat "$PIDFILE"))"
 		stop_pidfile "$PIDFILE"
@@ -108,6 +119,7 @@ status() {
 	if is_running; then
 		log "running, pid $(cat "$PIDFILE"), height $(rpc_height $((PORT_BASE + 57)))"
 		print_endpoints
+		[[ -d "$NEURONS_DIR" ]] && print_neurons
 	else
 		log "not running"
 		return 1
@@ -115,7 +127,9 @@ status() {
 }
 
 case "${1:-start}" in
+up) up ;;
 start) start ;;
+restart-neuron) restart_neuron "${2:-}" ;;
 stop) stop ;;
 status) status ;;
 clean)
