@@ -4,12 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/neuron"
 )
 
 // Config configures a Miner. The mapstructure tags are the keys of the
@@ -44,28 +43,11 @@ type Config struct {
 }
 
 // ChainConfig locates the chain.
-type ChainConfig struct {
-	// GRPCAddress is the node's gRPC endpoint, host:port.
-	GRPCAddress string `mapstructure:"grpc_address"`
-	// ChainID is the chain the transactions are signed for.
-	ChainID string `mapstructure:"chain_id"`
-	// Fees paid by each transaction, e.g. "0utensor"; empty pays none.
-	Fees string `mapstructure:"fees"`
-	// TxTimeout bounds the wait for a transaction to be included.
-	TxTimeout time.Duration `mapstructure:"tx_timeout"`
-}
+type ChainConfig = neuron.ChainConfig
 
-// KeyringConfig names the keyring and the keys in it.
-type KeyringConfig struct {
-	// Backend is test, file or os, as for tensorcosmd.
-	Backend string `mapstructure:"backend"`
-	// Dir is the directory holding keyring-<backend>, tensorcosmd's --home.
-	Dir string `mapstructure:"dir"`
-	// Hotkey names the key that signs requests, receipts and MsgServeAxon.
-	Hotkey string `mapstructure:"hotkey"`
-	// Coldkey names the key that pays registration; needed only to register.
-	Coldkey string `mapstructure:"coldkey"`
-}
+// KeyringConfig names the keyring and the keys in it; the coldkey is needed
+// only to register.
+type KeyringConfig = neuron.KeyringConfig
 
 // AnnounceConfig is the axon address announced on chain; empty fields take
 // the listening address (and the port actually bound, for port 0).
@@ -96,10 +78,9 @@ type ModelConfig struct {
 // DefaultConfig returns the defaults: a local node, the test keyring in
 // ~/.tensorcosm, the axon on 127.0.0.1:8091 and metrics on 127.0.0.1:9101.
 func DefaultConfig() Config {
-	home, _ := os.UserHomeDir() // "" falls back to a relative directory
 	return Config{
-		Chain:                ChainConfig{GRPCAddress: "127.0.0.1:9090", TxTimeout: 30 * time.Second},
-		Keyring:              KeyringConfig{Backend: "test", Dir: filepath.Join(home, ".tensorcosm")},
+		Chain:                neuron.DefaultChainConfig(),
+		Keyring:              neuron.DefaultKeyringConfig(),
 		Axon:                 axon.DefaultServerConfig(),
 		Model:                ModelConfig{Device: string(model.DeviceCPU)},
 		MetagraphRefresh:     12 * time.Second,
@@ -112,16 +93,12 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if _, _, err := net.SplitHostPort(c.Chain.GRPCAddress); err != nil {
-		add("chain.grpc_address %q: want host:port", c.Chain.GRPCAddress)
+	errs = append(errs, c.Chain.Validate()...)
+	coldkeyWhen := ""
+	if c.Register {
+		coldkeyWhen = "register is true"
 	}
-	if c.Chain.ChainID == "" {
-		add("chain.chain_id is required")
-	}
-	if c.Chain.TxTimeout <= 0 {
-		add("chain.tx_timeout must be positive, got %s", c.Chain.TxTimeout)
-	}
-	errs = append(errs, c.Keyring.validate(c.Register)...)
+	errs = append(errs, c.Keyring.Validate(coldkeyWhen)...)
 	if c.Netuid == 0 {
 		add("netuid is required (0 is the root network, which serves no model)")
 	}
@@ -144,32 +121,13 @@ func (c Config) Validate() error {
 	if c.MetagraphRefresh < 100*time.Millisecond {
 		add("metagraph_refresh must be at least 100ms, got %s", c.MetagraphRefresh)
 	}
-	if _, _, err := net.SplitHostPort(c.MetricsListenAddress); err != nil {
-		add("metrics_listen_address %q: want host:port", c.MetricsListenAddress)
+	if err := neuron.ValidateListenAddress("metrics_listen_address", c.MetricsListenAddress); err != nil {
+		errs = append(errs, err)
 	}
-	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+	if _, err := neuron.ParseLogLevel(c.LogLevel); err != nil {
 		add("log_level: %w", err)
 	}
 	return errors.Join(errs...)
-}
-
-func (k KeyringConfig) validate(register bool) []error {
-	var errs []error
-	switch k.Backend {
-	case "test", "file", "os":
-	default:
-		errs = append(errs, fmt.Errorf("keyring.backend %q: want test, file or os", k.Backend))
-	}
-	if k.Dir == "" && k.Backend != "os" {
-		errs = append(errs, errors.New("keyring.dir is required"))
-	}
-	if k.Hotkey == "" {
-		errs = append(errs, errors.New("keyring.hotkey is required"))
-	}
-	if register && k.Coldkey == "" {
-		errs = append(errs, errors.New("keyring.coldkey is required when register is true"))
-	}
-	return errs
 }
 
 func (c Config) validateAnnounce() []error {

@@ -10,22 +10,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
-	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/neuron"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -42,7 +39,7 @@ type Miner struct {
 	signer  *axon.KeyringSigner
 	session *model.Session
 	chain   *chainclient.Client
-	query   subnettypes.QueryClient
+	account *neuron.Account
 	meta    *axon.StaticMetagraph
 	now     func() time.Time
 
@@ -68,10 +65,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 		reg = prometheus.NewRegistry()
 	}
 	m := &Miner{cfg: cfg, reg: reg, meta: axon.NewStaticMetagraph(), now: time.Now}
-	m.gather = prometheus.DefaultGatherer
-	if g, ok := reg.(prometheus.Gatherer); ok {
-		m.gather = g
-	}
+	m.gather = neuron.Gatherer(reg)
 	var err error
 	if m.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
@@ -84,32 +78,33 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 	if err := m.loadModel(); err != nil {
 		return nil, err
 	}
-	m.chain, err = chainclient.New(chainclient.Config{GRPCAddr: cfg.Chain.GRPCAddress, ChainID: cfg.Chain.ChainID,
-		Fees: cfg.Chain.Fees, InclusionTimeout: cfg.Chain.TxTimeout}, m.keyring)
+	m.chain, err = cfg.Chain.Client(m.keyring)
+	if err == nil {
+		m.account, err = neuron.NewAccount(m.chain, m.keyring, cfg.Keyring, cfg.Netuid, m.log)
+	}
 	if err != nil {
 		_ = m.session.Close()
+		if m.chain != nil {
+			_ = m.chain.Close()
+		}
 		return nil, fmt.Errorf("miner: %w", err)
 	}
-	m.query = subnettypes.NewQueryClient(m.chain.Conn())
+	m.account.OnTx = m.metrics.tx
 	return m, nil
 }
 
 func (m *Miner) openKeys() error {
-	enc, err := chainclient.NewEncoding()
-	if err != nil {
-		return err
-	}
 	k := m.cfg.Keyring
-	m.keyring, err = keyring.New(sdk.KeyringServiceName(), k.Backend, k.Dir, os.Stdin, enc.Codec)
-	if err != nil {
-		return fmt.Errorf("miner: open %s keyring in %s: %w", k.Backend, k.Dir, err)
+	var err error
+	if m.keyring, err = k.Open(); err != nil {
+		return fmt.Errorf("miner: %w", err)
 	}
 	if m.signer, err = axon.NewKeyringSigner(m.keyring, k.Hotkey); err != nil {
 		return fmt.Errorf("miner: hotkey: %w", err)
 	}
 	m.hotkey = m.signer.Address()
 	if m.cfg.Register {
-		if _, err := keyAddress(m.keyring, k.Coldkey); err != nil {
+		if _, err := neuron.KeyAddress(m.keyring, k.Coldkey); err != nil {
 			return fmt.Errorf("miner: coldkey: %w", err)
 		}
 	}
@@ -176,7 +171,7 @@ func (m *Miner) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.serveAxon(gctx, srv, axonLis) })
 	g.Go(func() error { return m.refreshLoop(gctx) })
-	g.Go(func() error { return m.serveHTTP(gctx, httpLis) })
+	g.Go(func() error { return neuron.ServeHTTP(gctx, httpLis, m.gather, m.healthz) })
 	err = g.Wait()
 	m.log.Info("miner stopped", "error", err)
 	return err
@@ -199,7 +194,7 @@ func (m *Miner) listen(ctx context.Context) (httpLis, axonLis net.Listener, err 
 
 // startup runs the chain side of the startup and builds the axon server.
 func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server, error) {
-	res, err := m.query.Subnet(ctx, &subnettypes.QuerySubnetRequest{Netuid: m.cfg.Netuid})
+	res, err := m.account.Query.Subnet(ctx, &subnettypes.QuerySubnetRequest{Netuid: m.cfg.Netuid})
 	if err != nil {
 		return nil, fmt.Errorf("query subnet %d at %s: %w", m.cfg.Netuid, m.cfg.Chain.GRPCAddress, err)
 	}
@@ -207,7 +202,7 @@ func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server
 	if err := CheckTask(task, m.session.Inputs(), m.session.Outputs()); err != nil {
 		return nil, fmt.Errorf("model %s: %w", m.cfg.Model.Path, err)
 	}
-	n, err := m.ensureRegistered(ctx)
+	n, err := m.account.EnsureRegistered(ctx, m.cfg.Register, m.cfg.MaxBurn)
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +216,11 @@ func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server
 	}
 	if err := m.announce(ctx, n, host, port); err != nil {
 		return nil, err
+	}
+	if res.Subnet.Hyperparams.ModelDownload && !m.cfg.Axon.ServeModelDownload {
+		// the subnet's validators verify miners by downloading their model
+		m.log.Info("serving ModelDownload to validators: the subnet has model_download on")
+		m.cfg.Axon.ServeModelDownload = true
 	}
 	sm, err := NewSessionModel(m.session, m.cfg.Model.Path, task.Kind)
 	if err != nil {
@@ -282,28 +282,6 @@ func (m *Miner) refreshLoop(ctx context.Context) error {
 	}
 }
 
-func (m *Miner) serveHTTP(ctx context.Context, lis net.Listener) error {
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.gather, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/healthz", m.healthz)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("metrics server: %w", err)
-	case <-ctx.Done():
-	}
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	err := srv.Shutdown(stopCtx)
-	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
-		err = errors.Join(err, serveErr)
-	}
-	return err
-}
-
 // healthz answers 200 while the axon serves and the metagraph is fresh
 // (refreshed within three intervals), else 503 with the reason.
 func (m *Miner) healthz(w http.ResponseWriter, _ *http.Request) {
@@ -319,11 +297,4 @@ func (m *Miner) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // ParseLogLevel parses debug, info, warn or error.
-func ParseLogLevel(s string) (slog.Level, error) {
-	var l slog.Level
-	switch strings.ToLower(s) {
-	case "debug", "info", "warn", "error":
-		return l, l.UnmarshalText([]byte(s))
-	}
-	return l, fmt.Errorf("unknown level %q: want debug, info, warn or error", s)
-}
+func ParseLogLevel(s string) (slog.Level, error) { return neuron.ParseLogLevel(s) }

@@ -16,99 +16,35 @@ import (
 	sdkmath "cosmossdk.io/math"
 	"github.com/prometheus/client_golang/prometheus"
 
-	sdk "github.com/cosmos/cosmos-sdk/types"
-	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
-
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
-	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/model"
-	"github.com/tensorcosm/tensorcosm/testutil/network"
+	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
-var digitsTask = subnettypes.TaskSpec{
-	Kind:    "digits-classification",
-	Inputs:  []subnettypes.TensorSpec{{Name: "input", Dtype: "float32", Shape: []int64{-1, 64}}},
-	Outputs: []subnettypes.TensorSpec{{Name: "probabilities", Dtype: "float32", Shape: []int64{-1, 10}}},
-	Scoring: "accuracy",
-}
+var digitsTask = neurontest.DigitsTask
 
 // chain is an in-process network and a client signing with the validator's
 // keyring.
 type chain struct {
-	t      *testing.T
-	ctx    context.Context
-	cfg    network.Config
-	net    *network.Network
-	client *chainclient.Client
+	*neurontest.Chain
 }
 
 func startChain(t *testing.T) *chain {
-	cfg, err := network.DefaultConfig(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.TimeoutCommit = 300 * time.Millisecond
-	cfg.AccountTokens = sdkmath.NewInt(1_000_000_000_000_000)
-	cfg.StakingTokens = sdkmath.NewInt(1_000_000_000_000_000)
-	net := network.New(t, cfg)
-	if _, err := net.WaitForHeightWithTimeout(2, time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	val := net.Validators[0]
-	client, err := chainclient.New(chainclient.Config{GRPCAddr: val.AppConfig.GRPC.Address, ChainID: cfg.ChainID}, val.ClientCtx.Keyring)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	t.Cleanup(cancel)
-	return &chain{t: t, ctx: ctx, cfg: cfg, net: net, client: client}
-}
-
-func (c *chain) exec(signers []string, msgs ...sdk.Msg) {
-	c.t.Helper()
-	if _, err := c.client.Broadcast(c.ctx, signers, msgs...); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-// fund sends utensor from the validator to addr.
-func (c *chain) fund(addr string, amount int64) {
-	c.t.Helper()
-	val := c.net.Validators[0]
-	from := sdk.MustBech32ifyAddressBytes(chainclient.Bech32Prefix, val.Address)
-	c.exec([]string{val.Moniker}, &banktypes.MsgSend{FromAddress: from, ToAddress: addr,
-		Amount: sdk.NewCoins(sdk.NewInt64Coin("utensor", amount))})
-}
-
-// validatorKey creates and funds a key in the validator's keyring.
-func (c *chain) validatorKey(name string, amount int64) string {
-	addr := newKey(c.t, c.net.Validators[0].ClientCtx.Keyring, name)
-	c.fund(addr, amount)
-	return addr
-}
-
-func (c *chain) neuron(netuid uint32, hotkey string) (subnettypes.Neuron, error) {
-	res, err := subnettypes.NewQueryClient(c.client.Conn()).NeuronByHotkey(c.ctx,
-		&subnettypes.QueryNeuronByHotkeyRequest{Netuid: netuid, Hotkey: hotkey})
-	if err != nil {
-		return subnettypes.Neuron{}, err
-	}
-	return res.Neuron.Neuron, nil
+	return &chain{neurontest.StartChain(t, 300*time.Millisecond)}
 }
 
 func (c *chain) minerConfig(keyDir, modelPath string, netuid uint32) miner.Config {
 	cfg := miner.DefaultConfig()
-	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.net.Validators[0].AppConfig.GRPC.Address, c.cfg.ChainID
+	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
 	cfg.Keyring = miner.KeyringConfig{Backend: "test", Dir: keyDir, Hotkey: "hot", Coldkey: "cold"}
 	cfg.Netuid, cfg.Register, cfg.MaxBurn = netuid, true, 1_000_000_000
 	cfg.Axon.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 10*time.Second
-	cfg.Model.Path, cfg.Model.ONNXRuntimeLib, cfg.Model.IntraOpThreads = modelPath, ortlib.LibraryPath(c.t), 1
+	cfg.Model.Path, cfg.Model.ONNXRuntimeLib, cfg.Model.IntraOpThreads = modelPath, ortlib.LibraryPath(c.T), 1
 	cfg.MetagraphRefresh = 300 * time.Millisecond
 	return cfg
 }
@@ -150,17 +86,17 @@ func (r *running) stop(t *testing.T) error {
 
 // waitServed waits until the chain holds the miner's axon and model, or Run fails.
 func (c *chain) waitServed(r *running, netuid uint32, sum string) subnettypes.Neuron {
-	c.t.Helper()
+	c.T.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-r.done:
 			close(r.done)
-			c.t.Fatalf("Run returned early: %v", err)
+			c.T.Fatalf("Run returned early: %v", err)
 		case <-time.After(200 * time.Millisecond):
 		}
 		addr := r.m.AxonAddr()
-		n, err := c.neuron(netuid, r.m.Hotkey())
+		n, err := c.Neuron(netuid, r.m.Hotkey())
 		if err != nil || addr == "" || n.Axon == nil || n.Model == nil {
 			continue
 		}
@@ -169,7 +105,7 @@ func (c *chain) waitServed(r *running, netuid uint32, sum string) subnettypes.Ne
 			return n
 		}
 	}
-	c.t.Fatal("the miner's axon never appeared in the metagraph")
+	c.T.Fatal("the miner's axon never appeared in the metagraph")
 	return subnettypes.Neuron{}
 }
 
@@ -185,16 +121,16 @@ func TestMinerOnNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner := c.validatorKey("owner", 1_000_000_000_000)
-	c.exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "digits", Task: digitsTask})
+	owner := c.Key("owner", 1_000_000_000_000)
+	c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "digits", Task: digitsTask})
 	const netuid = 1
-	callerCold, callerHot := c.validatorKey("caller-cold", 10_000_000_000), c.validatorKey("caller-hot", 1)
-	c.exec([]string{"caller-cold", "caller-hot"}, &subnettypes.MsgRegister{Coldkey: callerCold, Hotkey: callerHot,
+	callerCold, callerHot := c.Key("caller-cold", 10_000_000_000), c.Key("caller-hot", 1)
+	c.Exec([]string{"caller-cold", "caller-hot"}, &subnettypes.MsgRegister{Coldkey: callerCold, Hotkey: callerHot,
 		Netuid: netuid, MaxBurn: sdkmath.NewInt(1_000_000_000)})
 
 	keyDir := t.TempDir()
 	_, addrs := newKeyring(t, keyDir, "cold", "hot")
-	c.fund(addrs[0], 10_000_000_000) // the hotkey has no account: the miner creates it
+	c.Fund(addrs[0], 10_000_000_000) // the hotkey has no account: the miner creates it
 	cfg := c.minerConfig(keyDir, path, netuid)
 	reg := prometheus.NewRegistry()
 	r := startMiner(t, cfg, reg)
@@ -240,20 +176,20 @@ func TestMinerOnNetwork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Run(c.ctx); !errors.Is(err, miner.ErrNotRegistered) || !strings.Contains(err.Error(), "register: true") {
+		if err := m.Run(c.Ctx); !errors.Is(err, miner.ErrNotRegistered) || !strings.Contains(err.Error(), "register: true") {
 			t.Fatalf("Run = %v, want ErrNotRegistered", err)
 		}
 	})
 	t.Run("model does not fit the task", func(t *testing.T) {
 		task := digitsTask
 		task.Outputs = []subnettypes.TensorSpec{{Name: "probabilities", Dtype: "float32", Shape: []int64{-1, 3}}}
-		c.exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "three", Task: task})
+		c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "three", Task: task})
 		bad := c.minerConfig(keyDir, path, 2)
 		m, err := miner.New(bad, testLogger(t), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.Run(c.ctx); !errors.Is(err, miner.ErrTaskMismatch) || !strings.Contains(err.Error(), "[-1 3]") {
+		if err := m.Run(c.Ctx); !errors.Is(err, miner.ErrTaskMismatch) || !strings.Contains(err.Error(), "[-1 3]") {
 			t.Fatalf("Run = %v, want ErrTaskMismatch", err)
 		}
 	})
@@ -263,7 +199,7 @@ func TestMinerOnNetwork(t *testing.T) {
 // answer against a local session and the receipt.
 func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dataset, sum, callerHot string) {
 	t.Helper()
-	signer, err := axon.NewKeyringSigner(c.net.Validators[0].ClientCtx.Keyring, "caller-hot")
+	signer, err := axon.NewKeyringSigner(c.Keyring(), "caller-hot")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +213,7 @@ func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dat
 	defer client.Close()
 	row := held.Row(0)
 	target := axon.AxonTarget{Hotkey: r.m.Hotkey(), Netuid: 1, Address: r.m.AxonAddr()}
-	req, resp, err := client.InferSigned(c.ctx, target, []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)})
+	req, resp, err := client.InferSigned(c.Ctx, target, []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,22 +1,14 @@
 package cli
 
 import (
-	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
-	"reflect"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
 	"github.com/tensorcosm/tensorcosm/miner"
+	"github.com/tensorcosm/tensorcosm/neuron/cliconfig"
 )
 
 // EnvPrefix prefixes the environment variables that set config keys: key
@@ -24,27 +16,27 @@ import (
 const EnvPrefix = "TENSORCOSM_MINER"
 
 // runFlags maps each flag of `run` to its config key.
-var runFlags = []struct{ flag, key, usage string }{
-	{"grpc-address", "chain.grpc_address", "node gRPC address host:port"},
-	{"chain-id", "chain.chain_id", "chain ID"},
-	{"fees", "chain.fees", "fees per transaction, e.g. 0utensor"},
-	{"keyring-backend", "keyring.backend", "keyring backend: test, file or os"},
-	{"keyring-dir", "keyring.dir", "directory holding the keyring (tensorcosmd --home)"},
-	{"hotkey", "keyring.hotkey", "name of the hotkey in the keyring"},
-	{"coldkey", "keyring.coldkey", "name of the coldkey in the keyring (to register)"},
-	{"netuid", "netuid", "subnet to serve"},
-	{"register", "register", "register the hotkey if it is not registered"},
-	{"max-burn", "max_burn", "highest registration price accepted, in utensor"},
-	{"listen", "axon.listen_address", "axon listen address"},
-	{"announce-host", "announce.host", "axon host announced on chain (default: the listen host)"},
-	{"announce-port", "announce.port", "axon port announced on chain (default: the bound port)"},
-	{"model", "model.path", "ONNX model file to serve"},
-	{"device", "model.device", "cpu, cuda, or auto (CUDA if it works, else CPU)"},
-	{"device-id", "model.device_id", "CUDA device ordinal"},
-	{"onnxruntime-lib", "model.onnxruntime_lib", "ONNX Runtime library (default $ONNXRUNTIME_SHARED_LIBRARY_PATH or the cache)"},
-	{"metagraph-refresh", "metagraph_refresh", "how often the metagraph is read from the chain"},
-	{"metrics-listen", "metrics_listen_address", "address of /metrics and /healthz"},
-	{"log-level", "log_level", "debug, info, warn or error"},
+var runFlags = []cliconfig.Flag{
+	{Name: "grpc-address", Key: "chain.grpc_address", Usage: "node gRPC address host:port"},
+	{Name: "chain-id", Key: "chain.chain_id", Usage: "chain ID"},
+	{Name: "fees", Key: "chain.fees", Usage: "fees per transaction, e.g. 0utensor"},
+	{Name: "keyring-backend", Key: "keyring.backend", Usage: "keyring backend: test, file or os"},
+	{Name: "keyring-dir", Key: "keyring.dir", Usage: "directory holding the keyring (tensorcosmd --home)"},
+	{Name: "hotkey", Key: "keyring.hotkey", Usage: "name of the hotkey in the keyring"},
+	{Name: "coldkey", Key: "keyring.coldkey", Usage: "name of the coldkey in the keyring (to register)"},
+	{Name: "netuid", Key: "netuid", Usage: "subnet to serve"},
+	{Name: "register", Key: "register", Usage: "register the hotkey if it is not registered"},
+	{Name: "max-burn", Key: "max_burn", Usage: "highest registration price accepted, in utensor"},
+	{Name: "listen", Key: "axon.listen_address", Usage: "axon listen address"},
+	{Name: "announce-host", Key: "announce.host", Usage: "axon host announced on chain (default: the listen host)"},
+	{Name: "announce-port", Key: "announce.port", Usage: "axon port announced on chain (default: the bound port)"},
+	{Name: "model", Key: "model.path", Usage: "ONNX model file to serve"},
+	{Name: "device", Key: "model.device", Usage: "cpu, cuda, or auto (CUDA if it works, else CPU)"},
+	{Name: "device-id", Key: "model.device_id", Usage: "CUDA device ordinal"},
+	{Name: "onnxruntime-lib", Key: "model.onnxruntime_lib", Usage: "ONNX Runtime library (default $ONNXRUNTIME_SHARED_LIBRARY_PATH or the cache)"},
+	{Name: "metagraph-refresh", Key: "metagraph_refresh", Usage: "how often the metagraph is read from the chain"},
+	{Name: "metrics-listen", Key: "metrics_listen_address", Usage: "address of /metrics and /healthz"},
+	{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
 }
 
 // NewRunCmd returns `run`, the miner daemon.
@@ -77,109 +69,25 @@ miner gracefully.`,
 	f := cmd.Flags()
 	f.StringVar(&configFile, "config", "", "config file (YAML or TOML)")
 	f.BoolVar(&printConfig, "print-config", false, "print the effective config as YAML and exit")
-	defineFlags(f, v, miner.DefaultConfig())
+	cliconfig.DefineFlags(f, v, miner.DefaultConfig(), runFlags)
 	return cmd
-}
-
-// defineFlags adds runFlags with the defaults' values and binds them to v.
-func defineFlags(f *pflag.FlagSet, v *viper.Viper, def miner.Config) {
-	values := flatten(def)
-	for _, rf := range runFlags {
-		switch d := values[rf.key].(type) {
-		case string:
-			f.String(rf.flag, d, rf.usage)
-		case bool:
-			f.Bool(rf.flag, d, rf.usage)
-		case uint32:
-			f.Uint32(rf.flag, d, rf.usage)
-		case uint64:
-			f.Uint64(rf.flag, d, rf.usage)
-		case int:
-			f.Int(rf.flag, d, rf.usage)
-		case time.Duration:
-			f.Duration(rf.flag, d, rf.usage)
-		default:
-			panic(fmt.Sprintf("flag %s: config key %s has type %T", rf.flag, rf.key, d)) // a bug in runFlags
-		}
-		if err := v.BindPFlag(rf.key, f.Lookup(rf.flag)); err != nil {
-			panic(err) // the flag was defined just above
-		}
-	}
 }
 
 // loadConfig layers defaults < file < environment < flags.
 func loadConfig(v *viper.Viper, file string) (miner.Config, error) {
-	for k, val := range flatten(miner.DefaultConfig()) {
-		v.SetDefault(k, val)
-	}
-	v.SetEnvPrefix(EnvPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
-	if file != "" {
-		v.SetConfigFile(file)
-		if err := v.ReadInConfig(); err != nil {
-			return miner.Config{}, fmt.Errorf("read config %s: %w", file, err)
-		}
-	}
 	var cfg miner.Config
-	if err := v.Unmarshal(&cfg); err != nil {
-		return miner.Config{}, fmt.Errorf("decode config: %w", err)
-	}
-	return cfg, nil
-}
-
-// flatten returns the dotted mapstructure keys of a config struct with
-// their values; viper needs every key as a default to find it in the
-// environment.
-func flatten(cfg any) map[string]any {
-	out := make(map[string]any)
-	flattenInto(out, "", reflect.ValueOf(cfg))
-	return out
-}
-
-func flattenInto(out map[string]any, prefix string, v reflect.Value) {
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		tag := t.Field(i).Tag.Get("mapstructure")
-		if tag == "" || tag == "-" {
-			continue
-		}
-		fv := v.Field(i)
-		if fv.Kind() == reflect.Struct {
-			flattenInto(out, prefix+tag+".", fv)
-			continue
-		}
-		out[prefix+tag] = fv.Interface()
-	}
+	err := cliconfig.Load(v, file, EnvPrefix, miner.DefaultConfig(), &cfg)
+	return cfg, err
 }
 
 // writeConfig prints cfg as YAML, durations in Go syntax.
 func writeConfig(cmd *cobra.Command, cfg miner.Config) error {
 	cfg.Axon.Netuid = cfg.Netuid // as the miner uses it
-	out := viper.New()
-	for k, val := range flatten(cfg) {
-		if d, ok := val.(time.Duration); ok {
-			val = d.String()
-		}
-		out.Set(k, val)
-	}
-	out.SetConfigType("yaml")
-	return out.WriteConfigTo(cmd.OutOrStdout())
+	return cliconfig.Write(cmd.OutOrStdout(), cfg)
 }
 
 func runMiner(cmd *cobra.Command, cfg miner.Config) error {
-	level, err := miner.ParseLogLevel(cfg.LogLevel)
-	if err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m, err := miner.New(cfg, logger, reg)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return m.Run(ctx)
+	return cliconfig.RunDaemon(cmd, cfg.LogLevel, func(logger *slog.Logger, reg *prometheus.Registry) (cliconfig.Daemon, error) {
+		return miner.New(cfg, logger, reg)
+	})
 }

@@ -1,0 +1,162 @@
+// Package cliconfig is the `run` command plumbing the tensorcosm daemons
+// share: config keys as flags, the layering defaults < file < environment <
+// flags with viper, --print-config, and the daemon's logger, registry and
+// signal handling.
+package cliconfig
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/tensorcosm/tensorcosm/neuron"
+)
+
+// Flag maps a command-line flag to a config key.
+type Flag struct {
+	Name, Key, Usage string
+}
+
+// DefineFlags adds flags with the values def holds for their keys as
+// defaults, and binds them to v.
+func DefineFlags(f *pflag.FlagSet, v *viper.Viper, def any, flags []Flag) {
+	values := Flatten(def)
+	for _, fl := range flags {
+		switch d := values[fl.Key].(type) {
+		case string:
+			f.String(fl.Name, d, fl.Usage)
+		case bool:
+			f.Bool(fl.Name, d, fl.Usage)
+		case uint32:
+			f.Uint32(fl.Name, d, fl.Usage)
+		case uint64:
+			f.Uint64(fl.Name, d, fl.Usage)
+		case int:
+			f.Int(fl.Name, d, fl.Usage)
+		case float64:
+			f.Float64(fl.Name, d, fl.Usage)
+		case time.Duration:
+			f.Duration(fl.Name, d, fl.Usage)
+		default:
+			panic(fmt.Sprintf("flag %s: config key %s has type %T", fl.Name, fl.Key, d)) // a bug in the flag table
+		}
+		if err := v.BindPFlag(fl.Key, f.Lookup(fl.Name)); err != nil {
+			panic(err) // the flag was defined just above
+		}
+	}
+}
+
+// Load layers def < file < environment (envPrefix_KEY, "." as "_") <
+// flags bound to v, and decodes the result into out, a pointer to a config
+// struct of def's type.
+func Load(v *viper.Viper, file, envPrefix string, def, out any) error {
+	for k, val := range Flatten(def) {
+		v.SetDefault(k, val)
+	}
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return fmt.Errorf("read config %s: %w", file, err)
+		}
+	}
+	if err := v.Unmarshal(out, viper.DecodeHook(decodeHook)); err != nil {
+		return fmt.Errorf("decode config: %w", err)
+	}
+	return nil
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// decodeHook parses durations written as strings ("2s"), as viper's default
+// hook does, and keeps a YAML boolean given for a string key (such as
+// `enabled: true` where auto is also allowed) as "true"/"false" rather than
+// mapstructure's "1"/"0".
+func decodeHook(from, to reflect.Type, data any) (any, error) {
+	switch {
+	case from.Kind() == reflect.String && to == durationType:
+		return time.ParseDuration(data.(string))
+	case from.Kind() == reflect.Bool && to.Kind() == reflect.String:
+		return strconv.FormatBool(data.(bool)), nil
+	}
+	return data, nil
+}
+
+// Flatten returns the dotted mapstructure keys of a config struct with
+// their values; viper needs every key as a default to find it in the
+// environment.
+func Flatten(cfg any) map[string]any {
+	out := make(map[string]any)
+	flattenInto(out, "", reflect.ValueOf(cfg))
+	return out
+}
+
+func flattenInto(out map[string]any, prefix string, v reflect.Value) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("mapstructure")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		fv := v.Field(i)
+		if fv.Kind() == reflect.Struct {
+			flattenInto(out, prefix+tag+".", fv)
+			continue
+		}
+		out[prefix+tag] = fv.Interface()
+	}
+}
+
+// Write prints cfg as YAML, durations in Go syntax.
+func Write(w io.Writer, cfg any) error {
+	out := viper.New()
+	for k, val := range Flatten(cfg) {
+		if d, ok := val.(time.Duration); ok {
+			val = d.String()
+		}
+		out.Set(k, val)
+	}
+	out.SetConfigType("yaml")
+	return out.WriteConfigTo(w)
+}
+
+// Daemon is what RunDaemon runs: a miner or a validator.
+type Daemon interface {
+	Run(ctx context.Context) error
+}
+
+// RunDaemon builds the daemon with a JSON logger on the command's stderr at
+// logLevel and a registry holding the Go and process collectors, then runs
+// it until SIGINT or SIGTERM.
+func RunDaemon(cmd *cobra.Command, logLevel string, build func(*slog.Logger, *prometheus.Registry) (Daemon, error)) error {
+	level, err := neuron.ParseLogLevel(logLevel)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d, err := build(logger, reg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return d.Run(ctx)
+}

@@ -1,0 +1,140 @@
+package neuron
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/tensorcosm/tensorcosm/chainclient"
+)
+
+// ChainConfig locates the chain.
+type ChainConfig struct {
+	// GRPCAddress is the node's gRPC endpoint, host:port.
+	GRPCAddress string `mapstructure:"grpc_address"`
+	// ChainID is the chain the transactions are signed for.
+	ChainID string `mapstructure:"chain_id"`
+	// Fees paid by each transaction, e.g. "0utensor"; empty pays none.
+	Fees string `mapstructure:"fees"`
+	// TxTimeout bounds the wait for a transaction to be included.
+	TxTimeout time.Duration `mapstructure:"tx_timeout"`
+}
+
+// DefaultChainConfig is a local node with a 30 s inclusion timeout.
+func DefaultChainConfig() ChainConfig {
+	return ChainConfig{GRPCAddress: "127.0.0.1:9090", TxTimeout: 30 * time.Second}
+}
+
+// Validate reports every problem with c.
+func (c ChainConfig) Validate() []error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.GRPCAddress); err != nil {
+		errs = append(errs, fmt.Errorf("chain.grpc_address %q: want host:port", c.GRPCAddress))
+	}
+	if c.ChainID == "" {
+		errs = append(errs, errors.New("chain.chain_id is required"))
+	}
+	if c.TxTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("chain.tx_timeout must be positive, got %s", c.TxTimeout))
+	}
+	return errs
+}
+
+// Client connects a chainclient to the configured node, signing with kr.
+func (c ChainConfig) Client(kr keyring.Keyring) (*chainclient.Client, error) {
+	return chainclient.New(chainclient.Config{GRPCAddr: c.GRPCAddress, ChainID: c.ChainID,
+		Fees: c.Fees, InclusionTimeout: c.TxTimeout}, kr)
+}
+
+// KeyringConfig names the keyring and the keys in it.
+type KeyringConfig struct {
+	// Backend is test, file or os, as for tensorcosmd.
+	Backend string `mapstructure:"backend"`
+	// Dir is the directory holding keyring-<backend>, tensorcosmd's --home.
+	Dir string `mapstructure:"dir"`
+	// Hotkey names the key that signs axon requests or receipts and the
+	// neuron's own transactions.
+	Hotkey string `mapstructure:"hotkey"`
+	// Coldkey names the key that pays registration (and stake); needed only
+	// for those.
+	Coldkey string `mapstructure:"coldkey"`
+}
+
+// DefaultKeyringConfig is the test backend in ~/.tensorcosm.
+func DefaultKeyringConfig() KeyringConfig {
+	home, _ := os.UserHomeDir() // "" falls back to a relative directory
+	return KeyringConfig{Backend: "test", Dir: filepath.Join(home, ".tensorcosm")}
+}
+
+// Validate reports every problem with k. coldkeyNeededWhen, when not empty,
+// says why the coldkey is required (e.g. "register is true").
+func (k KeyringConfig) Validate(coldkeyNeededWhen string) []error {
+	var errs []error
+	switch k.Backend {
+	case "test", "file", "os":
+	default:
+		errs = append(errs, fmt.Errorf("keyring.backend %q: want test, file or os", k.Backend))
+	}
+	if k.Dir == "" && k.Backend != "os" {
+		errs = append(errs, errors.New("keyring.dir is required"))
+	}
+	if k.Hotkey == "" {
+		errs = append(errs, errors.New("keyring.hotkey is required"))
+	}
+	if coldkeyNeededWhen != "" && k.Coldkey == "" {
+		errs = append(errs, fmt.Errorf("keyring.coldkey is required when %s", coldkeyNeededWhen))
+	}
+	return errs
+}
+
+// Open opens the keyring; the file backend reads its passphrase from stdin.
+func (k KeyringConfig) Open() (keyring.Keyring, error) {
+	enc, err := chainclient.NewEncoding()
+	if err != nil {
+		return nil, err
+	}
+	kr, err := keyring.New(sdk.KeyringServiceName(), k.Backend, k.Dir, os.Stdin, enc.Codec)
+	if err != nil {
+		return nil, fmt.Errorf("open %s keyring in %s: %w", k.Backend, k.Dir, err)
+	}
+	return kr, nil
+}
+
+// KeyAddress returns the bech32 account address of a keyring key.
+func KeyAddress(kr keyring.Keyring, name string) (string, error) {
+	rec, err := kr.Key(name)
+	if err != nil {
+		return "", fmt.Errorf("keyring key %q: %w", name, err)
+	}
+	addr, err := rec.GetAddress()
+	if err != nil {
+		return "", fmt.Errorf("keyring key %q: %w", name, err)
+	}
+	return sdk.Bech32ifyAddressBytes(chainclient.Bech32Prefix, addr)
+}
+
+// ValidateListenAddress checks a host:port the daemon listens on.
+func ValidateListenAddress(key, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("%s %q: want host:port", key, addr)
+	}
+	return nil
+}
+
+// ParseLogLevel parses debug, info, warn or error.
+func ParseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	switch strings.ToLower(s) {
+	case "debug", "info", "warn", "error":
+		return l, l.UnmarshalText([]byte(s))
+	}
+	return l, fmt.Errorf("unknown level %q: want debug, info, warn or error", s)
+}

@@ -1,0 +1,233 @@
+package validator
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/neuron"
+)
+
+// Config configures a Validator. The mapstructure tags are the keys of the
+// config file and, upper-cased with "." as "_" behind
+// TENSORCOSM_VALIDATOR_, of the environment.
+type Config struct {
+	// Chain is the node the validator talks to.
+	Chain neuron.ChainConfig `mapstructure:"chain"`
+	// Keyring holds the hotkey and, to register or stake, the coldkey.
+	Keyring neuron.KeyringConfig `mapstructure:"keyring"`
+	// Netuid is the subnet the validator scores.
+	Netuid uint32 `mapstructure:"netuid"`
+	// Register lets the validator register its hotkey when it is not yet
+	// registered, paying at most MaxBurn utensor from the coldkey.
+	Register bool `mapstructure:"register"`
+	// MaxBurn is the highest registration price, in utensor, the coldkey
+	// accepts.
+	MaxBurn uint64 `mapstructure:"max_burn"`
+	// Stake, in utensor: at startup, when the hotkey's total stake is below
+	// it, the coldkey stakes the difference on the hotkey. 0 does nothing.
+	Stake uint64 `mapstructure:"stake"`
+	// StateDir holds the scores and the commit-reveal state, so that a
+	// restart resumes; one validator per directory.
+	StateDir string `mapstructure:"state_dir"`
+	// Data is the evaluation data the challenges are drawn from.
+	Data DataConfig `mapstructure:"data"`
+	// ONNXRuntimeLib is the ONNX Runtime library used to re-run miners'
+	// models; empty uses $ONNXRUNTIME_SHARED_LIBRARY_PATH or the cache.
+	ONNXRuntimeLib string `mapstructure:"onnxruntime_lib"`
+	// SyncBlocks is how many blocks may pass before the metagraph is read
+	// again.
+	SyncBlocks uint64 `mapstructure:"sync_blocks"`
+	// StepInterval is the time between two scoring steps.
+	StepInterval time.Duration `mapstructure:"step_interval"`
+	// SampleSize is how many miners each step queries, least recently
+	// scored first; 0 queries every miner.
+	SampleSize int `mapstructure:"sample_size"`
+	// Concurrency bounds the queries in flight.
+	Concurrency int `mapstructure:"concurrency"`
+	// QueryTimeout bounds each query, signing and receipt check included.
+	QueryTimeout time.Duration `mapstructure:"query_timeout"`
+	// ChallengeBatch is the number of images in one challenge.
+	ChallengeBatch int `mapstructure:"challenge_batch"`
+	// Perturb is the fresh random change applied to every challenge image.
+	Perturb PerturbConfig `mapstructure:"perturb"`
+	// EMAAlpha is the weight of the newest score in each UID's moving
+	// average.
+	EMAAlpha float64 `mapstructure:"ema_alpha"`
+	// VersionKey is sent with the weights; 0 sends the subnet's
+	// weights_version_key.
+	VersionKey uint64 `mapstructure:"version_key"`
+	// Verify configures model verification.
+	Verify VerifyConfig `mapstructure:"verify"`
+	// MetricsListenAddress serves /metrics and /healthz.
+	MetricsListenAddress string `mapstructure:"metrics_listen_address"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `mapstructure:"log_level"`
+}
+
+// DataConfig locates the evaluation data.
+type DataConfig struct {
+	// DigitsPath is digits.csv.gz; challenges use its held-out split.
+	DigitsPath string `mapstructure:"digits_path"`
+}
+
+// PerturbConfig is the perturbation of challenge images.
+type PerturbConfig struct {
+	// Noise is the standard deviation of the Gaussian noise added to each
+	// pixel, in raw pixel units (pixels are 0..16).
+	Noise float64 `mapstructure:"noise"`
+	// ShiftProb is the share of images that are shifted.
+	ShiftProb float64 `mapstructure:"shift_prob"`
+	// MaxShift is the largest shift, in pixels, along each axis; a shift
+	// that would push ink off the 8x8 image is not applied.
+	MaxShift int `mapstructure:"max_shift"`
+}
+
+// Verification modes.
+const (
+	VerifyAuto  = "auto"
+	VerifyTrue  = "true"
+	VerifyFalse = "false"
+)
+
+// VerifyConfig configures the re-execution of miners' committed models.
+type VerifyConfig struct {
+	// Enabled is auto (verify where the subnet has model_download on),
+	// true (required: startup fails if the subnet does not allow it) or
+	// false.
+	Enabled string `mapstructure:"enabled"`
+	// Sample is how many images of each answered challenge are re-run on
+	// the miner's committed model.
+	Sample int `mapstructure:"sample"`
+	// Tolerance is the largest difference allowed between a miner's
+	// probability and the local one.
+	Tolerance float64 `mapstructure:"tolerance"`
+	// MaxModelBytes bounds the models downloaded; a miner committing a
+	// larger one cannot be verified and scores 0.
+	MaxModelBytes uint64 `mapstructure:"max_model_bytes"`
+}
+
+// DefaultConfig returns the defaults: a local node, the test keyring in
+// ~/.tensorcosm, the digits data in the cache, a step every 2 s against
+// every miner, and metrics on 127.0.0.1:9102.
+func DefaultConfig() Config {
+	return Config{
+		Chain:          neuron.DefaultChainConfig(),
+		Keyring:        neuron.DefaultKeyringConfig(),
+		Data:           DataConfig{DigitsPath: model.DataPath()},
+		SyncBlocks:     3,
+		StepInterval:   2 * time.Second,
+		Concurrency:    32,
+		QueryTimeout:   time.Second,
+		ChallengeBatch: 16,
+		Perturb:        PerturbConfig{Noise: 1, ShiftProb: 0.5, MaxShift: 1},
+		EMAAlpha:       0.1,
+		Verify: VerifyConfig{Enabled: VerifyAuto, Sample: 4, Tolerance: 1e-3,
+			MaxModelBytes: 256 << 20},
+		MetricsListenAddress: "127.0.0.1:9102",
+		LogLevel:             "info",
+	}
+}
+
+// Validate reports every problem with c at once.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	errs = append(errs, c.Chain.Validate()...)
+	errs = append(errs, c.Keyring.Validate(c.coldkeyNeededWhen())...)
+	if c.Netuid == 0 {
+		add("netuid is required (0 is the root network, which has no miners)")
+	}
+	if c.Register && c.MaxBurn == 0 {
+		add("max_burn must be set (utensor) when register is true")
+	}
+	if c.StateDir == "" {
+		add("state_dir is required: the scores and the commit-reveal state live there")
+	}
+	if c.Data.DigitsPath == "" {
+		add("data.digits_path is required")
+	}
+	errs = append(errs, c.validateLoop()...)
+	errs = append(errs, c.validateChallenges()...)
+	errs = append(errs, c.Verify.validate(c.ChallengeBatch)...)
+	if err := neuron.ValidateListenAddress("metrics_listen_address", c.MetricsListenAddress); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := neuron.ParseLogLevel(c.LogLevel); err != nil {
+		add("log_level: %w", err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) coldkeyNeededWhen() string {
+	switch {
+	case c.Register:
+		return "register is true"
+	case c.Stake > 0:
+		return "stake is set"
+	}
+	return ""
+}
+
+func (c Config) validateLoop() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.SyncBlocks == 0 {
+		add("sync_blocks must be at least 1")
+	}
+	if c.StepInterval < 100*time.Millisecond {
+		add("step_interval must be at least 100ms, got %s", c.StepInterval)
+	}
+	if c.SampleSize < 0 {
+		add("sample_size must not be negative (0 queries every miner), got %d", c.SampleSize)
+	}
+	if c.Concurrency < 1 {
+		add("concurrency must be at least 1, got %d", c.Concurrency)
+	}
+	if c.QueryTimeout <= 0 {
+		add("query_timeout must be positive, got %s", c.QueryTimeout)
+	}
+	if !(c.EMAAlpha > 0 && c.EMAAlpha <= 1) {
+		add("ema_alpha must be in (0, 1], got %v", c.EMAAlpha)
+	}
+	return errs
+}
+
+func (c Config) validateChallenges() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.ChallengeBatch < 1 || c.ChallengeBatch > maxChallengeBatch {
+		add("challenge_batch must be in [1, %d], got %d", maxChallengeBatch, c.ChallengeBatch)
+	}
+	if !(c.Perturb.Noise >= 0 && c.Perturb.Noise <= maxPixel) {
+		add("perturb.noise must be in [0, %d] (raw pixel units), got %v", maxPixel, c.Perturb.Noise)
+	}
+	if !(c.Perturb.ShiftProb >= 0 && c.Perturb.ShiftProb <= 1) {
+		add("perturb.shift_prob must be in [0, 1], got %v", c.Perturb.ShiftProb)
+	}
+	if c.Perturb.MaxShift < 0 || c.Perturb.MaxShift > maxShift {
+		add("perturb.max_shift must be in [0, %d], got %d", maxShift, c.Perturb.MaxShift)
+	}
+	return errs
+}
+
+func (v VerifyConfig) validate(batch int) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch v.Enabled {
+	case VerifyAuto, VerifyTrue, VerifyFalse:
+	default:
+		add("verify.enabled %q: want auto, true or false", v.Enabled)
+	}
+	if v.Sample < 1 || v.Sample > max(batch, 1) {
+		add("verify.sample must be in [1, challenge_batch], got %d", v.Sample)
+	}
+	if !(v.Tolerance > 0 && v.Tolerance < 1) {
+		add("verify.tolerance must be in (0, 1), got %v", v.Tolerance)
+	}
+	if v.MaxModelBytes == 0 {
+		add("verify.max_model_bytes must be positive")
+	}
+	return errs
+}

@@ -1,0 +1,245 @@
+package validator
+
+import (
+	"context"
+	"crypto/sha256"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/tensorcosm/tensorcosm/axon"
+	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
+	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+var testTask = subnettypes.TaskSpec{
+	Kind:    digitsTask,
+	Inputs:  []subnettypes.TensorSpec{{Name: "input", Dtype: "float32", Shape: []int64{-1, 64}}},
+	Outputs: []subnettypes.TensorSpec{{Name: "probabilities", Dtype: "float32", Shape: []int64{-1, 10}}},
+}
+
+// onnxModel trains a digits MLP for epochs (0: untrained) and returns its
+// ONNX bytes and their sha256 in hex.
+func onnxModel(t testing.TB, epochs int, seed uint64) ([]byte, string) {
+	t.Helper()
+	if err := model.InitRuntime(ortlib.LibraryPath(t)); err != nil {
+		t.Fatal(err)
+	}
+	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := model.DefaultTrainOptions()
+	opts.Epochs, opts.Seed = epochs, seed
+	m, err := model.Train(train, held, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.MarshalONNX()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, model.HashBytes(b)
+}
+
+// fakeDownloads serves model files by miner hotkey, or an error.
+type fakeDownloads struct {
+	files map[string][]byte
+	errs  map[string]error
+	calls int
+}
+
+func (f *fakeDownloads) DownloadModel(_ context.Context, target axon.AxonTarget, w io.Writer) ([]byte, uint64, error) {
+	f.calls++
+	if err := f.errs[target.Hotkey]; err != nil {
+		return nil, 0, err
+	}
+	b := f.files[target.Hotkey]
+	_, _ = w.Write(b)
+	sum := sha256.Sum256(b)
+	return sum[:], uint64(len(b)), nil
+}
+
+type flagged map[uint32]string
+
+func newTestVerifier(t *testing.T, d downloader) (*verifier, flagged, *time.Time) {
+	t.Helper()
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig().Verify
+	v, err := newVerifier(cfg, testTask, 1, d, slog.New(slog.DiscardHandler), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.close)
+	flags := flagged{}
+	v.flag = func(uid uint32, _, reason, _ string) { flags[uid] = reason }
+	now := time.Unix(1000, 0)
+	v.now = func() time.Time { return now }
+	return v, flags, &now
+}
+
+// answers runs a challenge through the model file b, as a miner serving it
+// would answer.
+func answers(t *testing.T, b []byte, rng *rand.Rand) sample {
+	t.Helper()
+	s, err := model.LoadSessionBytes(b, model.SessionOptions{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e, err := loadEvalSet(ortlib.DigitsPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 8
+	x, labels := make([]float32, rows*model.NumFeatures), make([]int, rows)
+	e.challenge(rng, DefaultConfig().Perturb, x, labels)
+	out, err := s.Run(map[string]model.Tensor{"input": model.NewFloat32Tensor([]int64{rows, model.NumFeatures}, x)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pickSample(rng, 4, x, out["probabilities"].Float32, rows)
+}
+
+// drain runs the queued downloads.
+func drain(v *verifier) {
+	for {
+		select {
+		case job := <-v.jobs:
+			v.download(context.Background(), job.target)
+		default:
+			return
+		}
+	}
+}
+
+func TestVerifier(t *testing.T) {
+	a, shaA := onnxModel(t, 30, 1)
+	b, _ := onnxModel(t, 3, 2)
+	rng := rand.New(rand.NewPCG(1, 1))
+	miner := func(uid uint32, hotkey, sha string, size int) neuronView {
+		return neuronView{UID: uid, Hotkey: hotkey, Address: "127.0.0.1:1", ModelSHA256: sha, ModelSize: uint64(size)}
+	}
+	tests := []struct {
+		name     string
+		serves   []byte // the file ModelDownload hands out
+		err      error  // or the download's error
+		runs     []byte // the model that computes the answers
+		permit   bool
+		size     int
+		want     string // flag reason, "" for none
+		download bool   // a download is attempted
+	}{
+		{name: "honest", serves: a, runs: a, permit: true, download: true},
+		{name: "answers from another model", serves: a, runs: b, permit: true, want: reasonMismatch, download: true},
+		{name: "serves another file than it committed", serves: b, runs: b, permit: true, want: reasonSHA, download: true},
+		{name: "does not serve downloads", err: status.Error(codes.Unimplemented, "model download disabled"), runs: a, permit: true, want: reasonRefused, download: true},
+		{name: "served file does not hash to its own model", err: status.Error(codes.DataLoss, "hash"), runs: a, permit: true, want: reasonRefused, download: true},
+		{name: "not permitted yet", err: status.Error(codes.PermissionDenied, "no permit"), runs: a, permit: true, download: true},
+		{name: "one transient failure", err: status.Error(codes.Unavailable, "connection refused"), runs: a, permit: true, download: true},
+		{name: "no download without a permit", serves: a, runs: b, permit: false},
+		{name: "committed model too large", serves: a, runs: a, permit: true, size: 300 << 20, want: reasonTooLarge, download: true},
+		{name: "committed file is not a model", serves: []byte("not onnx"), runs: a, permit: true, want: reasonInvalid, download: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &fakeDownloads{files: map[string][]byte{"m": tc.serves}, errs: map[string]error{"m": tc.err}}
+			v, flags, _ := newTestVerifier(t, d)
+			sha, size := shaA, len(a)
+			if tc.want == reasonInvalid {
+				sha, size = model.HashBytes(tc.serves), len(tc.serves)
+			}
+			if tc.size != 0 {
+				size = tc.size
+			}
+			m := miner(3, "m", sha, size)
+			v.observe(m, answers(t, tc.runs, rng), tc.permit)
+			drain(v)
+			v.observe(m, answers(t, tc.runs, rng), tc.permit) // against the loaded model, if any
+			drain(v)
+			if got := flags[3]; got != tc.want {
+				t.Fatalf("flag = %q, want %q", got, tc.want)
+			}
+			if (d.calls > 0) != tc.download && tc.want != reasonTooLarge {
+				t.Fatalf("%d downloads, want some: %v", d.calls, tc.download)
+			}
+			matches := value(v.metrics.checks.WithLabelValues(checkMatch))
+			if wantMatches := map[bool]float64{true: 2, false: 0}[tc.name == "honest"]; matches != wantMatches {
+				t.Fatalf("%v answers checked and matching, want %v", matches, wantMatches)
+			}
+		})
+	}
+}
+
+// TestVerifierTransientFailures: downloads that keep failing flag a miner
+// only while it answers queries, and never before maxDownloadFailures.
+func TestVerifierTransientFailures(t *testing.T) {
+	a, shaA := onnxModel(t, 30, 1)
+	rng := rand.New(rand.NewPCG(2, 2))
+	m := neuronView{UID: 5, Hotkey: "m", Address: "127.0.0.1:1", ModelSHA256: shaA, ModelSize: uint64(len(a))}
+	d := &fakeDownloads{errs: map[string]error{"m": status.Error(codes.Unavailable, "connection refused")}}
+	v, flags, now := newTestVerifier(t, d)
+	for i := 1; i <= maxDownloadFailures; i++ {
+		v.observe(m, answers(t, a, rng), true)
+		drain(v)
+		if d.calls != i {
+			t.Fatalf("attempt %d: %d downloads", i, d.calls)
+		}
+		if i < maxDownloadFailures && flags[5] != "" {
+			t.Fatalf("flagged after %d failures", i)
+		}
+		v.observe(m, answers(t, a, rng), true) // within the backoff: no new attempt
+		drain(v)
+		if d.calls != i {
+			t.Fatalf("a download during the backoff (attempt %d)", i)
+		}
+		*now = now.Add(retryMax)
+	}
+	if flags[5] != reasonUnavailable {
+		t.Fatalf("flag = %q after %d failures while answering, want %q", flags[5], maxDownloadFailures, reasonUnavailable)
+	}
+	// another hotkey takes the UID and serves its model: checks start afresh
+	delete(flags, 5)
+	m.Hotkey = "m2"
+	d.files = map[string][]byte{"m2": a}
+	v.prune(&snapshot{Neurons: []neuronView{m}})
+	v.observe(m, answers(t, a, rng), true)
+	drain(v)
+	if flags[5] != "" || value(v.metrics.checks.WithLabelValues(checkMatch)) != 1 {
+		t.Fatalf("new hotkey: flag %q, %v matching checks; want no flag and one match", flags[5],
+			value(v.metrics.checks.WithLabelValues(checkMatch)))
+	}
+}
+
+func TestMaxDiff(t *testing.T) {
+	nan := float32(0)
+	nan /= nan
+	tests := []struct {
+		name        string
+		miner, mine []float32
+		want        float64
+	}{
+		{"equal", []float32{0.1, 0.9}, []float32{0.1, 0.9}, 0},
+		{"small", []float32{0.1, 0.9}, []float32{0.1005, 0.8995}, 0.0005},
+		{"length", []float32{0.1}, []float32{0.1, 0.9}, 2},
+		{"nan", []float32{nan, 0.9}, []float32{0.1, 0.9}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := maxDiff(tc.miner, tc.mine)
+			if (tc.want == 2 && got < 1e9) || (tc.want < 2 && (got-tc.want > 1e-6 || tc.want-got > 1e-6)) {
+				t.Fatalf("maxDiff = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
