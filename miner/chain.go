@@ -3,6 +3,7 @@ package miner
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/neuron"
@@ -22,8 +23,8 @@ var ErrTaskMismatch = neuron.ErrTaskMismatch
 var CheckTask = neuron.CheckTask
 
 // announce sends MsgServeAxon when the chain's axon or model commitment
-// differs from what this miner serves.
-func (m *Miner) announce(ctx context.Context, n subnettypes.Neuron, host string, port uint32) error {
+// differs from what this miner serves. It reports whether it sent one.
+func (m *Miner) announce(ctx context.Context, n subnettypes.Neuron, host string, port uint32) (bool, error) {
 	want := subnettypes.MsgServeAxon{
 		Hotkey: m.hotkey, Netuid: m.cfg.Netuid,
 		Axon:  subnettypes.AxonInfo{Host: host, Port: port, Protocol: "grpc"},
@@ -31,17 +32,78 @@ func (m *Miner) announce(ctx context.Context, n subnettypes.Neuron, host string,
 	}
 	if n.Axon != nil && n.Model != nil && n.Axon.Host == host && n.Axon.Port == port && n.Axon.Protocol == "grpc" &&
 		n.Model.Sha256 == want.Model.Sha256 && n.Model.Size_ == want.Model.Size_ && n.Model.Uri == want.Model.Uri {
-		m.log.Info("chain already holds this axon and model", "host", host, "port", port, "sha256", want.Model.Sha256)
-		return nil
+		return false, nil
 	}
 	m.log.Info("announcing axon", "host", host, "port", port, "sha256", want.Model.Sha256, "size", want.Model.Size_)
 	_, err := m.chain.Broadcast(ctx, []string{m.cfg.Keyring.Hotkey}, &want)
 	m.metrics.tx("serve_axon", err)
 	if err != nil {
-		return fmt.Errorf("announce axon %s:%d and model %s (MsgServeAxon is allowed once per serving_rate_limit blocks): %w",
+		return false, fmt.Errorf("announce axon %s:%d and model %s (MsgServeAxon is allowed once per serving_rate_limit blocks): %w",
 			host, port, want.Model.Sha256, err)
 	}
-	return nil
+	return true, nil
+}
+
+// servingRateLimited reports whether err is the chain refusing MsgServeAxon
+// because the neuron served too recently.
+func servingRateLimited(err error) bool {
+	e := subnettypes.ErrServingRateLimit
+	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("code %d (%s)", e.ABCICode(), e.Codespace()))
+}
+
+// watchSelf keeps the chain's record of this miner right after startup: when
+// the hotkey was pruned it registers again (with register: true; otherwise it
+// says so loudly at every refresh), and when the chain's axon or model differs
+// from what is served (an announcement refused by the serving rate limit, or
+// a new registration) it announces again once the rate limit allows.
+func (m *Miner) watchSelf(ctx context.Context, infos []subnettypes.NeuronInfo, height int64) {
+	var self *subnettypes.Neuron
+	for i := range infos {
+		if infos[i].Neuron.Hotkey == m.hotkey {
+			self = &infos[i].Neuron
+			break
+		}
+	}
+	if self == nil {
+		m.metrics.registered.Set(0)
+		if !m.cfg.Register {
+			m.log.Error("the hotkey is no longer registered in the subnet (pruned?): validators stop querying it; " +
+				"set register: true to let the miner register again")
+			return
+		}
+		m.log.Warn("the hotkey is no longer registered in the subnet (pruned?); registering again", "max_burn", m.cfg.MaxBurn)
+		n, err := m.account.EnsureRegistered(ctx, true, m.cfg.MaxBurn)
+		if err != nil {
+			m.log.Error("registering again failed; retrying at the next refresh", "error", err)
+			return
+		}
+		m.log.Info("hotkey registered in subnet again", "uid", n.Uid)
+		self = &n
+	}
+	m.metrics.registered.Set(1)
+	if height < m.announceAfter {
+		return
+	}
+	if _, err := m.announce(ctx, *self, m.host, m.port); err != nil {
+		m.announceAfter = m.nextAnnounce(ctx, *self, height, err)
+	}
+}
+
+// nextAnnounce logs a failed announcement and returns the height from which
+// to try again: the end of the serving rate limit when that was the reason,
+// else the next refresh.
+func (m *Miner) nextAnnounce(ctx context.Context, n subnettypes.Neuron, height int64, err error) int64 {
+	if !servingRateLimited(err) {
+		m.log.Warn("announcing the axon failed; retrying at the next refresh", "error", err)
+		return 0
+	}
+	next := height + 1
+	if res, qerr := m.account.Query.Subnet(ctx, &subnettypes.QuerySubnetRequest{Netuid: m.cfg.Netuid}); qerr == nil && n.Axon != nil {
+		next = max(next, n.Axon.Block+int64(res.Subnet.Hyperparams.ServingRateLimit))
+	}
+	m.log.Warn("the chain refused the announcement for now (serving rate limit); serving anyway and announcing again",
+		"from_height", next, "host", m.host, "port", m.port)
+	return next
 }
 
 // refresh reads the subnet's neurons into the axon's metagraph.
@@ -61,5 +123,8 @@ func (m *Miner) refresh(ctx context.Context) error {
 	m.metrics.refreshHeight.Set(float64(height))
 	m.metrics.neurons.Set(float64(len(neurons)))
 	m.lastRefresh.Store(m.now().UnixNano())
+	if m.host != "" {
+		m.watchSelf(ctx, infos, height)
+	}
 	return nil
 }

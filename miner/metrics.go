@@ -14,6 +14,7 @@ type metrics struct {
 	neurons       prometheus.Gauge
 	chainEvents   *prometheus.CounterVec
 	modelInfo     *prometheus.GaugeVec
+	registered    prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -38,8 +39,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "tensorcosm_miner_model_info",
 			Help: "Always 1; labels name the served model and the device it runs on.",
 		}, []string{"sha256", "device"}),
+		registered: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tensorcosm_miner_registered",
+			Help: "1 while the hotkey holds a UID in the subnet (at the last refresh), else 0.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.refreshes, m.refreshHeight, m.neurons, m.chainEvents, m.modelInfo} {
+	for _, c := range []prometheus.Collector{m.refreshes, m.refreshHeight, m.neurons, m.chainEvents, m.modelInfo, m.registered} {
 		if err := reg.Register(c); err != nil {
 			return nil, errors.Join(errors.New("miner: register metrics"), err)
 		}

@@ -43,6 +43,13 @@ type Miner struct {
 	meta    *axon.StaticMetagraph
 	now     func() time.Time
 
+	// host and port are announced on chain; announceAfter is the height from
+	// which a refused announcement is tried again. Startup sets them, then
+	// only the refresh loop uses them.
+	host          string
+	port          uint32
+	announceAfter int64
+
 	lastRefresh atomic.Int64 // unix nanoseconds of the last good refresh
 	ready       atomic.Bool  // startup finished, the axon serves
 	axonAddr    atomic.Pointer[string]
@@ -207,6 +214,7 @@ func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server
 		return nil, err
 	}
 	m.log.Info("hotkey registered in subnet", "uid", n.Uid, "task", task.Kind)
+	m.metrics.registered.Set(1)
 	if err := m.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -214,9 +222,17 @@ func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server
 	if err != nil {
 		return nil, err
 	}
-	if err := m.announce(ctx, n, host, port); err != nil {
+	switch sent, err := m.announce(ctx, n, host, port); {
+	case servingRateLimited(err):
+		// served too recently under another address: serve now, and let the
+		// refresh loop announce this one when the rate limit allows
+		m.announceAfter = m.nextAnnounce(ctx, n, m.meta.BlockHeight(), err)
+	case err != nil:
 		return nil, err
+	case !sent:
+		m.log.Info("chain already holds this axon and model", "host", host, "port", port, "sha256", m.session.SHA256())
 	}
+	m.host, m.port = host, port
 	if res.Subnet.Hyperparams.ModelDownload && !m.cfg.Axon.ServeModelDownload {
 		// the subnet's validators verify miners by downloading their model
 		m.log.Info("serving ModelDownload to validators: the subnet has model_download on")

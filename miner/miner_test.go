@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,6 +168,25 @@ func TestMinerOnNetwork(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("new address within the serving rate limit", func(t *testing.T) {
+		// The first run announced less than serving_rate_limit (50) blocks ago:
+		// the chain refuses a new address for now. The miner serves anyway and
+		// announces once the limit has passed.
+		reg := prometheus.NewRegistry()
+		r3 := startMiner(t, cfg, reg) // listens on a new port
+		waitHealthy(t, r3)
+		checkHTTP(t, r3.m.MetricsAddr(), []string{
+			`tensorcosm_miner_chain_transactions_total{kind="serve_axon",result="error"} 1`,
+			`tensorcosm_miner_registered 1`,
+		})
+		c.waitServed(r3, netuid, sum) // the new port, once allowed
+		checkHTTP(t, r3.m.MetricsAddr(), []string{
+			`tensorcosm_miner_chain_transactions_total{kind="serve_axon",result="ok"} 1`,
+		})
+		if err := r3.stop(t); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("unregistered without register", func(t *testing.T) {
 		dir := t.TempDir()
 		newKeyring(t, dir, "cold", "hot")
@@ -192,6 +212,37 @@ func TestMinerOnNetwork(t *testing.T) {
 		if err := m.Run(c.Ctx); !errors.Is(err, miner.ErrTaskMismatch) || !strings.Contains(err.Error(), "[-1 3]") {
 			t.Fatalf("Run = %v, want ErrTaskMismatch", err)
 		}
+	})
+	t.Run("pruned miner registers again", func(t *testing.T) {
+		// A one-UID subnet without immunity: the next registration prunes the
+		// miner, which notices at its next refresh, registers again (pruning the
+		// intruder in turn) and announces its axon again.
+		hp := subnettypes.DefaultHyperparams()
+		hp.MaxAllowedUids, hp.MaxAllowedValidators, hp.ImmunityPeriod, hp.MaxRegistrationsPerBlock = 1, 1, 0, 8
+		c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "tiny", Task: digitsTask, Hyperparams: &hp})
+		const tiny = 3
+		dir := t.TempDir()
+		_, addrs := newKeyring(t, dir, "cold", "hot")
+		c.Fund(addrs[0], 100_000_000_000)
+		reg := prometheus.NewRegistry()
+		r4 := startMiner(t, c.minerConfig(dir, path, tiny), reg)
+		c.waitServed(r4, tiny, sum)
+
+		intruderCold, intruderHot := c.Key("intruder-cold", 100_000_000_000), c.Key("intruder-hot", 1)
+		c.Exec([]string{"intruder-cold", "intruder-hot"}, &subnettypes.MsgRegister{Coldkey: intruderCold, Hotkey: intruderHot,
+			Netuid: tiny, MaxBurn: sdkmath.NewInt(10_000_000_000)})
+		if _, err := c.Neuron(tiny, intruderHot); err != nil {
+			t.Fatalf("the intruder did not register: %v", err)
+		}
+		c.waitServed(r4, tiny, sum)
+		if _, err := c.Neuron(tiny, intruderHot); err == nil {
+			t.Error("the intruder still holds the subnet's only UID after the miner registered again")
+		}
+		checkHTTP(t, r4.m.MetricsAddr(), []string{
+			`tensorcosm_miner_chain_transactions_total{kind="register",result="ok"} 2`,
+			`tensorcosm_miner_chain_transactions_total{kind="serve_axon",result="ok"} 2`,
+			`tensorcosm_miner_registered 1`,
+		})
 	})
 }
 
@@ -269,12 +320,32 @@ func checkHTTP(t *testing.T, addr string, want []string) {
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("/healthz = %s", res.Status)
 	}
-	body := scrape(t, addr)
+	// a transaction's counter moves when its broadcast returns, which can be
+	// a moment after its effect shows in queries
+	var body string
+	for range 25 {
+		body = scrape(t, addr)
+		if !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(body, w) }) {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	for _, w := range want {
 		if !strings.Contains(body, w) {
 			t.Errorf("/metrics lacks %q", w)
 		}
 	}
+	t.Logf("/metrics:\n%s", grepLines(body, "tensorcosm_miner_"))
+}
+
+func grepLines(body, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func waitHealthy(t *testing.T, r *running) {
