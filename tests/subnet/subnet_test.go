@@ -38,10 +38,13 @@ type harness struct {
 	addrs  map[string]string
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, 300*time.Millisecond) }
+
+// newHarnessWith starts a one-validator network that commits a block every blockTime.
+func newHarnessWith(t *testing.T, blockTime time.Duration) *harness {
 	cfg, err := network.DefaultConfig(1)
 	require.NoError(t, err)
-	cfg.TimeoutCommit = 300 * time.Millisecond
+	cfg.TimeoutCommit = blockTime
 	cfg.AccountTokens = math.NewInt(1_000_000_000_000_000)
 	cfg.StakingTokens = math.NewInt(1_000_000_000_000_000)
 	net := network.New(t, cfg)

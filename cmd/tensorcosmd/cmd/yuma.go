@@ -31,8 +31,10 @@ func yumaSimulateCommand() *cobra.Command {
 		Use:   "simulate FILE",
 		Short: "Run a Yuma scenario and print every epoch's results as JSON",
 		Long: `Reads a scenario (JSON; FILE may be - for standard input) and runs the same
-fixed-point Yuma engine the chain runs, epoch by epoch, printing consensus,
-trust, rank, incentive, dividends, bonds and emission per UID as JSON.
+fixed-point Yuma engine the chain runs, epoch by epoch, printing permits,
+consensus, trust, validator trust, rank, incentive, dividends, bonds and
+emission per UID as JSON. A scenario may start from a chain's state (its
+"state", epoch blocks and emissions) to replay the chain's epochs exactly.
 The format is documented in x/subnet/yuma/README.md.`,
 		Example: "tensorcosmd yuma simulate x/subnet/yuma/testdata/lazy_validator.json",
 		Args:    cobra.ExactArgs(1),

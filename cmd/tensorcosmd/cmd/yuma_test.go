@@ -33,7 +33,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
 // TestYumaSimulatePrintsGolden runs `tensorcosmd yuma simulate` on the
 // shipped scenarios and compares with the committed golden output.
 func TestYumaSimulatePrintsGolden(t *testing.T) {
-	for _, name := range []string{"basic", "lazy_validator"} {
+	for _, name := range []string{"basic", "lazy_validator", "chain_replay"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("..", "..", "..", "x", "subnet", "yuma", "testdata")
 			got, err := runCLI(t, "", "yuma", "simulate", filepath.Join(dir, name+".json"))

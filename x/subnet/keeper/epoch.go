@@ -250,6 +250,7 @@ func (k Keeper) storeEpochResult(ctx context.Context, st epochState, i int, out 
 	n.ValidatorPermit = out.ValidatorPermit[i]
 	n.LastEpoch = types.EpochResult{
 		Rank:           uint32(out.Rank[i].ToU16()),
+		Trust:          uint32(out.Trust[i].ToU16()),
 		Consensus:      uint32(out.Consensus[i].ToU16()),
 		Incentive:      uint32(out.Incentive[i].ToU16()),
 		Dividends:      uint32(out.Dividends[i].ToU16()),

@@ -88,6 +88,11 @@ func TestEpochsRankMinersAndPayEveryone(t *testing.T) {
 	if !(a.Incentive > b.Incentive && b.Incentive > c.Incentive && c.Incentive == 0) {
 		t.Fatalf("incentive a %d, b %d, c %d: want a > b > c = 0", a.Incentive, b.Incentive, c.Incentive)
 	}
+	// both validators submit the same row, so nobody is clipped: A and B keep all
+	// their trust; nobody weights C or the validators
+	if a.Trust != types.U16Max || b.Trust != types.U16Max || c.Trust != 0 || e.neuron(netuid, 0).LastEpoch.Trust != 0 {
+		t.Fatalf("trust a %d, b %d, c %d, v1 %d: want 65535, 65535, 0, 0", a.Trust, b.Trust, c.Trust, e.neuron(netuid, 0).LastEpoch.Trust)
+	}
 	v1, v2 := e.neuron(netuid, 0).LastEpoch, e.neuron(netuid, 1).LastEpoch
 	if v1.Dividends == 0 || v2.Dividends == 0 || v1.Dividends <= v2.Dividends {
 		t.Fatalf("dividends v1 %d, v2 %d: want both > 0 and v1 > v2", v1.Dividends, v2.Dividends)
@@ -107,6 +112,49 @@ func TestEpochsRankMinersAndPayEveryone(t *testing.T) {
 	}
 	if !e.balance(owner).GT(ownerBefore) {
 		t.Errorf("the owner got no cut")
+	}
+}
+
+// TestEpochStoresTrust: validators V1 (stake 3) and V2 (stake 1) disagree: V1 weights
+// miners A:B 65535:20000, V2 20000:65535. V1 holds more than kappa, so its row is the
+// consensus; V2 is clipped on B. With a = 20000/85535 and b = 65535/85535 the
+// normalised weights, B's trust is (3a + a) / (3a + b) = 80000/125535, stored as
+// round(80000 * 65535 / 125535) = 41764; A is not clipped and keeps 65535.
+func TestEpochStoresTrust(t *testing.T) {
+	e := newEnv(t)
+	hp := types.DefaultHyperparams()
+	hp.Tempo, hp.CommitReveal, hp.WeightsRateLimit, hp.MaxAllowedValidators = 10, false, 0, 2
+	hp.MaxRegistrationsPerBlock, hp.ImmunityPeriod = 8, 0
+	netuid := e.createSubnet(e.account("owner"), &hp)
+	var hots []string
+	for _, n := range []string{"v1", "v2", "a", "b"} {
+		hots = append(hots, e.key(n))
+		e.register(e.account("cold-"+n), hots[len(hots)-1], netuid)
+	}
+	staker := e.account("staker")
+	for i, amt := range []int64{3_000_000, 1_000_000} {
+		if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hots[i], Amount: math.NewInt(amt)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for !e.neuron(netuid, 0).ValidatorPermit {
+		e.step()
+		if e.Ctx.BlockHeight() > 40 {
+			t.Fatal("no validator permit after 40 blocks")
+		}
+	}
+	for v, values := range [][]uint32{{65535, 20000}, {20000, 65535}} {
+		if _, err := e.Msgs.SetWeights(e.Ctx, &types.MsgSetWeights{Hotkey: hots[v], Netuid: netuid, Uids: []uint32{2, 3}, Values: values}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 11 { // one full tempo: exactly one epoch with the weights
+		e.step()
+	}
+	got := []uint32{e.neuron(netuid, 0).LastEpoch.Trust, e.neuron(netuid, 1).LastEpoch.Trust,
+		e.neuron(netuid, 2).LastEpoch.Trust, e.neuron(netuid, 3).LastEpoch.Trust}
+	if want := []uint32{0, 0, types.U16Max, 41764}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("trust %v, want %v", got, want)
 	}
 }
 

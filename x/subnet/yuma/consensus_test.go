@@ -153,6 +153,57 @@ func TestClipTrustRankIncentive(t *testing.T) {
 	if !near(out.Incentive[2], ratio(8, 15), 1) || !near(out.Incentive[3], ratio(7, 15), 1) {
 		t.Fatalf("incentive = %v, want 8/15, 7/15", out.Incentive)
 	}
+	// Trust is rank over pre-rank. Column 2 before clipping: 3/4 * 1/2 + 1/4 * 3/4 = 9/16,
+	// after 1/2 = 8/16, so 8/9 (exact: the sums are integer stakes times exact weights).
+	// Nothing in column 3 is clipped: exactly 1. Nobody weights the validators: 0.
+	if want := []Fixed{0, 0, ratio(8, 9), One}; !slices.Equal(out.Trust, want) {
+		t.Fatalf("trust = %v, want %v", out.Trust, want)
+	}
+}
+
+// TestTrustWithoutSupport checks the columns whose trust is zero: weighted only by a
+// validator without a permit (no pre-rank), or only by a minority below kappa
+// (consensus 0, so everything is clipped).
+func TestTrustWithoutSupport(t *testing.T) {
+	in := fixture(3, 1, 5, 0, 0, 0)
+	// Validator 0 (stake 3 of 4 active) weights 3 only; validator 1 (1 of 4) weights 3
+	// and 4; UID 2 has no permit, its row on 5 does not count.
+	in.Weights = [][]Weight{ws(3, 1), ws(3, 1, 4, 1), ws(5, 1), nil, nil, nil}
+	in.ValidatorPermit[2] = false
+	out := mustRun(t, in)
+	// Column 3: 1 (stake 3) and 1/2 (stake 1): consensus 1, validator 1 is not clipped.
+	if want := []Fixed{0, 0, 0, One, 0, 0}; !slices.Equal(out.Trust, want) {
+		t.Fatalf("trust = %v, want %v (consensus %v)", out.Trust, want, out.Consensus)
+	}
+}
+
+// TestTrustRatio checks the division on the 128-bit sums: exact One without clipping,
+// zero without pre-rank, and the shift that brings sums of 2^64 and more into 64 bits.
+func TestTrustRatio(t *testing.T) {
+	big := u128{hi: 3, lo: 1 << 63} // 3.5 * 2^64
+	tests := []struct {
+		name         string
+		clipped, pre u128
+		want         Fixed
+	}{
+		{"no pre-rank", u128{}, u128{}, 0},
+		{"nothing clipped", big, big, One},
+		{"all clipped", u128{}, big, 0},
+		{"a quarter of a small sum", u128{lo: 1}, u128{lo: 4}, One / 4},
+		// 1.75 * 2^64 / (3.5 * 2^64): shifted by 2 bits, both stay exact.
+		{"half of a sum above 2^64", u128{hi: 1, lo: 3 << 62}, big, One / 2},
+		// One unit clipped off 3.5 * 2^64 + 1 is lost in the shift, the ratio is One; off
+		// 3.5 * 2^64 it is kept and the ratio rounds down to One - 2^-48.
+		{"unit lost in the shift", big, u128{hi: 3, lo: 1<<63 + 1}, One},
+		{"unit kept by the shift", u128{hi: 3, lo: 1<<63 - 1}, big, One - 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := trustRatio(tt.clipped, tt.pre); got != tt.want {
+				t.Fatalf("trustRatio = %s, want %s", got, tt.want)
+			}
+		})
+	}
 }
 
 // TestMajorityValidatorSetsConsensus checks that with kappa 1/2 a validator holding more

@@ -29,7 +29,7 @@ func writeOutput(h hashWriter, o Output) {
 	w(uint64(len(o.Active)))
 	w(o.Active)
 	w(o.ValidatorPermit)
-	for _, v := range [][]Fixed{o.Consensus, o.ValidatorTrust, o.Rank, o.Incentive, o.Dividends} {
+	for _, v := range [][]Fixed{o.Consensus, o.Trust, o.ValidatorTrust, o.Rank, o.Incentive, o.Dividends} {
 		w(v)
 	}
 	for _, row := range o.Bonds {
@@ -57,7 +57,7 @@ func determinismDigest() (string, error) {
 		}
 		writeOutput(h, out)
 	}
-	for _, name := range []string{"basic.json", "lazy_validator.json"} {
+	for _, name := range []string{"basic.json", "lazy_validator.json", "chain_replay.json"} {
 		f, err := os.Open(filepath.Join("testdata", name))
 		if err != nil {
 			return "", err

@@ -40,7 +40,8 @@ func compareWithReference(in Input, got Output, want refOutput) string {
 		want []float64
 	}{
 		{"consensus", got.Consensus, want.consensus},
-		{"validator_trust", got.ValidatorTrust, want.trust},
+		{"trust", got.Trust, want.trust},
+		{"validator_trust", got.ValidatorTrust, want.validatorTrust},
 		{"rank", got.Rank, want.rank},
 		{"incentive", got.Incentive, want.incentive},
 		{"dividends", got.Dividends, want.dividends},

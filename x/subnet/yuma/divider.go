@@ -93,6 +93,11 @@ func (a u128) fitShift() uint {
 	return uint(bits.Len64(a.hi))
 }
 
+// shl returns a << s for 0 < s < 64; the caller guarantees that nothing is shifted out.
+func (a u128) shl(s uint) u128 {
+	return u128{a.hi<<s | a.lo>>(64-s), a.lo << s}
+}
+
 // shr returns a >> s, truncated to 64 bits.
 func (a u128) shr(s uint) uint64 {
 	switch {

@@ -134,4 +134,8 @@ func TestU128Helpers(t *testing.T) {
 	if s := (u128{hi: 1 << 5}).fitShift(); s != 6 {
 		t.Fatalf("fitShift = %d, want 6", s)
 	}
+	// 14 bits carried from the low word into the high one, as the bonds delta is scaled
+	if s := (u128{hi: 3, lo: 1<<63 | 5}).shl(wideUp); s != (u128{hi: 3<<14 | 1<<13, lo: 5 << 14}) {
+		t.Fatalf("shl = %v", s)
+	}
 }

@@ -74,6 +74,7 @@ func newEpoch(in *Input) (*epoch, error) {
 		Active:            make([]bool, n),
 		ValidatorPermit:   make([]bool, n),
 		Consensus:         make([]Fixed, n),
+		Trust:             make([]Fixed, n),
 		ValidatorTrust:    make([]Fixed, n),
 		Rank:              make([]Fixed, n),
 		Incentive:         make([]Fixed, n),
@@ -212,41 +213,99 @@ func normalizeRow(vals []Fixed, sum uint64) {
 // clipped weights into its trust, and sums the clipped weights times active stake into
 // ranks, which normalised are the incentive.
 //
-// In the default bonds mode the same pass sums the bonds delta per column (deltaSum).
+// The same pass sums, per column, the clipped and the unclipped weights times the
+// integer active stake (deltaStake, exact 128-bit products), whose ratio is the trust,
+// and in the default bonds mode the bonds delta (deltaSum). With the default bonds
+// penalty of one the bond weights are the clipped weights, so the delta is the clipped
+// sum scaled to wide and needs no sum of its own.
 func (e *epoch) clipAndRank() {
-	rank := make([]uint64, e.n)
-	cons, pen := e.out.Consensus, e.p.BondsPenalty
-	var delta []u128
-	if !e.p.Yuma3 {
-		delta = make([]u128, e.n)
-		e.deltaSum = delta
+	r := ranker{rank: make([]uint64, e.n), clipped: make([]u128, e.n), pre: make([]u128, e.n),
+		cons: e.out.Consensus, pen: e.p.BondsPenalty}
+	if !e.p.Yuma3 && r.pen != One {
+		r.delta = make([]u128, e.n)
 	}
 	for i := range e.n {
 		cols, vals := e.w.row(i)
-		var vt Fixed
-		for k, v := range vals {
-			vt += min(v, cons[cols[k]])
-		}
-		e.out.ValidatorTrust[i] = vt
 		if e.raw[i] == 0 {
+			var vt Fixed
+			for k, v := range vals {
+				vt += min(v, r.cons[cols[k]])
+			}
+			e.out.ValidatorTrust[i] = vt
 			continue
 		}
-		s := e.sa[i]
+		e.out.ValidatorTrust[i] = r.row(cols, vals, e.sa[i], e.deltaStake[i])
+	}
+	for j, rk := range r.rank {
+		e.out.Rank[j] = wideToFixed(rk)
+		e.out.Trust[j] = trustRatio(r.clipped[j], r.pre[j])
+	}
+	normalizeWide(r.rank, e.out.Incentive)
+	switch {
+	case r.delta != nil:
+		e.deltaSum = r.delta
+	case !e.p.Yuma3:
+		for j, c := range r.clipped { // below 2^114, so the shift cannot overflow
+			r.clipped[j] = c.shl(wideUp)
+		}
+		e.deltaSum = r.clipped
+	}
+}
+
+// ranker holds clipAndRank's per-column sums: rank (wide), the clipped and the
+// unclipped weights times the integer active stake, and the bonds delta (nil in Yuma3
+// and when the bonds penalty is one).
+type ranker struct {
+	rank                []uint64
+	clipped, pre, delta []u128
+	cons                []Fixed
+	pen                 Fixed
+}
+
+// row adds one validator's row with active stake share s and integer stake ds, and
+// returns its validator trust. The loop is duplicated so that the common case skips
+// the delta without a branch per entry.
+func (r *ranker) row(cols []uint16, vals []Fixed, s Fixed, ds uint64) Fixed {
+	var vt Fixed
+	if r.delta == nil {
 		for k, v := range vals {
 			c := cols[k]
-			rank[c] += mulWide(min(v, cons[c]), s)
+			wc := min(v, r.cons[c])
+			vt += wc
+			r.rank[c] += mulWide(wc, s)
+			r.clipped[c] = r.clipped[c].add(mul128(uint64(wc), ds))
+			r.pre[c] = r.pre[c].add(mul128(uint64(v), ds))
 		}
-		if ds := e.deltaStake[i]; delta != nil {
-			for k, v := range vals {
-				c := cols[k]
-				delta[c] = delta[c].add(mul128(bondWeightWide(v, cons[c], pen), ds))
-			}
-		}
+		return vt
 	}
-	for j, r := range rank {
-		e.out.Rank[j] = wideToFixed(r)
+	for k, v := range vals {
+		c := cols[k]
+		cc := r.cons[c]
+		wc := min(v, cc)
+		vt += wc
+		r.rank[c] += mulWide(wc, s)
+		r.clipped[c] = r.clipped[c].add(mul128(uint64(wc), ds))
+		r.pre[c] = r.pre[c].add(mul128(uint64(v), ds))
+		r.delta[c] = r.delta[c].add(mul128(bondWeightWide(v, cc, r.pen), ds))
 	}
-	normalizeWide(rank, e.out.Incentive)
+	return vt
+}
+
+// trustRatio returns clipped/pre, the trust of a UID from its stake-weighted clipped and
+// unclipped weights (clipped <= pre): One exactly when nothing was clipped, zero when
+// pre is zero, otherwise rounded down after shifting both right until pre fits in 64
+// bits (a relative change below 2^-63).
+func trustRatio(clipped, pre u128) Fixed {
+	switch {
+	case pre.isZero():
+		return 0
+	case clipped == pre:
+		return One
+	}
+	s := pre.fitShift()
+	d, x := pre.shr(s), clipped.shr(s)
+	q, _ := bits.Div64(x>>(64-FracBits), x<<FracBits, d) // x <= d, so x>>16 < d
+	return Fixed(q)
 }
 
 // bondWeight interpolates between the weight and the clipped weight by the bonds

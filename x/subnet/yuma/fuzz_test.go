@@ -105,7 +105,7 @@ func FuzzRun(f *testing.F) {
 		if total != (u128{lo: in.Emission}) {
 			t.Fatalf("paid %v of %d", total, in.Emission)
 		}
-		for _, v := range [][]Fixed{out.Consensus, out.ValidatorTrust, out.Rank, out.Incentive, out.Dividends} {
+		for _, v := range [][]Fixed{out.Consensus, out.Trust, out.ValidatorTrust, out.Rank, out.Incentive, out.Dividends} {
 			for _, x := range v {
 				if x > One {
 					t.Fatalf("share %s above one", x)
@@ -121,7 +121,7 @@ func FuzzRun(f *testing.F) {
 // FuzzParseScenario feeds arbitrary text to the scenario parser: it must never panic,
 // and a scenario it accepts (when small) must simulate to valid JSON.
 func FuzzParseScenario(f *testing.F) {
-	for _, name := range []string{"basic.json", "lazy_validator.json"} {
+	for _, name := range []string{"basic.json", "lazy_validator.json", "chain_replay.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -132,6 +132,8 @@ func FuzzParseScenario(f *testing.F) {
 		`{"n": 2, "stakes": [1, 2], "emission": 5, "epochs": [{"weights": {"0": [[1, 9]]}}]}`,
 		`{"n": 1, "stakes": [1], "emission": 5, "params": {"kappa": 1e-3, "yuma3": true}, "epochs": [{}]}`,
 		`{"n": 3, "stakes": [1, 2, 3], "emission": 5, "epochs": [{"weights": {"7": [[9, 1]]}}]}`,
+		`{"n": 2, "stakes": [1, 0], "emission": 5, "params": {"tempo": 3}, "state": {"registered_at": [0, 4], "last_update": [6, 4],
+			"validator_permit": [true, false], "weights": {"0": [[1, 7]]}, "bonds": {"0": [[1, 0.25]]}}, "epochs": [{"block": 6}, {"emission": 9}]}`,
 		`[`, `{"n": 1e400}`, `{"n": 2, "n": 3}`,
 	} {
 		f.Add([]byte(s))

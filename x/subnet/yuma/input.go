@@ -63,6 +63,10 @@ type Output struct {
 	ValidatorPermit []bool
 	// Consensus is the stake-weighted kappa-quantile of the weights each UID received.
 	Consensus []Fixed
+	// Trust is the share of each UID's rank that survives clipping: R_j / P_j, where
+	// P_j = sum_i W_ij S_i is the rank before clipping (subtensor's "pre-rank"). It is One
+	// when no validator's weight on j was clipped and zero when no active stake weights j.
+	Trust []Fixed
 	// ValidatorTrust is the sum of each validator's weights after clipping at consensus.
 	ValidatorTrust []Fixed
 	// Rank is the active stake behind the clipped weights each UID received, before

@@ -109,6 +109,71 @@ func TestPropertyConsensusBounded(t *testing.T) {
 	})
 }
 
+// TestPropertyTrust: trust is a share in [0, 1]; it is exactly 1 for a UID that some
+// active, staked validator weights and none is clipped on, and 0 for a UID that no such
+// validator weights.
+func TestPropertyTrust(t *testing.T) {
+	forRandomInputs(t, 17, func(c int, in Input, out Output) {
+		e := prepare(t, in)
+		weighted, clipped := make([]bool, e.n), make([]bool, e.n)
+		for i := range e.n {
+			if e.deltaStake[i] == 0 {
+				continue // no active stake, or too little to survive the shift
+			}
+			cols, vals := e.w.row(i)
+			for k, j := range cols {
+				weighted[j] = true
+				clipped[j] = clipped[j] || vals[k] > out.Consensus[j]
+			}
+		}
+		for j, tj := range out.Trust {
+			switch {
+			case tj > One:
+				t.Fatalf("case %d: trust[%d] = %s above one", c, j, tj)
+			case weighted[j] && !clipped[j] && tj != One:
+				t.Fatalf("case %d: trust[%d] = %s, want 1: nobody is clipped on it", c, j, tj)
+			case !weighted[j] && tj != 0:
+				t.Fatalf("case %d: trust[%d] = %s, want 0: no active stake weights it", c, j, tj)
+			}
+		}
+	})
+}
+
+// TestPropertyTrustOneWhenValidatorsAgree: when every validator submits the same row
+// (on UIDs without a permit, so no self-weight is masked), consensus is that row and
+// nobody is clipped, so every UID the row names has trust 1 and the others 0.
+func TestPropertyTrustOneWhenValidatorsAgree(t *testing.T) {
+	g := &gen{s: 18}
+	for c := range propertyCases {
+		n := 1 + g.intn(32)
+		in := randomInput(g, n)
+		var row []Weight
+		for j := range n {
+			if !in.ValidatorPermit[j] && g.chance(1, 2) {
+				row = append(row, Weight{UID: uint16(j), Value: uint16(1 + g.intn(65535))})
+			}
+		}
+		staked := false
+		for i := range n {
+			in.RegisteredAt[i], in.LastUpdate[i], in.Weights[i] = 0, in.Block, row
+			staked = staked || (in.ValidatorPermit[i] && in.Stake[i] > 0)
+		}
+		out, err := Run(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]Fixed, n)
+		for _, w := range row {
+			if staked {
+				want[w.UID] = One
+			}
+		}
+		if !slices.Equal(out.Trust, want) {
+			t.Fatalf("case %d: trust %v, want %v", c, out.Trust, want)
+		}
+	}
+}
+
 // TestPropertyEmissionIsExact: the split always pays out exactly the epoch's emission,
 // and every fraction stays within [0, 1].
 func TestPropertyEmissionIsExact(t *testing.T) {
@@ -123,7 +188,7 @@ func TestPropertyEmissionIsExact(t *testing.T) {
 		if total != (u128{lo: in.Emission}) {
 			t.Fatalf("case %d: paid %v of %d", c, total, in.Emission)
 		}
-		for _, v := range [][]Fixed{out.Consensus, out.ValidatorTrust, out.Rank, out.Incentive, out.Dividends} {
+		for _, v := range [][]Fixed{out.Consensus, out.Trust, out.ValidatorTrust, out.Rank, out.Incentive, out.Dividends} {
 			if slices.ContainsFunc(v, func(x Fixed) bool { return x > One }) {
 				t.Fatalf("case %d: a fraction above one: %v", c, v)
 			}
@@ -227,7 +292,7 @@ func comparePermuted(a, b Output, perm []int) string {
 		if a.Active[i] != b.Active[p] || a.ValidatorPermit[i] != b.ValidatorPermit[p] {
 			return "active or permit differs"
 		}
-		for _, v := range [][2][]Fixed{{a.Consensus, b.Consensus}, {a.ValidatorTrust, b.ValidatorTrust}, {a.Rank, b.Rank}, {a.Incentive, b.Incentive}, {a.Dividends, b.Dividends}} {
+		for _, v := range [][2][]Fixed{{a.Consensus, b.Consensus}, {a.Trust, b.Trust}, {a.ValidatorTrust, b.ValidatorTrust}, {a.Rank, b.Rank}, {a.Incentive, b.Incentive}, {a.Dividends, b.Dividends}} {
 			if v[0][i] != v[1][p] {
 				return "a fraction differs"
 			}

@@ -11,10 +11,10 @@ import (
 // the fixed-point engine against it and the benchmarks time the two side by side.
 
 type refOutput struct {
-	active, permit                               []bool
-	consensus, trust, rank, incentive, dividends []float64
-	bonds                                        [][]float64
-	minerEmission, validatorEmission             []float64
+	active, permit                                               []bool
+	consensus, trust, validatorTrust, rank, incentive, dividends []float64
+	bonds                                                        [][]float64
+	minerEmission, validatorEmission                             []float64
 }
 
 func fl(x Fixed) float64 { return float64(x) / float64(One) }
@@ -78,16 +78,23 @@ func refRun(in Input) refOutput {
 	w := refWeights(in)
 	o.consensus = refConsensus(w, raw, fl(p.Kappa))
 	wc := refMatrix(n)
-	o.trust = make([]float64, n)
-	rank := make([]float64, n)
+	o.validatorTrust = make([]float64, n)
+	rank, prerank := make([]float64, n), make([]float64, n)
 	for i := range n {
 		for j := range n {
 			wc[i][j] = math.Min(w[i][j], o.consensus[j])
-			o.trust[i] += wc[i][j]
+			o.validatorTrust[i] += wc[i][j]
 			rank[j] += wc[i][j] * sa[i]
+			prerank[j] += w[i][j] * sa[i]
 		}
 	}
 	o.rank = rank
+	o.trust = make([]float64, n)
+	for j := range n {
+		if prerank[j] > 0 {
+			o.trust[j] = rank[j] / prerank[j]
+		}
+	}
 	o.incentive = refNormalize(rank)
 	wb := refMatrix(n)
 	beta := fl(p.BondsPenalty)

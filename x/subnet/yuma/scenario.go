@@ -17,8 +17,10 @@ const (
 	MaxScenarioCells = 1 << 28
 )
 
-// Scenario is a parsed simulator scenario (README.md, "Scenario format"). Epoch k runs
-// at block k+1; every UID is registered at block 0 and starts without a permit.
+// Scenario is a parsed simulator scenario (README.md, "Scenario format"). By default
+// epoch k runs at block k+1, and every UID is registered at block 0 and starts without
+// a permit, weights or bonds; State and ScenarioEpoch.Block describe any other start,
+// such as the state of a chain's subnet before one of its epochs.
 type Scenario struct {
 	// N is the number of UIDs.
 	N int
@@ -28,8 +30,10 @@ type Scenario struct {
 	Emission uint64
 	// OwnerUID is the subnet owner's UID, or nil.
 	OwnerUID *uint16
-	// Params are the hyperparameters; Tempo is 1 since an epoch runs every block.
+	// Params are the hyperparameters; Tempo is 1 unless the scenario sets it.
 	Params Params
+	// State is the subnet's state before the first epoch.
+	State ScenarioState
 	// Epochs are the per-epoch changes.
 	Epochs []ScenarioEpoch
 }
@@ -46,6 +50,11 @@ type ScenarioEpoch struct {
 	Register []uint16
 	// Stakes, if not nil, are the stakes from this epoch on.
 	Stakes []uint64
+	// Block is the block the epoch runs at, after the previous epoch's; 0 means the
+	// previous epoch's block plus one (block 1 for the first epoch).
+	Block uint64
+	// Emission, if not nil, is this epoch's emission instead of Scenario.Emission.
+	Emission *uint64
 }
 
 // WeightsUpdate is a new weight row for one UID (ParseScenario sorts it by target UID).
@@ -65,11 +74,11 @@ func ParseScenario(r io.Reader) (*Scenario, error) {
 	if err := expect(root, "scenario", kindObject); err != nil {
 		return nil, err
 	}
-	if err := checkKeys(root, "", "n", "stakes", "emission", "owner_uid", "params", "epochs"); err != nil {
+	if err := checkKeys(root, "", "n", "stakes", "emission", "owner_uid", "params", "state", "epochs"); err != nil {
 		return nil, err
 	}
 	sc := &Scenario{}
-	for _, step := range []func(*node) error{sc.parseN, sc.parseStakes, sc.parseEmission, sc.parseOwner, sc.parseParams, sc.parseEpochs} {
+	for _, step := range []func(*node) error{sc.parseN, sc.parseStakes, sc.parseEmission, sc.parseOwner, sc.parseParams, sc.parseState, sc.parseEpochs} {
 		if err := step(root); err != nil {
 			return nil, err
 		}
@@ -184,7 +193,7 @@ func (sc *Scenario) parseParams(root *node) error {
 }
 
 var paramNames = []string{"kappa", "bonds_moving_average", "bonds_penalty", "activity_cutoff",
-	"max_allowed_validators", "yuma3", "liquid_alpha", "alpha_low", "alpha_high", "alpha_sigmoid_steepness"}
+	"max_allowed_validators", "tempo", "yuma3", "liquid_alpha", "alpha_low", "alpha_high", "alpha_sigmoid_steepness"}
 
 // set assigns one scenario parameter by its JSON name.
 func (p *Params) set(key string, n *node, path string) error {
@@ -205,6 +214,10 @@ func (p *Params) set(key string, n *node, path string) error {
 			err = errAt(path, "must be at least 1")
 		}
 		p.MaxAllowedValidators = uint16(v)
+	case "tempo":
+		if p.Tempo, err = uintAt(n, path, math.MaxUint64); err == nil && p.Tempo == 0 {
+			err = errAt(path, "must be at least 1")
+		}
 	case "yuma3":
 		p.Yuma3, err = boolAt(n, path)
 	case "liquid_alpha":
@@ -244,10 +257,25 @@ func (ep *ScenarioEpoch) parse(n *node, path string, uids int) error {
 	if err := expect(n, path, kindObject); err != nil {
 		return err
 	}
-	if err := checkKeys(n, path, "weights", "register", "stakes"); err != nil {
+	if err := checkKeys(n, path, "block", "emission", "weights", "register", "stakes"); err != nil {
 		return err
 	}
 	var err error
+	if b := n.member("block"); b != nil {
+		if ep.Block, err = uintAt(b, field(path, "block"), math.MaxUint64); err == nil && ep.Block == 0 {
+			err = errAt(field(path, "block"), "must be at least 1")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if e := n.member("emission"); e != nil {
+		v, err := uintAt(e, field(path, "emission"), math.MaxUint64)
+		if err != nil {
+			return err
+		}
+		ep.Emission = &v
+	}
 	if w := n.member("weights"); w != nil {
 		if ep.Weights, err = weightsAt(w, field(path, "weights"), uids); err != nil {
 			return err
@@ -271,21 +299,30 @@ func weightsAt(n *node, path string, uids int) ([]WeightsUpdate, error) {
 	out := make([]WeightsUpdate, 0, len(n.keys))
 	for i, key := range n.keys {
 		kp := keyIndex(path, key)
-		uid, err := strconv.ParseUint(key, 10, 16)
-		if err != nil || strconv.FormatUint(uid, 10) != key {
-			return nil, errAt(kp, "key must be a UID written as a decimal integer")
-		}
-		if uid >= uint64(uids) {
-			return nil, errAt(kp, "validator UID %d out of range (n=%d)", uid, uids)
+		uid, err := uidKeyAt(key, kp, uids)
+		if err != nil {
+			return nil, err
 		}
 		row, err := weightRowAt(n.vals[i], kp, uids)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, WeightsUpdate{UID: uint16(uid), Weights: row})
+		out = append(out, WeightsUpdate{UID: uid, Weights: row})
 	}
 	slices.SortFunc(out, func(a, b WeightsUpdate) int { return int(a.UID) - int(b.UID) })
 	return out, nil
+}
+
+// uidKeyAt reads an object key naming a validator UID below n.
+func uidKeyAt(key, path string, uids int) (uint16, error) {
+	uid, err := strconv.ParseUint(key, 10, 16)
+	if err != nil || strconv.FormatUint(uid, 10) != key {
+		return 0, errAt(path, "key must be a UID written as a decimal integer")
+	}
+	if uid >= uint64(uids) {
+		return 0, errAt(path, "validator UID %d out of range (n=%d)", uid, uids)
+	}
+	return uint16(uid), nil
 }
 
 func weightRowAt(n *node, path string, uids int) ([]Weight, error) {
@@ -356,12 +393,31 @@ func (sc *Scenario) Validate() error {
 	if cells := uint64(sc.N) * uint64(sc.N) * uint64(len(sc.Epochs)); cells > MaxScenarioCells {
 		return errAt("epochs", "n*n*len(epochs) = %d bonds to print, more than %d", cells, MaxScenarioCells)
 	}
+	if err := sc.State.validate(sc.N); err != nil {
+		return err
+	}
+	var block uint64
 	for k, ep := range sc.Epochs {
-		if err := ep.validate(index("epochs", k), sc.N); err != nil {
+		path := index("epochs", k)
+		if err := ep.validate(path, sc.N); err != nil {
 			return err
 		}
+		next, ok := ep.block(block)
+		if !ok {
+			return errAt(field(path, "block"), "must be after the previous epoch's block %d", block)
+		}
+		block = next
 	}
 	return nil
+}
+
+// block returns the block the epoch runs at, given the previous epoch's (0 before the
+// first), and false unless it comes after it.
+func (ep *ScenarioEpoch) block(prev uint64) (uint64, bool) {
+	if ep.Block == 0 {
+		return prev + 1, prev != math.MaxUint64
+	}
+	return ep.Block, ep.Block > prev
 }
 
 func (ep *ScenarioEpoch) validate(path string, uids int) error {
@@ -373,8 +429,12 @@ func (ep *ScenarioEpoch) validate(path string, uids int) error {
 			return errAt(index(field(path, "register"), k), "UID %d out of range (n=%d)", u, uids)
 		}
 	}
-	for _, upd := range ep.Weights {
-		kp := keyIndex(field(path, "weights"), fmt.Sprint(upd.UID))
+	return validateWeights(ep.Weights, field(path, "weights"), uids)
+}
+
+func validateWeights(rows []WeightsUpdate, path string, uids int) error {
+	for _, upd := range rows {
+		kp := keyIndex(path, fmt.Sprint(upd.UID))
 		if int(upd.UID) >= uids {
 			return errAt(kp, "validator UID %d out of range (n=%d)", upd.UID, uids)
 		}

@@ -75,8 +75,9 @@ func (r *SimResult) WriteJSON(w io.Writer) error {
 // simulator holds the chain state a scenario evolves: stakes, weights, registration and
 // update blocks, permits and bonds.
 type simulator struct {
-	sc *Scenario
-	in Input
+	sc    *Scenario
+	in    Input
+	block uint64 // the previous epoch's block
 }
 
 func newSimulator(sc *Scenario) (*simulator, error) {
@@ -97,15 +98,21 @@ func newSimulator(sc *Scenario) (*simulator, error) {
 	if sc.OwnerUID != nil {
 		in.HasOwner, in.OwnerUID = true, *sc.OwnerUID
 	}
+	sc.State.apply(&in)
 	return &simulator{sc: sc, in: in}, nil
 }
 
-// step applies epoch k's changes at block k+1 and runs the epoch.
+// step applies epoch k's changes at its block (by default the previous epoch's plus
+// one) and runs the epoch.
 func (s *simulator) step(k int) (SimEpoch, error) {
 	ep := s.sc.Epochs[k]
-	block := uint64(k) + 1
+	block, _ := ep.block(s.block) // Validate checked the order
+	s.block = block
 	in := &s.in
-	in.Block = block
+	in.Block, in.Emission = block, s.sc.Emission
+	if ep.Emission != nil {
+		in.Emission = *ep.Emission
+	}
 	for _, u := range ep.Register {
 		in.RegisteredAt[u], in.LastUpdate[u] = block, block
 		in.Weights[u], in.Bonds[u] = nil, nil
@@ -168,7 +175,7 @@ func (j *jsonWriter) epoch(ep SimEpoch, first bool) {
 	for _, v := range []struct {
 		key  string
 		vals []Fixed
-	}{{"consensus", o.Consensus}, {"validator_trust", o.ValidatorTrust}, {"rank", o.Rank}, {"incentive", o.Incentive}, {"dividends", o.Dividends}} {
+	}{{"consensus", o.Consensus}, {"trust", o.Trust}, {"validator_trust", o.ValidatorTrust}, {"rank", o.Rank}, {"incentive", o.Incentive}, {"dividends", o.Dividends}} {
 		j.str(",\n   \"" + v.key + "\": ")
 		j.fixeds(v.vals)
 	}

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenScenarios are the scenarios shipped in testdata, each with a .golden.json file
 // holding the simulator's output for it.
-var goldenScenarios = []string{"basic", "lazy_validator"}
+var goldenScenarios = []string{"basic", "lazy_validator", "chain_replay"}
 
 func TestGolden(t *testing.T) {
 	for _, name := range goldenScenarios {
@@ -83,7 +83,7 @@ func TestSimulateOutputFormat(t *testing.T) {
 	if len(doc.Epochs) != 5 {
 		t.Fatalf("%d epochs, want 5", len(doc.Epochs))
 	}
-	keys := []string{"block", "validator_permit", "consensus", "validator_trust", "rank", "incentive", "dividends", "bonds", "emission"}
+	keys := []string{"block", "validator_permit", "consensus", "trust", "validator_trust", "rank", "incentive", "dividends", "bonds", "emission"}
 	for k, ep := range doc.Epochs {
 		if len(ep) != len(keys) {
 			t.Fatalf("epoch %d has keys %v", k, ep)
@@ -134,6 +134,12 @@ func TestBasicScenario(t *testing.T) {
 	// Validators 1 and 2 each put everything on one miner: clipped to consensus.
 	if second.ValidatorTrust[1] != second.Consensus[3] || second.ValidatorTrust[2] != second.Consensus[4] {
 		t.Fatalf("block 2 validator trust %v", second.ValidatorTrust)
+	}
+	// Trust is rank over pre-rank, with a = 65535/98303 validator 0's weight on UID 3:
+	// validator 1's 1 on UID 3 is clipped to a, so T_3 = (8a + a) / (8a + 1) =
+	// 589815/622583; likewise T_4 = 9b / (8b + 1) = 294912/360447 with b = 32768/98303.
+	if !near(second.Trust[3], ratio(589815, 622583), 1) || !near(second.Trust[4], ratio(294912, 360447), 1) {
+		t.Fatalf("block 2 trust %v", second.Trust)
 	}
 	// Half the emission goes to miners, half to validators.
 	if second.Emission[3]+second.Emission[4] != 500_000_000 {
