@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,12 +70,24 @@ func benchClient(b *testing.B, s Signer) *Client {
 	return c
 }
 
-// latencies records one duration per request and reports percentiles.
-type latencies struct{ d []time.Duration }
+// latencies records one duration per request and reports percentiles, and
+// the process CPU time per request (client and server together): on a
+// shared machine the wall-clock figures move with other work, the CPU time
+// much less.
+type latencies struct {
+	d    []time.Duration
+	cpu0 time.Duration
+}
+
+// start marks the beginning of the measured requests.
+func (l *latencies) start() { l.cpu0 = processCPU() }
 
 func (l *latencies) report(b *testing.B, model *zeroModel) {
 	if len(l.d) == 0 {
 		return
+	}
+	if l.cpu0 > 0 {
+		b.ReportMetric(float64(processCPU()-l.cpu0)/float64(len(l.d))/1e3, "cpu-us/op")
 	}
 	slices.Sort(l.d)
 	pct := func(p float64) float64 { return float64(l.d[int(p*float64(len(l.d)-1))]) / 1e3 }
@@ -87,15 +100,36 @@ func (l *latencies) report(b *testing.B, model *zeroModel) {
 	}
 }
 
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // BenchmarkAxonRoundTrip is one caller's signed Infer over 127.0.0.1 TCP,
 // receipt verified, for the digits shapes [N,64] -> [N,10].
 func BenchmarkAxonRoundTrip(b *testing.B) {
+	benchRoundTrip(b, true)
+}
+
+// BenchmarkAxonRoundTripNoReceiptCheck is BenchmarkAxonRoundTrip with the
+// client's receipt verification turned off (which no option allows), to
+// show what that check costs.
+func BenchmarkAxonRoundTripNoReceiptCheck(b *testing.B) {
+	benchRoundTrip(b, false)
+}
+
+func benchRoundTrip(b *testing.B, checkReceipts bool) {
 	for _, batch := range []int{1, 64} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			caller := testSigner(b, "caller")
 			model := &zeroModel{linearModel: newLinearModel()}
 			target := benchServer(b, model, []*KeySigner{caller})
 			c := benchClient(b, caller)
+			c.skipReceiptCheck = !checkReceipts
 			in := []*axonpb.Tensor{digitsInput(batch, 1)}
 			ctx := context.Background()
 			if _, err := c.Infer(ctx, target, in); err != nil {
@@ -106,6 +140,7 @@ func BenchmarkAxonRoundTrip(b *testing.B) {
 			lat := latencies{d: make([]time.Duration, 0, b.N)}
 			b.ReportAllocs()
 			b.ResetTimer()
+			lat.start()
 			for b.Loop() {
 				start := time.Now()
 				if _, err := c.Infer(ctx, target, in); err != nil {
@@ -144,6 +179,7 @@ func BenchmarkAxonParallel(b *testing.B) {
 		b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 		b.ReportAllocs()
 		b.ResetTimer()
+		lat.start()
 		start := time.Now()
 		b.RunParallel(func(pb *testing.PB) {
 			c := clients[int(next.Add(1)-1)%callers]
@@ -167,37 +203,53 @@ func BenchmarkAxonParallel(b *testing.B) {
 	})
 }
 
-// echoAxon answers Infer with zero outputs and no checks at all: the gRPC
-// and protobuf floor the axon's own overhead sits on.
-type echoAxon struct{ axonpb.UnimplementedAxonServer }
+// echoAxon answers Infer with a fixed output and no checks at all: the
+// gRPC and protobuf floor the axon's own overhead sits on.
+type echoAxon struct {
+	axonpb.UnimplementedAxonServer
+	out atomic.Pointer[axonpb.Tensor]
+}
 
-func (echoAxon) Infer(_ context.Context, req *axonpb.InferRequest) (*axonpb.InferResponse, error) {
-	n := req.GetInputs()[0].GetShape()[0]
-	return &axonpb.InferResponse{Outputs: []*axonpb.Tensor{Float32Tensor("probs", []int64{n, 10}, make([]float32, n*10))}}, nil
+func (e *echoAxon) Infer(context.Context, *axonpb.InferRequest) (*axonpb.InferResponse, error) {
+	return &axonpb.InferResponse{Outputs: []*axonpb.Tensor{e.out.Load()}}, nil
 }
 
 // BenchmarkGRPCBaseline is an unsigned, unchecked Infer over 127.0.0.1 TCP
-// with the same messages as BenchmarkAxonRoundTrip, for comparison.
+// with the messages of BenchmarkAxonRoundTrip (digits, batch 1 and 64) and
+// of the OCR recognizer in BenchmarkAxonORT (a 184 KB input, a 1 MB output).
 func BenchmarkGRPCBaseline(b *testing.B) {
-	gs := grpc.NewServer()
-	axonpb.RegisterAxonServer(gs, echoAxon{})
+	echo := &echoAxon{}
+	gs := grpc.NewServer(grpc.MaxSendMsgSize(16 << 20))
+	axonpb.RegisterAxonServer(gs, echo)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	go func() { _ = gs.Serve(lis) }()
 	defer gs.Stop()
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(16<<20)))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer cc.Close()
 	c := axonpb.NewAxonClient(cc)
-	for _, batch := range []int{1, 64} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			req := &axonpb.InferRequest{Inputs: []*axonpb.Tensor{digitsInput(batch, 1)}}
+	cases := []struct {
+		name    string
+		in, out *axonpb.Tensor
+	}{
+		{"batch=1", digitsInput(1, 1), Float32Tensor("probs", []int64{1, 10}, make([]float32, 10))},
+		{"batch=64", digitsInput(64, 1), Float32Tensor("probs", []int64{64, 10}, make([]float32, 640))},
+		{"ocr-rec", Float32Tensor("x", []int64{1, 3, 48, 320}, make([]float32, 3*48*320)),
+			Float32Tensor("softmax_11.tmp_0", []int64{1, 40, 6625}, make([]float32, 40*6625))},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			echo.out.Store(tc.out)
+			req := &axonpb.InferRequest{Inputs: []*axonpb.Tensor{tc.in}}
 			lat := latencies{}
 			b.ReportAllocs()
+			lat.start()
 			for b.Loop() {
 				start := time.Now()
 				if _, err := c.Infer(context.Background(), req); err != nil {

@@ -17,10 +17,13 @@ type ServerConfig struct {
 	// Version is reported by Info (the miner's build version).
 	Version string `mapstructure:"version"`
 
-	// Workers is the number of goroutines running the model.
+	// Workers is how many model runs may proceed at once. A request that
+	// finds one free runs at once on its own goroutine; the others wait in
+	// the queue.
 	Workers int `mapstructure:"workers"`
 	// QueueSize is how many Infer requests may wait for a worker; beyond it
-	// the lowest-stake waiting request is shed.
+	// the lowest-stake waiting request is shed. 0: no waiting, a request
+	// that finds every worker busy is shed.
 	QueueSize int `mapstructure:"queue_size"`
 	// RequestTimeout caps the time one Infer may wait and run, whatever
 	// deadline the caller set.

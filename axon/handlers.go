@@ -21,6 +21,8 @@ import (
 type admission struct {
 	caller string
 	neuron NeuronInfo
+	// signed is the header's sign bytes, kept for the receipt's request hash.
+	signed []byte
 }
 
 // admit runs the checks every request passes, cheapest first, and records
@@ -59,13 +61,14 @@ func (s *Server) admit(method string, h *axonpb.RequestHeader, body []*axonpb.Te
 	if !bytes.Equal(BodyHash(body), h.GetBodySha256()) {
 		return admission{}, fmt.Errorf("%w: body does not match body_sha256", errUnauthenticated)
 	}
-	if !verifySignature(h.GetCallerPubkey(), HeaderSignBytes(method, h), h.GetSignature()) {
+	signed := HeaderSignBytes(method, h)
+	if !verifySignature(h.GetCallerPubkey(), signed, h.GetSignature()) {
 		return admission{}, fmt.Errorf("%w: bad signature", errUnauthenticated)
 	}
 	if err := s.nonces.accept(h.GetCallerHotkey(), h.GetNonce(), now); err != nil {
 		return admission{}, err
 	}
-	return admission{caller: h.GetCallerHotkey(), neuron: neuron}, nil
+	return admission{caller: h.GetCallerHotkey(), neuron: neuron, signed: signed}, nil
 }
 
 // reject logs a refused request at debug level (refusals are an attacker's
@@ -98,7 +101,7 @@ func (s *Server) Infer(ctx context.Context, req *axonpb.InferRequest) (*axonpb.I
 	if err != nil {
 		return nil, s.reject(MethodInfer, h, err)
 	}
-	receipt, err := s.receipt(h, outputs, info)
+	receipt, err := s.receipt(requestHash(adm.signed, h.GetSignature()), outputs, info)
 	if err != nil {
 		s.log.Error("axon cannot sign receipt", "error", err)
 		return nil, status.Error(codes.Internal, "cannot sign receipt")
@@ -108,8 +111,13 @@ func (s *Server) Infer(ctx context.Context, req *axonpb.InferRequest) (*axonpb.I
 
 // run queues the model run by caller stake and waits for it.
 func (s *Server) run(ctx context.Context, adm admission, inputs []*axonpb.Tensor) ([]*axonpb.Tensor, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
-	defer cancel()
+	// RequestTimeout caps the caller's deadline; a caller asking for less
+	// (the client's default) needs no second timer.
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > s.cfg.RequestTimeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		defer cancel()
+	}
 	var outputs []*axonpb.Tensor
 	var runErr error
 	err := s.sched.do(ctx, adm.neuron.Stake, func(ctx context.Context) {
@@ -139,10 +147,11 @@ func (s *Server) run(ctx context.Context, adm admission, inputs []*axonpb.Tensor
 	return outputs, nil
 }
 
-// receipt signs what this axon answered to the request with header h.
-func (s *Server) receipt(h *axonpb.RequestHeader, outputs []*axonpb.Tensor, info ModelInfo) (*axonpb.Receipt, error) {
+// receipt signs what this axon answered to the request with the given
+// request hash (RequestHash).
+func (s *Server) receipt(reqHash []byte, outputs []*axonpb.Tensor, info ModelInfo) (*axonpb.Receipt, error) {
 	r := &axonpb.Receipt{
-		RequestHash:  RequestHash(MethodInfer, h),
+		RequestHash:  reqHash,
 		ResponseHash: ResponseHash(outputs),
 		ModelSha256:  info.SHA256[:],
 		BlockHeight:  s.meta.BlockHeight(),

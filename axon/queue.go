@@ -3,24 +3,33 @@ package axon
 import (
 	"container/heap"
 	"context"
+	"runtime"
 	"sync"
 )
 
-// scheduler runs work on a fixed pool of workers, highest caller stake
-// first (oldest first among equals), with a bounded wait queue. When the
-// queue is full the lowest-priority waiting job is shed, which may be the
-// newcomer or a job already waiting: a high-stake caller is never turned
-// away because low-stake callers filled the queue first. Two heaps over the
-// same jobs give O(log n) access to both ends.
+// scheduler lets at most `slots` jobs run at once, highest caller stake
+// first (oldest first among equals), with a bounded wait queue. A job runs
+// on its caller's goroutine: when a slot is free (and so nobody is
+// waiting) it starts at once, with no hand-off to another goroutine; a job
+// that finds every slot taken waits in the queue until a finishing job hands
+// its slot over. When the queue is full the lowest-priority waiting job is
+// shed, which may be the newcomer or a job already waiting: a high-stake
+// caller is never turned away because low-stake callers filled the queue
+// first. Two heaps over the same jobs give O(log n) access to both ends.
+//
+// Invariant: jobs wait only while every slot is taken (len(next) > 0
+// implies running == slots), because a finishing job hands its slot to the
+// next waiting job instead of freeing it.
 type scheduler struct {
 	mu       sync.Mutex
-	cond     *sync.Cond
+	idle     *sync.Cond // signalled when running drops to 0, for close
+	slots    int
+	running  int
 	capacity int
 	seq      uint64
 	closed   bool
 	next     jobHeap // dispatch order: most important on top
 	shed     jobHeap // shedding order: least important on top
-	wg       sync.WaitGroup
 	onDepth  func(int)
 	onShed   func()
 }
@@ -33,14 +42,15 @@ const (
 	jobDone
 )
 
+// job is a waiting request. ready is closed when the job leaves the queue
+// other than by its own cancellation: it was given a slot (state
+// jobRunning) or shed (state jobDone, err errShed).
 type job struct {
-	ctx     context.Context
 	stake   uint64
 	seq     uint64
-	fn      func(context.Context)
 	state   jobState
 	err     error
-	done    chan struct{}
+	ready   chan struct{}
 	nextIdx int
 	shedIdx int
 }
@@ -53,29 +63,57 @@ func before(a, b *job) bool {
 	return a.seq < b.seq
 }
 
+// newScheduler returns a scheduler running at most workers jobs at once with
+// up to capacity waiting. It starts no goroutines.
 func newScheduler(workers, capacity int, onDepth func(int), onShed func()) *scheduler {
-	q := &scheduler{capacity: capacity, onDepth: onDepth, onShed: onShed}
-	q.cond = sync.NewCond(&q.mu)
+	q := &scheduler{slots: workers, capacity: capacity, onDepth: onDepth, onShed: onShed}
+	q.idle = sync.NewCond(&q.mu)
 	q.next = jobHeap{less: before, idx: func(j *job) *int { return &j.nextIdx }}
 	q.shed = jobHeap{less: func(a, b *job) bool { return before(b, a) }, idx: func(j *job) *int { return &j.shedIdx }}
-	q.wg.Add(workers)
-	for range workers {
-		go q.work()
-	}
 	return q
 }
 
-// do runs fn on a worker and waits for it. It returns errShed when the job
-// was shed, errClosed after close, or ctx's error when ctx ended while the
-// job was still waiting. Once started, fn runs to completion and is expected
-// to respect ctx itself.
+// do runs fn on the calling goroutine once a slot is free and returns after
+// it. It returns errShed when the job was shed, errClosed after close, or
+// ctx's error when ctx ended while the job was still waiting. Once started,
+// fn runs to completion and is expected to respect ctx itself.
 func (q *scheduler) do(ctx context.Context, stake uint64, fn func(context.Context)) error {
-	j := &job{ctx: ctx, stake: stake, fn: fn, done: make(chan struct{})}
-	if err := q.enqueue(j); err != nil {
+	if err := q.acquire(ctx, stake); err != nil {
+		return err
+	}
+	defer q.release()
+	fn(ctx)
+	return nil
+}
+
+// acquire takes a slot, waiting in the queue when none is free.
+func (q *scheduler) acquire(ctx context.Context, stake uint64) error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return errClosed
+	}
+	if q.running < q.slots && q.next.Len() == 0 {
+		q.running++
+		q.mu.Unlock()
+		// Yield once, as the hand-off to a worker goroutine used to: the
+		// transport goroutines this request readied (its HTTP/2 writer,
+		// flow-control updates) then run now instead of waiting on this P
+		// behind the model run and the receipt signature, a long cgo call
+		// during which the runtime may move the P and its waiting
+		// goroutines to another thread. Without it the p50 round trip on 2
+		// cores is about 95 us slower (axon/README.md, Performance).
+		runtime.Gosched()
+		return nil
+	}
+	j := &job{stake: stake, ready: make(chan struct{})}
+	err := q.enqueue(j)
+	q.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	select {
-	case <-j.done:
+	case <-j.ready:
 		return j.err
 	case <-ctx.Done():
 	}
@@ -86,16 +124,15 @@ func (q *scheduler) do(ctx context.Context, stake uint64, fn func(context.Contex
 		return ctx.Err()
 	}
 	q.mu.Unlock()
-	<-j.done
+	// given a slot (or shed) just as ctx ended: the slot must be used and
+	// released like any other, and fn sees the ended ctx
+	<-j.ready
 	return j.err
 }
 
+// enqueue adds j to the queue, shedding the least important waiting job
+// when it is full; q.mu must be held.
 func (q *scheduler) enqueue(j *job) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return errClosed
-	}
 	q.seq++
 	j.seq = q.seq
 	if q.next.Len() >= q.capacity {
@@ -107,13 +144,12 @@ func (q *scheduler) enqueue(j *job) error {
 		q.remove(victim)
 		victim.err = errShed
 		victim.state = jobDone
-		close(victim.done)
+		close(victim.ready)
 		q.onShed()
 	}
 	heap.Push(&q.next, j)
 	heap.Push(&q.shed, j)
 	q.onDepth(q.next.Len())
-	q.cond.Signal()
 	return nil
 }
 
@@ -124,28 +160,21 @@ func (q *scheduler) remove(j *job) {
 	q.onDepth(q.next.Len())
 }
 
-func (q *scheduler) work() {
-	defer q.wg.Done()
-	for {
-		q.mu.Lock()
-		for q.next.Len() == 0 && !q.closed {
-			q.cond.Wait()
-		}
-		if q.next.Len() == 0 {
-			q.mu.Unlock()
-			return
-		}
+// release gives the caller's slot to the most important waiting job, or
+// frees it when nobody waits.
+func (q *scheduler) release() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.next.Len() > 0 {
 		j := q.next.jobs[0]
 		q.remove(j)
 		j.state = jobRunning
-		q.mu.Unlock()
-
-		j.fn(j.ctx)
-
-		q.mu.Lock()
-		j.state = jobDone
-		q.mu.Unlock()
-		close(j.done)
+		close(j.ready)
+		return
+	}
+	q.running--
+	if q.running == 0 {
+		q.idle.Broadcast()
 	}
 }
 
@@ -156,14 +185,15 @@ func (q *scheduler) depth() int {
 	return q.next.Len()
 }
 
-// close refuses new jobs, lets the workers finish the queued ones, and waits
-// for them.
+// close refuses new jobs, lets the running and already queued ones finish,
+// and waits for them.
 func (q *scheduler) close() {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	q.closed = true
-	q.cond.Broadcast()
-	q.mu.Unlock()
-	q.wg.Wait()
+	for q.running > 0 {
+		q.idle.Wait()
+	}
 }
 
 // jobHeap is a container/heap over jobs that keeps each job's index current

@@ -155,3 +155,59 @@ func TestSchedulerCloseDrainsQueue(t *testing.T) {
 	}
 	recv(t, closed)
 }
+
+// TestSchedulerRunsAtOnceWhenFree: with a free slot a job runs on the
+// caller's goroutine with nothing queued, and with no queue (QueueSize 0) a
+// job that finds every slot taken is shed instead of waiting.
+func TestSchedulerRunsAtOnceWhenFree(t *testing.T) {
+	shed := 0
+	q := newScheduler(1, 0, func(int) {}, func() { shed++ })
+	t.Cleanup(q.close)
+	ran := false
+	if err := q.do(context.Background(), 1, func(context.Context) { ran = true }); err != nil || !ran {
+		t.Fatalf("free slot: do = %v, ran %v", err, ran)
+	}
+	err := q.do(context.Background(), 1, func(context.Context) {
+		if err := q.do(context.Background(), 9, func(context.Context) {}); !errors.Is(err, errShed) {
+			t.Errorf("busy slot, no queue: do = %v, want errShed", err)
+		}
+	})
+	if err != nil || shed != 1 {
+		t.Fatalf("do = %v, shed %d; want nil, 1", err, shed)
+	}
+}
+
+// TestSchedulerBoundsConcurrency: however many callers arrive at once, at
+// most `workers` jobs run together and every job runs.
+func TestSchedulerBoundsConcurrency(t *testing.T) {
+	const workers, callers = 3, 40
+	q := newScheduler(workers, callers, func(int) {}, func() {})
+	t.Cleanup(q.close)
+	var mu sync.Mutex
+	running, peak, done := 0, 0, 0
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := q.do(context.Background(), 1, func(context.Context) {
+				mu.Lock()
+				running++
+				peak = max(peak, running)
+				mu.Unlock()
+				time.Sleep(time.Millisecond)
+				mu.Lock()
+				running--
+				done++
+				mu.Unlock()
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if peak > workers || done != callers {
+		t.Fatalf("peak %d running (limit %d), %d of %d done", peak, workers, done, callers)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync/atomic"
 	"testing"
 
 	"google.golang.org/grpc"
@@ -125,32 +126,78 @@ func TestVerifyRequest(t *testing.T) {
 	}
 }
 
-// tamperingAxon answers with the real server's response after changing one
-// output value: a dishonest or corrupted miner the client must catch.
+// tamperingAxon answers with the real server's response after changing it:
+// a dishonest or corrupted miner the client must catch.
 type tamperingAxon struct {
 	axonpb.UnimplementedAxonServer
-	real *Server
+	real   *Server
+	mutate atomic.Pointer[func(*axonpb.InferResponse)]
 }
 
-func (a tamperingAxon) Infer(ctx context.Context, req *axonpb.InferRequest) (*axonpb.InferResponse, error) {
+func (a *tamperingAxon) Infer(ctx context.Context, req *axonpb.InferRequest) (*axonpb.InferResponse, error) {
 	resp, err := a.real.Infer(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	resp.Outputs[0].Data[0] ^= 0x40
+	// a copy: the response shares bytes with the server (its signer's key)
+	resp = proto.Clone(resp).(*axonpb.InferResponse)
+	(*a.mutate.Load())(resp)
 	return resp, nil
 }
 
+// TestClientRefusesTamperedResponse: the client checks receipts with the
+// request hash it signed rather than VerifyReceipt, so every change to the
+// response side is tried against it too.
 func TestClientRefusesTamperedResponse(t *testing.T) {
 	f := newFixture(t, nil, nil)
+	other := testSigner(t, "other-miner")
+	resign := func(r *axonpb.Receipt, s Signer) {
+		r.MinerHotkey, r.MinerPubkey = s.Address(), s.PubKey()
+		sig, err := s.Sign(ReceiptSignBytes(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Signature = sig
+	}
+	tests := []struct {
+		name   string
+		mutate func(*axonpb.InferResponse)
+	}{
+		{"output value", func(p *axonpb.InferResponse) { p.Outputs[0].Data[0] ^= 0x40 }},
+		{"output shape", func(p *axonpb.InferResponse) { p.Outputs[0].Shape = []int64{10, 1} }},
+		{"output dropped", func(p *axonpb.InferResponse) { p.Outputs = nil }},
+		{"request hash", func(p *axonpb.InferResponse) { p.Receipt.RequestHash[0] ^= 1 }},
+		{"response hash", func(p *axonpb.InferResponse) { p.Receipt.ResponseHash[0] ^= 1 }},
+		{"model sha256", func(p *axonpb.InferResponse) { p.Receipt.ModelSha256[0] ^= 1 }},
+		{"short model sha256", func(p *axonpb.InferResponse) { p.Receipt.ModelSha256 = p.Receipt.ModelSha256[1:] }},
+		{"block height", func(p *axonpb.InferResponse) { p.Receipt.BlockHeight++ }},
+		{"miner pubkey", func(p *axonpb.InferResponse) { p.Receipt.MinerPubkey[5] ^= 1 }},
+		{"signature", func(p *axonpb.InferResponse) { p.Receipt.Signature[0] ^= 1 }},
+		{"no receipt", func(p *axonpb.InferResponse) { p.Receipt = nil }},
+		{"valid receipt by another miner", func(p *axonpb.InferResponse) { resign(p.Receipt, other) }},
+	}
+	tampering := &tamperingAxon{real: f.srv}
 	gs := grpc.NewServer()
-	axonpb.RegisterAxonServer(gs, tamperingAxon{real: f.srv})
+	axonpb.RegisterAxonServer(gs, tampering)
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = gs.Serve(lis) }()
 	t.Cleanup(gs.Stop)
+	// one client, so that its nonces keep increasing under the fixed clock
 	c := f.newClient(t, f.caller, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
-	_, err := c.Infer(context.Background(), f.target, []*axonpb.Tensor{digitsInput(1, 1)})
-	if !errors.Is(err, ErrInvalidReceipt) {
-		t.Fatalf("Infer = %v, want ErrInvalidReceipt", err)
+	infer := func(mutate func(*axonpb.InferResponse)) error {
+		tampering.mutate.Store(&mutate)
+		_, err := c.Infer(context.Background(), f.target, []*axonpb.Tensor{digitsInput(1, 1)})
+		return err
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := infer(tc.mutate); !errors.Is(err, ErrInvalidReceipt) {
+				t.Fatalf("Infer = %v, want ErrInvalidReceipt", err)
+			}
+		})
+	}
+	// the untouched response passes, so the cases above fail for their change
+	if err := infer(func(*axonpb.InferResponse) {}); err != nil {
+		t.Fatalf("untouched response: %v", err)
 	}
 }

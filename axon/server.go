@@ -42,8 +42,8 @@ type Server struct {
 var _ axonpb.AxonServer = (*Server)(nil)
 
 // NewServer builds an axon server and registers the Axon service on its own
-// gRPC server. Its workers start at once; Run, or Serve followed by
-// Shutdown, releases them. Metrics go to reg (nil: not registered).
+// gRPC server; Run, or Serve followed by Shutdown, serves it. Metrics go to
+// reg (nil: not registered).
 func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, logger *slog.Logger, reg prometheus.Registerer) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("axon: invalid server config: %w", err)

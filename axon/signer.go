@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
@@ -44,6 +45,48 @@ func AddressFromPubKey(pubkey []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode address: %w", err)
 	}
+	return addr, nil
+}
+
+// hotkeyCacheSize bounds the public keys whose hotkeys are remembered: a
+// miner sees a few hundred callers, a client a few hundred miners.
+const hotkeyCacheSize = 4096
+
+// hotkeys memoizes AddressFromPubKey, which the server runs on every
+// request's caller key and the client on every receipt's miner key.
+var hotkeys = hotkeyCache{m: make(map[[secp256k1.PubKeySize]byte]string)}
+
+// hotkeyCache maps compressed public keys to their hotkeys. The derivation
+// is a pure function of the key bytes, so a cached answer is exactly what
+// AddressFromPubKey would return; the bound keeps a flood of made-up keys
+// from growing it (when full it starts over).
+type hotkeyCache struct {
+	mu sync.RWMutex
+	m  map[[secp256k1.PubKeySize]byte]string
+}
+
+// address is AddressFromPubKey, cached.
+func (c *hotkeyCache) address(pubkey []byte) (string, error) {
+	if len(pubkey) != secp256k1.PubKeySize {
+		return AddressFromPubKey(pubkey)
+	}
+	key := [secp256k1.PubKeySize]byte(pubkey)
+	c.mu.RLock()
+	addr, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok {
+		return addr, nil
+	}
+	addr, err := AddressFromPubKey(pubkey)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if len(c.m) >= hotkeyCacheSize {
+		clear(c.m)
+	}
+	c.m[key] = addr
+	c.mu.Unlock()
 	return addr, nil
 }
 

@@ -53,6 +53,35 @@ func TestAddressFromPubKey(t *testing.T) {
 	}
 }
 
+// TestHotkeyCache: the cache answers exactly what AddressFromPubKey does,
+// before and after it fills up and starts over, and refuses bad lengths.
+func TestHotkeyCache(t *testing.T) {
+	c := hotkeyCache{m: make(map[[secp256k1.PubKeySize]byte]string)}
+	check := func(pub []byte) {
+		t.Helper()
+		want, wantErr := AddressFromPubKey(pub)
+		for range 2 { // computed, then cached
+			got, err := c.address(pub)
+			if got != want || (err != nil) != (wantErr != nil) {
+				t.Fatalf("address(%x) = %q, %v; want %q, %v", pub, got, err, want, wantErr)
+			}
+		}
+	}
+	first := testSigner(t, "first").PubKey()
+	check(first)
+	check(nil)
+	check(first[:32])
+	for i := range hotkeyCacheSize + 10 {
+		pub := bytes.Clone(first)
+		pub[1], pub[2] = byte(i), byte(i>>8)
+		check(pub)
+	}
+	if len(c.m) > hotkeyCacheSize {
+		t.Fatalf("cache holds %d keys, the bound is %d", len(c.m), hotkeyCacheSize)
+	}
+	check(first)
+}
+
 func TestKeySigner(t *testing.T) {
 	s := testSigner(t, "signer")
 	if !strings.HasPrefix(s.Address(), "tensor1") {

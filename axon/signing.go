@@ -99,7 +99,8 @@ func tensorsHash(domain string, ts []*axonpb.Tensor) []byte {
 // the domain tag, the method, and every header field but the signature.
 func HeaderSignBytes(method string, h *axonpb.RequestHeader) []byte {
 	var buf bytes.Buffer
-	buf.Grow(256)
+	buf.Grow(7*8 + 4 + len(domainRequestHeader) + len(method) + len(h.GetCallerHotkey()) +
+		len(h.GetCallerPubkey()) + len(h.GetTargetHotkey()) + len(h.GetBodySha256()))
 	e := encoder{w: &buf}
 	e.string(domainRequestHeader)
 	e.string(method)
@@ -116,11 +117,17 @@ func HeaderSignBytes(method string, h *axonpb.RequestHeader) []byte {
 // domain tag, the header's sign bytes and its signature. The sign bytes
 // cover the body hash, so the request hash binds the inputs too.
 func RequestHash(method string, h *axonpb.RequestHeader) []byte {
+	return requestHash(HeaderSignBytes(method, h), h.GetSignature())
+}
+
+// requestHash is RequestHash from sign bytes already built (to check or make
+// the signature), so the request path encodes each header once.
+func requestHash(signBytes, signature []byte) []byte {
 	hs := sha256.New()
 	e := encoder{w: hs}
 	e.string(domainRequestHash)
-	e.bytes(HeaderSignBytes(method, h))
-	e.bytes(h.GetSignature())
+	e.bytes(signBytes)
+	e.bytes(signature)
 	return hs.Sum(nil)
 }
 
@@ -129,7 +136,8 @@ func RequestHash(method string, h *axonpb.RequestHeader) []byte {
 // hotkey and miner public key.
 func ReceiptSignBytes(r *axonpb.Receipt) []byte {
 	var buf bytes.Buffer
-	buf.Grow(256)
+	buf.Grow(7*8 + len(domainReceipt) + len(r.GetRequestHash()) + len(r.GetResponseHash()) +
+		len(r.GetModelSha256()) + len(r.GetMinerHotkey()) + len(r.GetMinerPubkey()))
 	e := encoder{w: &buf}
 	e.string(domainReceipt)
 	e.bytes(r.GetRequestHash())

@@ -1,9 +1,7 @@
 package axon
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 )
@@ -12,30 +10,22 @@ import (
 // does not check len(data) against shape; (*axonpb.Tensor).CheckData does,
 // and the client and the server both call it.
 func Float32Tensor(name string, shape []int64, data []float32) *axonpb.Tensor {
-	buf := make([]byte, 4*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
-	}
 	return &axonpb.Tensor{
 		Name:  name,
 		Dtype: axonpb.DataType_DATA_TYPE_FLOAT32,
 		Shape: append([]int64(nil), shape...),
-		Data:  buf,
+		Data:  axonpb.Float32Data(data),
 	}
 }
 
 // Int64Tensor builds an INT64 tensor with data encoded little-endian; like
 // Float32Tensor it leaves the shape check to CheckData.
 func Int64Tensor(name string, shape []int64, data []int64) *axonpb.Tensor {
-	buf := make([]byte, 8*len(data))
-	for i, v := range data {
-		binary.LittleEndian.PutUint64(buf[8*i:], uint64(v))
-	}
 	return &axonpb.Tensor{
 		Name:  name,
 		Dtype: axonpb.DataType_DATA_TYPE_INT64,
 		Shape: append([]int64(nil), shape...),
-		Data:  buf,
+		Data:  axonpb.Int64Data(data),
 	}
 }
 

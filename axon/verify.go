@@ -58,7 +58,7 @@ func checkHeaderFields(h *axonpb.RequestHeader) error {
 // checkCallerKey checks that the public key derives the claimed hotkey, so
 // nobody can sign with their own key under someone else's hotkey.
 func checkCallerKey(h *axonpb.RequestHeader) error {
-	addr, err := AddressFromPubKey(h.GetCallerPubkey())
+	addr, err := hotkeys.address(h.GetCallerPubkey())
 	if err != nil {
 		return fmt.Errorf("caller_pubkey: %w", err)
 	}
@@ -75,24 +75,37 @@ func checkCallerKey(h *axonpb.RequestHeader) error {
 // is valid. Anyone holding the pair (gateway, validator, user) can run it;
 // checking model_sha256 and block_height against the chain is up to them.
 func VerifyReceipt(req *axonpb.InferRequest, resp *axonpb.InferResponse) error {
-	h, r := req.GetHeader(), resp.GetReceipt()
+	h := req.GetHeader()
 	switch {
 	case h == nil:
 		return fmt.Errorf("%w: request has no header", ErrInvalidReceipt)
-	case r == nil:
+	case resp.GetReceipt() == nil:
 		return fmt.Errorf("%w: response has no receipt", ErrInvalidReceipt)
 	case !bytes.Equal(BodyHash(req.GetInputs()), h.GetBodySha256()):
 		return fmt.Errorf("%w: request inputs do not match the header's body_sha256", ErrInvalidReceipt)
-	case !bytes.Equal(RequestHash(MethodInfer, h), r.GetRequestHash()):
+	}
+	return checkReceipt(RequestHash(MethodInfer, h), h.GetTargetHotkey(), resp)
+}
+
+// checkReceipt is VerifyReceipt for a request whose hash is already known,
+// the client's case: it built the header from these very inputs, so the
+// body hash needs no second look and the request hash comes from the bytes
+// it signed. Everything about the response is checked in full.
+func checkReceipt(requestHash []byte, targetHotkey string, resp *axonpb.InferResponse) error {
+	r := resp.GetReceipt()
+	switch {
+	case r == nil:
+		return fmt.Errorf("%w: response has no receipt", ErrInvalidReceipt)
+	case !bytes.Equal(requestHash, r.GetRequestHash()):
 		return fmt.Errorf("%w: request_hash does not match the request", ErrInvalidReceipt)
 	case !bytes.Equal(ResponseHash(resp.GetOutputs()), r.GetResponseHash()):
 		return fmt.Errorf("%w: response_hash does not match the outputs", ErrInvalidReceipt)
 	case len(r.GetModelSha256()) != sha256.Size:
 		return fmt.Errorf("%w: model_sha256 is %d bytes, want %d", ErrInvalidReceipt, len(r.GetModelSha256()), sha256.Size)
-	case r.GetMinerHotkey() != h.GetTargetHotkey():
-		return fmt.Errorf("%w: signed by %s, the request was for %s", ErrInvalidReceipt, r.GetMinerHotkey(), h.GetTargetHotkey())
+	case r.GetMinerHotkey() != targetHotkey:
+		return fmt.Errorf("%w: signed by %s, the request was for %s", ErrInvalidReceipt, r.GetMinerHotkey(), targetHotkey)
 	}
-	addr, err := AddressFromPubKey(r.GetMinerPubkey())
+	addr, err := hotkeys.address(r.GetMinerPubkey())
 	if err != nil {
 		return fmt.Errorf("%w: miner_pubkey: %w", ErrInvalidReceipt, err)
 	}

@@ -1,7 +1,6 @@
 package axonpb
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -76,12 +75,7 @@ func (x *Tensor) Float32s() ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]float32, n)
-	data := x.GetData()
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
-	}
-	return out, nil
+	return decodeFloat32s(x.GetData(), n), nil
 }
 
 // Int64s decodes an INT64 tensor's data after checking it against the shape.
@@ -93,10 +87,5 @@ func (x *Tensor) Int64s() ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]int64, n)
-	data := x.GetData()
-	for i := range out {
-		out[i] = int64(binary.LittleEndian.Uint64(data[8*i:]))
-	}
-	return out, nil
+	return decodeInt64s(x.GetData(), n), nil
 }
