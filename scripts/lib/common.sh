@@ -40,13 +40,15 @@ toml_set() {
 # configure_node HOME PORT_BASE BLOCK_TIME binds every listener of the node
 # to 127.0.0.1 on ports derived from PORT_BASE and sets the block time.
 #   rpc PORT_BASE+57  p2p PORT_BASE+56  grpc PORT_BASE+90  api PORT_BASE+17
-#   prometheus PORT_BASE+60
+#   prometheus PORT_BASE+60  pprof PORT_BASE+61 (only with LOCALNET_PPROF=1)
 configure_node() {
 	local home="$1" base="$2" block_time="$3"
 	local cfg="$home/config/config.toml" appcfg="$home/config/app.toml"
+	local pprof='""'
+	[[ "${LOCALNET_PPROF:-0}" == 1 ]] && pprof="\"127.0.0.1:$((base + 61))\""
 	toml_set "$cfg" "" proxy_app "\"tcp://127.0.0.1:$((base + 58))\""
 	toml_set "$cfg" rpc laddr "\"tcp://127.0.0.1:$((base + 57))\""
-	toml_set "$cfg" rpc pprof_laddr '""'
+	toml_set "$cfg" rpc pprof_laddr "$pprof"
 	toml_set "$cfg" p2p laddr "\"tcp://127.0.0.1:$((base + 56))\""
 	toml_set "$cfg" p2p allow_duplicate_ip true
 	toml_set "$cfg" p2p addr_book_strict false
