@@ -142,5 +142,7 @@ var AppConfig = depinject.Configs(appconfig.Compose(&appv1alpha1.Config{
 			genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
 			govtypes.ModuleName:     gov.NewAppModuleBasic([]govclient.ProposalHandler{}),
 		},
+		// the simulator's genesis accounts, without vesting accounts
+		authtypes.RandomGenesisAccountsFn(simGenesisAccounts),
 	),
 )

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cosmos/gogoproto/proto"
+
+	storetypes "cosmossdk.io/store/types"
+
+	"github.com/cosmos/cosmos-sdk/baseapp"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	subnetkeeper "github.com/tensorcosm/tensorcosm/x/subnet/keeper"
+	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// blockChecks checks x/subnet after every block of a simulation. The SDK
+// v0.53 simulator has no invariant hook (x/crisis is gone), so the checks
+// ride on two BaseApp hooks the app itself does not use: a streaming
+// listener sees each FinalizeBlock response (for EventEpochFailed, which
+// the spec says only a bug produces), and the precommiter runs in Commit on
+// the block's final state, after the simulator's transactions, where the
+// keeper's invariants are checked.
+type blockChecks struct {
+	keeper subnetkeeper.Keeper
+	// fail reports a violation; the simulation test passes t.Fatalf.
+	fail func(format string, args ...any)
+	// blocks counts the blocks checked.
+	blocks int
+	// epochFailures holds the EventEpochFailed of the current block.
+	epochFailures []string
+	// blockEvents counts the x/subnet events of the blocks (epochs,
+	// distributions, proposals run by gov), by type.
+	blockEvents map[string]int
+	// sabotage, if set, runs before the checks: only the test of the
+	// checks themselves uses it, to break an invariant on purpose.
+	sabotage func(ctx sdk.Context)
+}
+
+var _ storetypes.ABCIListener = (*blockChecks)(nil)
+
+// option installs the checks on a BaseApp; pass it to New.
+func (c *blockChecks) option(b *baseapp.BaseApp) {
+	b.SetPrecommiter(c.precommit)
+	b.SetStreamingManager(storetypes.StreamingManager{ABCIListeners: []storetypes.ABCIListener{c}})
+}
+
+var (
+	// epochFailedType is the event type of EventEpochFailed.
+	epochFailedType = proto.MessageName(&subnettypes.EventEpochFailed{})
+	// subnetEventPrefix starts the type of every x/subnet event.
+	subnetEventPrefix = "tensorcosm.subnet.v1."
+)
+
+// ListenFinalizeBlock records the block's failed epochs.
+func (c *blockChecks) ListenFinalizeBlock(_ context.Context, _ abci.RequestFinalizeBlock, res abci.ResponseFinalizeBlock) error {
+	for _, ev := range res.Events {
+		if strings.HasPrefix(ev.Type, subnetEventPrefix) {
+			if c.blockEvents == nil {
+				c.blockEvents = map[string]int{}
+			}
+			c.blockEvents[ev.Type]++
+		}
+		if ev.Type != epochFailedType {
+			continue
+		}
+		var attrs []string
+		for _, a := range ev.Attributes {
+			attrs = append(attrs, a.Key+"="+a.Value)
+		}
+		c.epochFailures = append(c.epochFailures, strings.Join(attrs, " "))
+	}
+	return nil
+}
+
+// ListenCommit is a no-op; the checks run in the precommiter.
+func (c *blockChecks) ListenCommit(context.Context, abci.ResponseCommit, []*storetypes.StoreKVPair) error {
+	return nil
+}
+
+// precommit checks the block's final state.
+func (c *blockChecks) precommit(ctx sdk.Context) {
+	c.blocks++
+	if c.sabotage != nil {
+		c.sabotage(ctx)
+	}
+	if len(c.epochFailures) > 0 {
+		failures := c.epochFailures
+		c.epochFailures = nil
+		c.fail("x/subnet epoch failed at height %d: %s", ctx.BlockHeight(), strings.Join(failures, "; "))
+	}
+	if err := c.keeper.CheckInvariants(ctx); err != nil {
+		c.fail("x/subnet invariant broken at height %d: %v", ctx.BlockHeight(), err)
+	}
+}
+
+// recorder is a fail function that keeps the messages, for the test of the
+// checks.
+type recorder []string
+
+func (r *recorder) fail(format string, args ...any) {
+	*r = append(*r, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,50 @@
+package simulation
+
+import (
+	"context"
+
+	"github.com/cosmos/cosmos-sdk/testutil/simsx"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// The messages only the module authority (gov) may send are simulated as
+// governance proposals: the gov simulation submits them, votes, and runs
+// them when a proposal passes. A proposal that fails when it runs (say the
+// subnet was dissolved in the meantime) just fails, as it would on chain.
+
+// MsgUpdateParamsFactory proposes random module params.
+func (c chain) MsgUpdateParamsFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateParams] {
+	return func(_ context.Context, data *simsx.ChainDataSource, _ simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateParams) {
+		return nil, &types.MsgUpdateParams{Authority: c.k.Authority(), Params: RandomParams(data.Rand().Rand)}
+	}
+}
+
+// MsgUpdateSubnetHyperparamsProposalFactory proposes random hyperparameters
+// for a subnet, including the values only governance may change.
+func (c chain) MsgUpdateSubnetHyperparamsProposalFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateSubnetHyperparams] {
+	return func(ctx context.Context, data *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateSubnetHyperparams) {
+		r := data.Rand().Rand
+		s, ok := pick(r, c.subnets(ctx))
+		if !ok {
+			reporter.Skip("no subnet")
+			return nil, nil
+		}
+		hp := RandomHyperparams(r)
+		// keep the subnet's size, so the change can apply
+		hp.MaxAllowedUids = max(hp.MaxAllowedUids, c.neuronCount(ctx, s.Netuid))
+		return nil, &types.MsgUpdateSubnetHyperparams{Signer: c.k.Authority(), Netuid: s.Netuid, Hyperparams: hp}
+	}
+}
+
+// MsgDissolveSubnetProposalFactory proposes dissolving a subnet.
+func (c chain) MsgDissolveSubnetProposalFactory() simsx.SimMsgFactoryFn[*types.MsgDissolveSubnet] {
+	return func(ctx context.Context, data *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgDissolveSubnet) {
+		s, ok := pick(data.Rand().Rand, c.subnets(ctx))
+		if !ok {
+			reporter.Skip("no subnet")
+			return nil, nil
+		}
+		return nil, &types.MsgDissolveSubnet{Signer: c.k.Authority(), Netuid: s.Netuid}
+	}
+}
