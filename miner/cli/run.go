@@ -16,17 +16,7 @@ import (
 const EnvPrefix = "TENSORCOSM_MINER"
 
 // runFlags maps each flag of `run` to its config key.
-var runFlags = []cliconfig.Flag{
-	{Name: "grpc-address", Key: "chain.grpc_address", Usage: "node gRPC address host:port"},
-	{Name: "chain-id", Key: "chain.chain_id", Usage: "chain ID"},
-	{Name: "fees", Key: "chain.fees", Usage: "fees per transaction, e.g. 0utensor"},
-	{Name: "keyring-backend", Key: "keyring.backend", Usage: "keyring backend: test, file or os"},
-	{Name: "keyring-dir", Key: "keyring.dir", Usage: "directory holding the keyring (tensorcosmd --home)"},
-	{Name: "hotkey", Key: "keyring.hotkey", Usage: "name of the hotkey in the keyring"},
-	{Name: "coldkey", Key: "keyring.coldkey", Usage: "name of the coldkey in the keyring (to register)"},
-	{Name: "netuid", Key: "netuid", Usage: "subnet to serve"},
-	{Name: "register", Key: "register", Usage: "register the hotkey if it is not registered"},
-	{Name: "max-burn", Key: "max_burn", Usage: "highest registration price accepted, in utensor"},
+var runFlags = cliconfig.NeuronFlags("serve", "to register", []cliconfig.Flag{
 	{Name: "listen", Key: "axon.listen_address", Usage: "axon listen address"},
 	{Name: "announce-host", Key: "announce.host", Usage: "axon host announced on chain (default: the listen host)"},
 	{Name: "announce-port", Key: "announce.port", Usage: "axon port announced on chain (default: the bound port)"},
@@ -37,7 +27,7 @@ var runFlags = []cliconfig.Flag{
 	{Name: "metagraph-refresh", Key: "metagraph_refresh", Usage: "how often the metagraph is read from the chain"},
 	{Name: "metrics-listen", Key: "metrics_listen_address", Usage: "address of /metrics and /healthz"},
 	{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
-}
+}...)
 
 // NewRunCmd returns `run`, the miner daemon.
 func NewRunCmd() *cobra.Command {

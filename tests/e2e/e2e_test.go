@@ -491,33 +491,9 @@ func (l *localnet) events(t *testing.T, from, to int64) events {
 	return ev
 }
 
-func getJSON(t *testing.T, url string, v any) {
+// httpGet returns the body of a 200 answer to GET url.
+func httpGet(t *testing.T, url string) []byte {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-}
-
-// metrics scrapes a validator's /metrics and returns each sample's value by its
-// name and labels as printed, e.g. `tensorcosm_validator_model_checks_total{result="match"}`.
-func (l *localnet) metrics(t *testing.T, name string) map[string]float64 {
-	t.Helper()
-	idx := slices.Index(validators, name)
-	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", l.base+220+idx)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -530,9 +506,26 @@ func (l *localnet) metrics(t *testing.T, name string) map[string]float64 {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	if err != nil {
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
+	}
+	return body
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	if err := json.Unmarshal(httpGet(t, url), v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
+}
+
+// metrics scrapes a validator's /metrics and returns each sample's value by its
+// name and labels as printed, e.g. `tensorcosm_validator_model_checks_total{result="match"}`.
+func (l *localnet) metrics(t *testing.T, name string) map[string]float64 {
+	t.Helper()
+	idx := slices.Index(validators, name)
+	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", l.base+220+idx)
+	body := httpGet(t, url)
 	out := map[string]float64{}
 	for _, line := range strings.Split(string(body), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {

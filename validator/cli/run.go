@@ -16,18 +16,7 @@ import (
 const EnvPrefix = "TENSORCOSM_VALIDATOR"
 
 // runFlags maps each flag of `run` to its config key.
-var runFlags = []cliconfig.Flag{
-	{Name: "grpc-address", Key: "chain.grpc_address", Usage: "node gRPC address host:port"},
-	{Name: "chain-id", Key: "chain.chain_id", Usage: "chain ID"},
-	{Name: "fees", Key: "chain.fees", Usage: "fees per transaction, e.g. 0utensor"},
-	{Name: "tx-timeout", Key: "chain.tx_timeout", Usage: "how long to wait for a transaction's block"},
-	{Name: "keyring-backend", Key: "keyring.backend", Usage: "keyring backend: test, file or os"},
-	{Name: "keyring-dir", Key: "keyring.dir", Usage: "directory holding the keyring (tensorcosmd --home)"},
-	{Name: "hotkey", Key: "keyring.hotkey", Usage: "name of the hotkey in the keyring"},
-	{Name: "coldkey", Key: "keyring.coldkey", Usage: "name of the coldkey in the keyring (to register or stake)"},
-	{Name: "netuid", Key: "netuid", Usage: "subnet to validate"},
-	{Name: "register", Key: "register", Usage: "register the hotkey if it is not registered"},
-	{Name: "max-burn", Key: "max_burn", Usage: "highest registration price accepted, in utensor"},
+var runFlags = cliconfig.NeuronFlags("validate", "to register or stake", []cliconfig.Flag{
 	{Name: "stake", Key: "stake", Usage: "stake the coldkey tops the hotkey up to at startup, in utensor (0: none)"},
 	{Name: "state-dir", Key: "state_dir", Usage: "directory of the scores and commit-reveal state (required)"},
 	{Name: "data", Key: "data.digits_path", Usage: "digits.csv.gz the challenges are drawn from"},
@@ -49,7 +38,7 @@ var runFlags = []cliconfig.Flag{
 	{Name: "verify-max-model-bytes", Key: "verify.max_model_bytes", Usage: "largest model downloaded"},
 	{Name: "metrics-listen", Key: "metrics_listen_address", Usage: "address of /metrics and /healthz"},
 	{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
-}
+}...)
 
 // NewRunCmd returns `run`, the validator daemon.
 func NewRunCmd() *cobra.Command {
