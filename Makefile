@@ -39,8 +39,11 @@ tools: ## build the pinned tools (buf, protoc plugins, golangci-lint) into build
 
 ##@ Test
 
-test: deps ## run every test: unit, in-process network, localnet and multinode (the README's test command)
-	$(GO) test $(TAGS) $(TEST_FLAGS) $(PKGS)
+test: deps ## run every test: unit, in-process networks, then the process tests of tests/ one package at a time (the README's test command)
+	$(GO) test $(TAGS) $(TEST_FLAGS) $$($(GO) list ./... | grep -v /tests/)
+	@# tests/ start real node and daemon processes under block-time deadlines, and the
+	@# weights load test saturates the machine: one package at a time keeps them fair
+	$(GO) test $(TAGS) $(TEST_FLAGS) -p 1 ./tests/...
 
 test-unit: ## run the fast tests only: everything but tests/ (which start real node processes and networks)
 	$(GO) test $(TAGS) $(TEST_FLAGS) $$($(GO) list ./... | grep -v /tests/)

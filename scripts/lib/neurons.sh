@@ -55,7 +55,7 @@ tx_wait() {
 	code="$(sed -n 's/.*"code":\([0-9]*\).*/\1/p' <<<"$out" | head -1)"
 	[[ "${code:-0}" == 0 ]] || die "$* rejected: $out"
 	hash="$(sed -n 's/.*"txhash":"\([0-9A-F]*\)".*/\1/p' <<<"$out")"
-	out="$(cli q wait-tx "$hash" --timeout 60s --output json 2>&1)" || die "waiting for $hash: $out"
+	out="$(cli q wait-tx "$hash" --timeout 120s --output json 2>&1)" || die "waiting for $hash: $out"
 	code="$(sed -n 's/.*"code":\([0-9]*\).*/\1/p' <<<"$out" | head -1)"
 	[[ "${code:-0}" == 0 ]] || die "$* failed in block: $out"
 }
