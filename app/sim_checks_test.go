@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cosmos/gogoproto/proto"
@@ -35,6 +36,15 @@ type blockChecks struct {
 	// blockEvents counts the x/subnet events of the blocks (epochs,
 	// distributions, proposals run by gov), by type.
 	blockEvents map[string]int
+	// progress, if set, is called every progressEvery blocks with a line
+	// saying how far the run is; long runs print it (t.Logf).
+	progress      func(format string, args ...any)
+	progressEvery int
+	// total is the number of blocks the run will check, for the progress
+	// line; started and lastMark time it.
+	total    int
+	started  time.Time
+	lastMark time.Time
 	// sabotage, if set, runs before the checks: only the test of the
 	// checks themselves uses it, to break an invariant on purpose.
 	sabotage func(ctx sdk.Context)
@@ -95,6 +105,29 @@ func (c *blockChecks) precommit(ctx sdk.Context) {
 	if err := c.keeper.CheckInvariants(ctx); err != nil {
 		c.fail("x/subnet invariant broken at height %d: %v", ctx.BlockHeight(), err)
 	}
+	c.report(ctx.BlockHeight())
+}
+
+// report prints a progress line every progressEvery blocks: blocks checked
+// of the total, height, epochs and distributions so far, and wall time
+// (the simulation test runs outside the state machine, so the wall clock
+// is fine here).
+func (c *blockChecks) report(height int64) {
+	if c.progress == nil || c.progressEvery <= 0 {
+		return
+	}
+	now := time.Now()
+	if c.started.IsZero() {
+		c.started, c.lastMark = now, now
+	}
+	if c.blocks%c.progressEvery != 0 {
+		return
+	}
+	c.progress("sim progress: %d/%d blocks checked (height %d), %d epochs, %d distributions; %s elapsed, last %d blocks %s",
+		c.blocks, c.total, height,
+		c.blockEvents[subnetEventPrefix+"EventEpoch"], c.blockEvents[subnetEventPrefix+"EventDistribution"],
+		now.Sub(c.started).Round(time.Second), c.progressEvery, now.Sub(c.lastMark).Round(100*time.Millisecond))
+	c.lastMark = now
 }
 
 // recorder is a fail function that keeps the messages, for the test of the

@@ -80,7 +80,7 @@ func TestFullAppSimulation(t *testing.T) {
 	if cfg.ExportStatsPath == "" {
 		cfg.ExportStatsPath = filepath.Join(t.TempDir(), "sim-stats.json")
 	}
-	checks := &blockChecks{fail: t.Fatalf}
+	checks := &blockChecks{fail: t.Fatalf, progress: t.Logf, total: cfg.NumBlocks, progressEvery: progressEvery(cfg.NumBlocks)}
 	factory := func(logger log.Logger, db dbm.DB, trace io.Writer, loadLatest bool, opts servertypes.AppOptions, baseOpts ...func(*baseapp.BaseApp)) *App {
 		return checkedApp(t, checks, logger, db, trace, loadLatest, opts, baseOpts...)
 	}
@@ -92,6 +92,15 @@ func TestFullAppSimulation(t *testing.T) {
 		},
 		checkExportImport,
 	)
+}
+
+// progressEvery is how often a run of numBlocks prints its progress: about
+// twenty lines for a long run, none for the short default one.
+func progressEvery(numBlocks int) int {
+	if numBlocks < 1000 {
+		return 0
+	}
+	return numBlocks / 20
 }
 
 // TestSimulationBlockChecksFail shows that the block checks run in every
