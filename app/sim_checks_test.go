@@ -9,6 +9,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cosmos/gogoproto/proto"
 
+	"cosmossdk.io/math"
 	storetypes "cosmossdk.io/store/types"
 
 	"github.com/cosmos/cosmos-sdk/baseapp"
@@ -45,6 +46,9 @@ type blockChecks struct {
 	total    int
 	started  time.Time
 	lastMark time.Time
+	// emission is the last emission schedule printed, to print it again
+	// only when governance changes it.
+	emission string
 	// sabotage, if set, runs before the checks: only the test of the
 	// checks themselves uses it, to break an invariant on purpose.
 	sabotage func(ctx sdk.Context)
@@ -105,14 +109,14 @@ func (c *blockChecks) precommit(ctx sdk.Context) {
 	if err := c.keeper.CheckInvariants(ctx); err != nil {
 		c.fail("x/subnet invariant broken at height %d: %v", ctx.BlockHeight(), err)
 	}
-	c.report(ctx.BlockHeight())
+	c.report(ctx)
 }
 
 // report prints a progress line every progressEvery blocks: blocks checked
-// of the total, height, epochs and distributions so far, and wall time
-// (the simulation test runs outside the state machine, so the wall clock
-// is fine here).
-func (c *blockChecks) report(height int64) {
+// of the total, height, epochs and distributions so far, what x/subnet has
+// minted and paid out, and wall time (the simulation test runs outside the
+// state machine, so the wall clock is fine here).
+func (c *blockChecks) report(ctx sdk.Context) {
 	if c.progress == nil || c.progressEvery <= 0 {
 		return
 	}
@@ -120,14 +124,33 @@ func (c *blockChecks) report(height int64) {
 	if c.started.IsZero() {
 		c.started, c.lastMark = now, now
 	}
+	issued, _ := c.keeper.TotalIssued.Get(ctx)
+	if params, err := c.keeper.Params.Get(ctx); err == nil {
+		schedule := fmt.Sprintf("block_emission %s, max_supply %s, validator_share_bps %d, owner_cut_bps %d",
+			params.BlockEmission, params.MaxSupply, params.ValidatorShareBps, params.OwnerCutBps)
+		if schedule != c.emission {
+			c.progress("sim emission at height %d: %s", ctx.BlockHeight(), schedule)
+			c.emission = schedule
+		}
+	}
 	if c.blocks%c.progressEvery != 0 {
 		return
 	}
-	c.progress("sim progress: %d/%d blocks checked (height %d), %d epochs, %d distributions; %s elapsed, last %d blocks %s",
-		c.blocks, c.total, height,
+	distributed, _ := c.keeper.TotalDistributed.Get(ctx)
+	c.progress("sim progress: %d/%d blocks checked (height %d), %d epochs, %d distributions, issued %s, distributed %s utensor; %s elapsed, last %d blocks %s",
+		c.blocks, c.total, ctx.BlockHeight(),
 		c.blockEvents[subnetEventPrefix+"EventEpoch"], c.blockEvents[subnetEventPrefix+"EventDistribution"],
+		intOrZero(issued), intOrZero(distributed),
 		now.Sub(c.started).Round(time.Second), c.progressEvery, now.Sub(c.lastMark).Round(100*time.Millisecond))
 	c.lastMark = now
+}
+
+// intOrZero prints an unset Int as 0.
+func intOrZero(i math.Int) string {
+	if i.IsNil() {
+		return "0"
+	}
+	return i.String()
 }
 
 // recorder is a fail function that keeps the messages, for the test of the

@@ -72,9 +72,31 @@ func RandomHyperparams(r *rand.Rand) types.Hyperparams {
 	}
 }
 
+// supplyMultiple returns max_supply over block_emission. The first halving
+// comes after multiple/2 blocks and each later one multiple/2 blocks after
+// it: one time in four every 1,000 to 10,000 blocks, so that long runs
+// halve, else rarely within a run. Governance proposals also cap the supply
+// within a few hundred blocks now and then (MsgUpdateParamsFactory).
+func supplyMultiple(r *rand.Rand) int64 {
+	if r.Intn(4) == 0 {
+		return int64(between(r, 2_000, 20_000))
+	}
+	return int64(between(r, 20_000, 1_000_000))
+}
+
+// validatorShare returns validator_share_bps: one time in twenty all of the
+// emission goes to the CometBFT validators (the subnets get nothing), else
+// at most 90%, the ends of that range one time in ten each.
+func validatorShare(r *rand.Rand) uint32 {
+	if r.Intn(20) == 0 {
+		return 10_000
+	}
+	return uint32(edgy(r, 0, 9_000))
+}
+
 // RandomParams returns valid module params: a lock the accounts can afford,
-// few subnets, an emission whose max_supply is sometimes small enough for
-// the halvings and the cap to be reached within a long run, and a small
+// few subnets, an emission that flows through a long run and sometimes
+// halves within it (supplyMultiple), and a small
 // max_epochs_per_block so that deferred epochs happen.
 func RandomParams(r *rand.Rand) types.Params {
 	emission := int64(edgy(r, 1, 10_000_000))
@@ -85,8 +107,8 @@ func RandomParams(r *rand.Rand) types.Params {
 		DelegateTakeRateLimit: uint64(between(r, 0, 200)),
 		DefaultHyperparams:    RandomHyperparams(r),
 		BlockEmission:         math.NewInt(emission),
-		MaxSupply:             math.NewInt(emission).MulRaw(int64(edgy(r, 1, 1_000_000))),
-		ValidatorShareBps:     uint32(edgy(r, 0, 10_000)),
+		MaxSupply:             math.NewInt(emission).MulRaw(supplyMultiple(r)),
+		ValidatorShareBps:     validatorShare(r),
 		OwnerCutBps:           uint32(edgy(r, 0, 10_000)),
 		MaxEpochsPerBlock:     uint32(between(r, 1, 4)),
 	}
