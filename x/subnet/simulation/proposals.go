@@ -21,7 +21,9 @@ import (
 // counts from what is issued when the proposal is made, as a governance
 // proposal would (a random cap below the issued total would end emission
 // for the rest of the run); one time in five it leaves room for at most
-// 400 blocks of emission, so that runs reach the cap.
+// 400 blocks of emission, so that runs reach the cap. The SDK v0.53 gov
+// simulation schedules votes for only 1% of the proposals it submits, so such
+// a proposal seldom passes: none did in 10,000 blocks of seed 42.
 func (c chain) MsgUpdateParamsFactory() simsx.SimMsgFactoryFn[*types.MsgUpdateParams] {
 	return func(ctx context.Context, data *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgUpdateParams) {
 		issued, err := c.k.TotalIssued.Get(ctx)
