@@ -31,6 +31,7 @@ type SubnetFixture struct {
 	Bank      *Bank
 	Authority string
 	Codec     address.Codec
+	cms       storetypes.CommitMultiStore
 }
 
 // NewSubnetFixture builds the fixture at block height 1 with default genesis.
@@ -54,7 +55,7 @@ func NewSubnetFixture(t testing.TB) *SubnetFixture {
 		t.Fatal(err)
 	}
 	return &SubnetFixture{
-		Ctx: ctx, Keeper: k, Bank: bank, Authority: authority, Codec: ac,
+		Ctx: ctx, Keeper: k, Bank: bank, Authority: authority, Codec: ac, cms: tctx.CMS,
 		Msgs: subnetkeeper.NewMsgServerImpl(k), Queries: subnetkeeper.NewQueryServerImpl(k),
 	}
 }
@@ -73,4 +74,12 @@ func (f *SubnetFixture) Addr(t testing.TB, name string) (sdk.AccAddress, string)
 // SetHeight moves the fixture to block height h.
 func (f *SubnetFixture) SetHeight(h int64) {
 	f.Ctx = f.Ctx.WithBlockHeight(h)
+}
+
+// Commit commits the fixture's store as a block commit does. Until then
+// every write sits in the IAVL tree's unsaved set, which each new iterator
+// scans whole; on a running chain EndBlocker reads committed state plus
+// the block's cache, so benchmarks commit their setup first.
+func (f *SubnetFixture) Commit() {
+	f.cms.Commit()
 }
