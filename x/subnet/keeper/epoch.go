@@ -38,15 +38,30 @@ func (k Keeper) loadEpochState(ctx context.Context, netuid uint32) (epochState, 
 		if n.Uid != uint32(i) {
 			return st, fmt.Errorf("subnet %d: uid %d at position %d: UIDs are not dense", netuid, n.Uid, i)
 		}
-		hk, err := k.parseAddr("hotkey", n.Hotkey)
-		if err != nil {
-			return st, err
+	}
+	// The hotkeys' bytes come from the (netuid, hotkey) index rather than
+	// from parsing each neuron's bech32 hotkey.
+	st.hotkeys = make([]sdk.AccAddress, len(st.neurons))
+	hkRange := collections.NewPrefixedPairRange[uint32, sdk.AccAddress](netuid)
+	if err := k.Neurons.Indexes.Hotkey.Walk(ctx, hkRange, func(key collections.Pair[uint32, sdk.AccAddress], pk NeuronKey) (bool, error) {
+		if uid := pk.K2(); uid >= uint32(len(st.hotkeys)) || st.hotkeys[uid] != nil {
+			return true, fmt.Errorf("subnet %d: hotkey index points at uid %d of %d more than once or past the end", netuid, uid, len(st.hotkeys))
+		}
+		st.hotkeys[pk.K2()] = key.K2()
+		return false, nil
+	}); err != nil {
+		return st, err
+	}
+	st.stakes = make([]math.Int, len(st.neurons))
+	for i, hk := range st.hotkeys {
+		if hk == nil {
+			return st, fmt.Errorf("subnet %d: uid %d is missing from the hotkey index", netuid, i)
 		}
 		stake, err := k.HotkeyStake(ctx, hk)
 		if err != nil {
 			return st, err
 		}
-		st.hotkeys, st.stakes = append(st.hotkeys, hk), append(st.stakes, stake)
+		st.stakes[i] = stake
 	}
 	if err := k.Weights.Walk(ctx, rng, func(key NeuronKey, row types.WeightsRow) (bool, error) {
 		st.weights[key.K2()] = row
@@ -259,7 +274,7 @@ func (k Keeper) storeEpochResult(ctx context.Context, st epochState, i int, out 
 		Active:         out.Active[i],
 	}
 	key := collections.Join(n.Netuid, n.Uid)
-	if err := k.Neurons.Set(ctx, key, n); err != nil {
+	if err := k.setNeuronKeepHotkey(ctx, st.neurons[i], n); err != nil {
 		return err
 	}
 	if len(out.Bonds[i]) == 0 {
