@@ -141,30 +141,6 @@ func (k Keeper) subnetShares(ctx context.Context, amount math.Int) ([]subnetShar
 	return shares, nil
 }
 
-// subnetStake sums the stake of a subnet's registered hotkeys. Every block
-// does this for every subnet, so it walks the (netuid, hotkey) index, whose
-// keys hold the hotkeys: no neuron is decoded and no address parsed.
-func (k Keeper) subnetStake(ctx context.Context, netuid uint32) (math.Int, error) {
-	var hotkeys []sdk.AccAddress
-	rng := collections.NewPrefixedPairRange[uint32, sdk.AccAddress](netuid)
-	err := k.Neurons.Indexes.Hotkey.Walk(ctx, rng, func(key collections.Pair[uint32, sdk.AccAddress], _ NeuronKey) (bool, error) {
-		hotkeys = append(hotkeys, key.K2())
-		return false, nil
-	})
-	if err != nil {
-		return math.Int{}, err
-	}
-	total := math.ZeroInt()
-	for _, hk := range hotkeys {
-		st, err := k.HotkeyStake(ctx, hk)
-		if err != nil {
-			return math.Int{}, err
-		}
-		total = total.Add(st)
-	}
-	return total, nil
-}
-
 // BeginBlocker mints the block emission.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)

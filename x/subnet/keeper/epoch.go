@@ -251,10 +251,14 @@ func (k Keeper) compound(ctx context.Context, hotkey sdk.AccAddress, total, amou
 		if share.IsZero() {
 			continue
 		}
-		if _, err := k.changeStake(ctx, hotkey, s.staker, share); err != nil {
+		if err := k.changeStakeEntry(ctx, hotkey, s.staker, share); err != nil {
 			return math.Int{}, err
 		}
 		added = added.Add(share)
+	}
+	// the hotkey's and its subnets' totals once, not once per staker
+	if _, err := k.changeHotkeyStake(ctx, hotkey, added); err != nil {
+		return math.Int{}, err
 	}
 	return added, nil
 }

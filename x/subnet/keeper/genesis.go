@@ -31,6 +31,15 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
+	// stakes before neurons: each neuron then adds its hotkey's total to
+	// its subnet's stake with point reads, where stakes loaded after the
+	// neurons would walk every hotkey's subnets, one iterator per stake
+	// over a store full of unsaved writes (quadratic in a large genesis)
+	for _, st := range gs.Stakes {
+		if err := k.initStake(ctx, st); err != nil {
+			return err
+		}
+	}
 	for _, n := range gs.Neurons {
 		if err := k.initNeuron(ctx, n); err != nil {
 			return err
@@ -51,11 +60,6 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 		if err := k.HotkeyOwners.Set(ctx, hot, cold); err != nil {
-			return err
-		}
-	}
-	for _, st := range gs.Stakes {
-		if err := k.initStake(ctx, st); err != nil {
 			return err
 		}
 	}
@@ -113,7 +117,7 @@ func (k Keeper) initNeuron(ctx context.Context, n types.Neuron) error {
 	if err := k.Neurons.Set(ctx, collections.Join(n.Netuid, n.Uid), n); err != nil {
 		return err
 	}
-	if err := k.HotkeySubnets.Set(ctx, collections.Join(hot, n.Netuid)); err != nil {
+	if err := k.joinSubnetStake(ctx, hot, n.Netuid); err != nil {
 		return err
 	}
 	count, err := k.neuronCount(ctx, n.Netuid)
@@ -138,8 +142,15 @@ func (k Keeper) initStake(ctx context.Context, st types.Stake) error {
 		}
 		return err
 	}
-	_, err = k.changeStake(ctx, hot, staker, st.Amount)
-	return err
+	if err := k.changeStakeEntry(ctx, hot, staker, st.Amount); err != nil {
+		return err
+	}
+	// no neuron is loaded yet, so no subnet's stake changes
+	total, err := k.HotkeyStake(ctx, hot)
+	if err != nil {
+		return err
+	}
+	return k.TotalHotkeyStake.Set(ctx, hot, total.Add(st.Amount))
 }
 
 // ExportGenesis writes the module state, in key order.

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	testkeeper "github.com/tensorcosm/tensorcosm/testutil/keeper"
+	"github.com/tensorcosm/tensorcosm/x/subnet/keeper"
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -17,10 +18,11 @@ func TestGenesisRoundTrip(t *testing.T) {
 	e := newEnv(t)
 	owner := e.account("owner")
 	n := e.createSubnet(owner, nil)
-	e.createSubnet(owner, smallHyperparams(8, 5))
+	n2 := e.createSubnet(owner, smallHyperparams(8, 5))
 	hot1, hot2 := e.key("h1"), e.key("h2")
 	e.register(e.account("c"), hot1, n)
 	e.register(e.account("c"), hot2, n)
+	e.register(e.account("c"), hot1, n2) // hot1's stake counts in both subnets
 	if _, err := e.Msgs.ServeAxon(e.Ctx, &types.MsgServeAxon{Hotkey: hot1, Netuid: n, Axon: goodAxon(), Model: goodModel}); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	exported, err := e.Keeper.ExportGenesis(e.Ctx)
 	require.NoError(t, err)
 	require.NoError(t, exported.Validate())
-	require.Len(t, exported.Neurons, 2)
+	require.Len(t, exported.Neurons, 3)
 	require.Len(t, exported.Stakes, 1)
 	require.Len(t, exported.Weights, 1)
 	require.Len(t, exported.Commits, 1)
@@ -52,6 +54,17 @@ func TestGenesisRoundTrip(t *testing.T) {
 	again, err := fresh.Keeper.ExportGenesis(fresh.Ctx)
 	require.NoError(t, err)
 	require.Equal(t, exported, again)
+
+	// the derived state (hotkey totals, index, subnet stake) is rebuilt
+	require.NoError(t, fresh.Keeper.CheckDerivedState(fresh.Ctx))
+	for _, netuid := range []uint32{n, n2} {
+		want, err := keeper.SubnetStakeOf(e.Keeper, e.Ctx, netuid)
+		require.NoError(t, err)
+		got, err := keeper.SubnetStakeOf(fresh.Keeper, fresh.Ctx, netuid)
+		require.NoError(t, err)
+		require.True(t, got.Equal(want), "subnet %d: imported stake %s, exported %s", netuid, got, want)
+		require.True(t, got.GTE(math.NewInt(12345)), "subnet %d: stake %s lacks hot1's", netuid, got)
+	}
 
 	// the imported state works: the next netuid continues, hotkey lookups work
 	res, err := fresh.Queries.NeuronByHotkey(fresh.Ctx, &types.QueryNeuronByHotkeyRequest{Netuid: n, Hotkey: hot1})

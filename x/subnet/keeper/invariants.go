@@ -2,7 +2,11 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+
+	"cosmossdk.io/collections"
 
 	"cosmossdk.io/math"
 
@@ -60,8 +64,7 @@ func (k Keeper) Accounting(ctx context.Context) (Accounting, error) {
 
 // CheckInvariants verifies that the module account holds exactly the
 // recorded stake plus the subnet locks plus pending emission, that every
-// minted token is either distributed or pending, and that every hotkey's
-// total equals the sum of its stakes.
+// minted token is either distributed or pending, and CheckDerivedState.
 func (k Keeper) CheckInvariants(ctx context.Context) error {
 	a, err := k.Accounting(ctx)
 	if err != nil {
@@ -73,8 +76,17 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 	if want := a.Distributed.Add(a.Pending); !a.Issued.Equal(want) {
 		return fmt.Errorf("issued %s != distributed %s + pending %s", a.Issued, a.Distributed, a.Pending)
 	}
+	return k.CheckDerivedState(ctx)
+}
+
+// CheckDerivedState verifies the state kept up to date beside the records
+// it summarises, which needs no bank: every hotkey's total equals the sum
+// of its stakes, the (netuid, hotkey) index matches the neurons exactly,
+// and each subnet's recorded stake is the sum of its registered hotkeys'
+// stake.
+func (k Keeper) CheckDerivedState(ctx context.Context) error {
 	sums := map[string]math.Int{}
-	err = k.Stakes.Walk(ctx, nil, func(key StakeKey, amt math.Int) (bool, error) {
+	err := k.Stakes.Walk(ctx, nil, func(key StakeKey, amt math.Int) (bool, error) {
 		h := string(key.K1())
 		if s, ok := sums[h]; ok {
 			sums[h] = s.Add(amt)
@@ -101,5 +113,123 @@ func (k Keeper) CheckInvariants(ctx context.Context) error {
 	if bad == nil && len(sums) > 0 {
 		bad = fmt.Errorf("%d hotkeys have stakes but no total", len(sums))
 	}
-	return bad
+	if bad != nil {
+		return bad
+	}
+	if err := k.checkNeuronIndex(ctx); err != nil {
+		return err
+	}
+	return k.checkSubnetStake(ctx)
+}
+
+// checkSubnetStake recomputes each subnet's stake from the (netuid, hotkey)
+// index and the hotkeys' totals and compares it with SubnetStake, which
+// must have no entry for a subnet without stake.
+func (k Keeper) checkSubnetStake(ctx context.Context) error {
+	sums := map[uint32]math.Int{}
+	var keys []collections.Pair[uint32, sdk.AccAddress]
+	err := k.Neurons.Indexes.Hotkey.Walk(ctx, nil, func(key collections.Pair[uint32, sdk.AccAddress], _ NeuronKey) (bool, error) {
+		keys = append(keys, key)
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		st, err := k.HotkeyStake(ctx, key.K2())
+		if err != nil {
+			return err
+		}
+		if sum, ok := sums[key.K1()]; ok {
+			sums[key.K1()] = sum.Add(st)
+		} else {
+			sums[key.K1()] = st
+		}
+	}
+	var bad error
+	err = k.SubnetStake.Walk(ctx, nil, func(netuid uint32, st math.Int) (bool, error) {
+		if sum := sums[netuid]; sum.IsNil() || !sum.Equal(st) || !st.IsPositive() {
+			bad = fmt.Errorf("subnet %d: recorded stake %s != %v on its registered hotkeys", netuid, st, sum)
+			return true, nil
+		}
+		delete(sums, netuid)
+		return false, nil
+	})
+	if err != nil || bad != nil {
+		return errors.Join(err, bad)
+	}
+	netuids := make([]uint32, 0, len(sums))
+	for netuid, sum := range sums {
+		if !sum.IsZero() {
+			netuids = append(netuids, netuid)
+		}
+	}
+	if len(netuids) > 0 {
+		slices.Sort(netuids)
+		return fmt.Errorf("subnet %d: hotkeys hold %s stake and none is recorded", netuids[0], sums[netuids[0]])
+	}
+	return nil
+}
+
+// checkNeuronIndex verifies that each neuron is stored under its own
+// (netuid, uid), that the UIDs of each subnet are 0..count-1, and that the
+// (netuid, hotkey) index holds exactly one entry per neuron, keyed by the
+// neuron's hotkey and pointing at it. The epoch and the emission split
+// read hotkeys from that index.
+func (k Keeper) checkNeuronIndex(ctx context.Context) error {
+	want := map[string][2]uint32{} // index key -> (netuid, uid); a Pair holds pointers
+	counts := map[uint32]uint32{}
+	var bad error
+	err := k.Neurons.Walk(ctx, nil, func(key NeuronKey, n types.Neuron) (bool, error) {
+		if n.Netuid != key.K1() || n.Uid != key.K2() {
+			bad = fmt.Errorf("neuron (%d, %d) is stored under (%d, %d)", n.Netuid, n.Uid, key.K1(), key.K2())
+			return true, nil
+		}
+		if n.Uid != counts[n.Netuid] {
+			bad = fmt.Errorf("subnet %d: uid %d follows %d neurons: UIDs are not dense", n.Netuid, n.Uid, counts[n.Netuid])
+			return true, nil
+		}
+		counts[n.Netuid]++
+		hk, err := k.addressCodec.StringToBytes(n.Hotkey)
+		if err != nil {
+			bad = fmt.Errorf("neuron (%d, %d): hotkey %q: %w", n.Netuid, n.Uid, n.Hotkey, err)
+			return true, nil
+		}
+		want[fmt.Sprintf("%d/%x", n.Netuid, hk)] = [2]uint32{n.Netuid, n.Uid}
+		return false, nil
+	})
+	if err != nil || bad != nil {
+		return errors.Join(err, bad)
+	}
+	entries := 0
+	rng := new(collections.Range[collections.Pair[uint32, sdk.AccAddress]])
+	err = k.Neurons.Indexes.Hotkey.Walk(ctx, rng, func(ik collections.Pair[uint32, sdk.AccAddress], pk NeuronKey) (bool, error) {
+		entries++
+		if got, ok := want[fmt.Sprintf("%d/%x", ik.K1(), []byte(ik.K2()))]; !ok || got != [2]uint32{pk.K1(), pk.K2()} {
+			bad = fmt.Errorf("hotkey index entry (%d, %s) -> (%d, %d) matches no neuron with that hotkey", ik.K1(), ik.K2(), pk.K1(), pk.K2())
+			return true, nil
+		}
+		return false, nil
+	})
+	if err != nil || bad != nil {
+		return errors.Join(err, bad)
+	}
+	if entries != len(want) {
+		return fmt.Errorf("hotkey index has %d entries for %d neurons", entries, len(want))
+	}
+	netuids := make([]uint32, 0, len(counts))
+	for netuid := range counts {
+		netuids = append(netuids, netuid)
+	}
+	slices.Sort(netuids)
+	for _, netuid := range netuids {
+		stored, err := k.NeuronCounts.Get(ctx, netuid)
+		if err != nil {
+			return fmt.Errorf("subnet %d: neuron count: %w", netuid, err)
+		}
+		if stored != counts[netuid] {
+			return fmt.Errorf("subnet %d: neuron count %d != %d neurons stored", netuid, stored, counts[netuid])
+		}
+	}
+	return nil
 }

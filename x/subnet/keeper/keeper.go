@@ -80,6 +80,10 @@ type Keeper struct {
 	Stakes *collections.IndexedMap[StakeKey, math.Int, StakeIndexes]
 	// TotalHotkeyStake: hotkey -> sum of Stakes on it.
 	TotalHotkeyStake collections.Map[sdk.AccAddress, math.Int]
+	// SubnetStake: netuid -> sum of TotalHotkeyStake over the subnet's
+	// registered hotkeys (absent when zero). Derived state, kept so that
+	// the per-block emission split reads one entry per subnet.
+	SubnetStake collections.Map[uint32, math.Int]
 	// DelegateTakes: hotkey -> its delegate take.
 	DelegateTakes collections.Map[sdk.AccAddress, types.DelegateTake]
 	// Burns: netuid -> registration price state.
@@ -156,6 +160,7 @@ func NewKeeper(
 					func(pk StakeKey, _ math.Int) (sdk.AccAddress, error) { return pk.K2(), nil }),
 			}),
 		TotalHotkeyStake: collections.NewMap(sb, types.TotalHotkeyStakeKey, "total_hotkey_stake", sdk.AccAddressKey, sdk.IntValue),
+		SubnetStake:      collections.NewMap(sb, types.SubnetStakeKey, "subnet_stake", collections.Uint32Key, sdk.IntValue),
 		DelegateTakes:    collections.NewMap(sb, types.DelegateTakesKey, "delegate_takes", sdk.AccAddressKey, codec.CollValue[types.DelegateTake](cdc)),
 		Burns:            collections.NewMap(sb, types.BurnsKey, "burns", collections.Uint32Key, codec.CollValue[types.BurnState](cdc)),
 		NeuronCounts:     collections.NewMap(sb, types.NeuronCountsKey, "neuron_counts", collections.Uint32Key, collections.Uint32Value),

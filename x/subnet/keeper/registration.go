@@ -153,7 +153,7 @@ func (k Keeper) Register(ctx context.Context, msg *types.MsgRegister) (RegisterR
 	if err := k.Neurons.Set(ctx, collections.Join(msg.Netuid, uid), neuron); err != nil {
 		return RegisterResult{}, err
 	}
-	if err := k.HotkeySubnets.Set(ctx, collections.Join(hotkey, msg.Netuid)); err != nil {
+	if err := k.joinSubnetStake(ctx, hotkey, msg.Netuid); err != nil {
 		return RegisterResult{}, err
 	}
 	return RegisterResult{UID: uid, Burned: price, Replaced: replaced}, nil
@@ -273,7 +273,7 @@ func (k Keeper) removeNeuron(ctx context.Context, n types.Neuron) error {
 			return err
 		}
 	}
-	return k.HotkeySubnets.Remove(ctx, collections.Join(hotkey, n.Netuid))
+	return k.leaveSubnetStake(ctx, hotkey, n.Netuid)
 }
 
 // GetNeuronByHotkey returns the neuron of hotkey in netuid.

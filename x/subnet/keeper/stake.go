@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"cosmossdk.io/collections"
 	errorsmod "cosmossdk.io/errors"
@@ -73,31 +74,119 @@ func (k Keeper) parseStakeMsg(stakerStr, hotkeyStr string, amount math.Int) (sdk
 	return staker, hotkey, nil
 }
 
-// changeStake adds delta (which may be negative) to a stake and to the
-// hotkey's total, deleting entries that reach zero.
+// changeStake adds delta (which may be negative) to a stake, to the
+// hotkey's total and to the stake of every subnet the hotkey is registered
+// in, deleting entries that reach zero. It returns the hotkey's new total.
 func (k Keeper) changeStake(ctx context.Context, hotkey, staker sdk.AccAddress, delta math.Int) (math.Int, error) {
+	if err := k.changeStakeEntry(ctx, hotkey, staker, delta); err != nil {
+		return math.Int{}, err
+	}
+	return k.changeHotkeyStake(ctx, hotkey, delta)
+}
+
+// changeStakeEntry adds delta to staker's stake on hotkey and nothing else:
+// callers follow it with changeHotkeyStake.
+func (k Keeper) changeStakeEntry(ctx context.Context, hotkey, staker sdk.AccAddress, delta math.Int) error {
 	have, err := k.StakeOf(ctx, hotkey, staker)
 	if err != nil {
-		return math.Int{}, err
+		return err
 	}
-	total, err := k.HotkeyStake(ctx, hotkey)
-	if err != nil {
-		return math.Int{}, err
-	}
-	have, total = have.Add(delta), total.Add(delta)
+	have = have.Add(delta)
 	key := collections.Join(hotkey, staker)
 	if have.IsZero() {
-		err = k.Stakes.Remove(ctx, key)
+		return k.Stakes.Remove(ctx, key)
+	}
+	return k.Stakes.Set(ctx, key, have)
+}
+
+// changeHotkeyStake adds delta to hotkey's total and to the stake of each
+// subnet the hotkey is registered in, and returns the new total.
+func (k Keeper) changeHotkeyStake(ctx context.Context, hotkey sdk.AccAddress, delta math.Int) (math.Int, error) {
+	total, err := k.HotkeyStake(ctx, hotkey)
+	if err != nil || delta.IsZero() {
+		return total, err
+	}
+	total = total.Add(delta)
+	if total.IsZero() {
+		err = k.TotalHotkeyStake.Remove(ctx, hotkey)
 	} else {
-		err = k.Stakes.Set(ctx, key, have)
+		err = k.TotalHotkeyStake.Set(ctx, hotkey, total)
 	}
 	if err != nil {
 		return math.Int{}, err
 	}
-	if total.IsZero() {
-		return total, k.TotalHotkeyStake.Remove(ctx, hotkey)
+	netuids, err := k.hotkeySubnets(ctx, hotkey)
+	if err != nil {
+		return math.Int{}, err
 	}
-	return total, k.TotalHotkeyStake.Set(ctx, hotkey, total)
+	for _, netuid := range netuids {
+		if err := k.addSubnetStake(ctx, netuid, delta); err != nil {
+			return math.Int{}, err
+		}
+	}
+	return total, nil
+}
+
+// subnetStake returns the stake on a subnet's registered hotkeys.
+func (k Keeper) subnetStake(ctx context.Context, netuid uint32) (math.Int, error) {
+	return getOr(ctx, k.SubnetStake, netuid, math.ZeroInt())
+}
+
+// addSubnetStake adds delta to a subnet's stake, deleting it at zero. A
+// negative result means the derived state has drifted from the stakes, and
+// is an error rather than a silent clamp.
+func (k Keeper) addSubnetStake(ctx context.Context, netuid uint32, delta math.Int) error {
+	if delta.IsZero() {
+		return nil
+	}
+	st, err := k.subnetStake(ctx, netuid)
+	if err != nil {
+		return err
+	}
+	st = st.Add(delta)
+	switch {
+	case st.IsNegative():
+		return fmt.Errorf("subnet %d: stake would go negative (%s)", netuid, st)
+	case st.IsZero():
+		return k.SubnetStake.Remove(ctx, netuid)
+	default:
+		return k.SubnetStake.Set(ctx, netuid, st)
+	}
+}
+
+// hotkeySubnets lists the netuids hotkey is registered in, ascending.
+func (k Keeper) hotkeySubnets(ctx context.Context, hotkey sdk.AccAddress) ([]uint32, error) {
+	var netuids []uint32
+	err := k.HotkeySubnets.Walk(ctx, collections.NewPrefixedPairRange[sdk.AccAddress, uint32](hotkey), func(key collections.Pair[sdk.AccAddress, uint32]) (bool, error) {
+		netuids = append(netuids, key.K2())
+		return false, nil
+	})
+	return netuids, err
+}
+
+// joinSubnetStake records hotkey as registered in netuid (HotkeySubnets)
+// and adds its stake to the subnet's.
+func (k Keeper) joinSubnetStake(ctx context.Context, hotkey sdk.AccAddress, netuid uint32) error {
+	if err := k.HotkeySubnets.Set(ctx, collections.Join(hotkey, netuid)); err != nil {
+		return err
+	}
+	st, err := k.HotkeyStake(ctx, hotkey)
+	if err != nil {
+		return err
+	}
+	return k.addSubnetStake(ctx, netuid, st)
+}
+
+// leaveSubnetStake undoes joinSubnetStake.
+func (k Keeper) leaveSubnetStake(ctx context.Context, hotkey sdk.AccAddress, netuid uint32) error {
+	if err := k.HotkeySubnets.Remove(ctx, collections.Join(hotkey, netuid)); err != nil {
+		return err
+	}
+	st, err := k.HotkeyStake(ctx, hotkey)
+	if err != nil {
+		return err
+	}
+	return k.addSubnetStake(ctx, netuid, st.Neg())
 }
 
 // StakeOf returns what staker has staked on hotkey.

@@ -32,4 +32,5 @@ var (
 	BondsKey            = collections.NewPrefix(17)
 	TotalDistributedKey = collections.NewPrefix(18)
 	DueEpochsKey        = collections.NewPrefix(19)
+	SubnetStakeKey      = collections.NewPrefix(20)
 )
