@@ -160,9 +160,9 @@ type fixture struct {
 	reg    *prometheus.Registry
 }
 
-// newFixture starts a server with cfg changed by mod and model (nil:
-// linearModel). The server clock is fixed at testNow unless realClock.
-func newFixture(t *testing.T, model Model, mod func(*ServerConfig)) *fixture {
+// newFixture starts a server with cfg changed by mod, model (nil:
+// linearModel) and opts. The server clock is fixed at testNow unless realClock.
+func newFixture(t *testing.T, model Model, mod func(*ServerConfig), opts ...ServerOption) *fixture {
 	t.Helper()
 	if model == nil {
 		model = newLinearModel()
@@ -178,7 +178,7 @@ func newFixture(t *testing.T, model Model, mod func(*ServerConfig)) *fixture {
 	if mod != nil {
 		mod(&cfg)
 	}
-	srv, err := NewServer(cfg, model, f.meta, f.miner, nil, f.reg)
+	srv, err := NewServer(cfg, model, f.meta, f.miner, nil, f.reg, opts...)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}

@@ -22,6 +22,9 @@ import (
 // stale anyway; when that does not free a slot the request is refused
 // rather than the table made unsafe.
 type nonceTracker struct {
+	// watermark, when set, carries the guarantee across restarts.
+	watermark *replayWatermark
+
 	mu            sync.Mutex
 	reorderWindow int
 	maxCallers    int
@@ -54,8 +57,20 @@ func newNonceTracker(reorderWindow, maxCallers int, skew time.Duration) *nonceTr
 }
 
 // accept records nonce for hotkey, or returns errReplay when it was (or may
-// have been) used before, or errBusy when no caller slot can be freed.
+// have been) used before, or errBusy when no caller slot can be freed. With
+// a watermark, a nonce at or below the previous process's ceiling is a
+// replay, and the ceiling is on disk above nonce before nonce is accepted.
 func (t *nonceTracker) accept(hotkey string, nonce uint64, now time.Time) error {
+	if w := t.watermark; w != nil {
+		if nonce <= w.floor {
+			return fmt.Errorf("%w: nonce %d is not above %d, the ceiling of the nonces accepted before the axon restarted",
+				errReplay, nonce, w.floor)
+		}
+		// outside t.mu: a write holds up only the requests that need it
+		if err := w.reserve(nonce); err != nil {
+			return err
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	el, ok := t.callers[hotkey]

@@ -43,8 +43,9 @@ var _ axonpb.AxonServer = (*Server)(nil)
 
 // NewServer builds an axon server and registers the Axon service on its own
 // gRPC server; Run, or Serve followed by Shutdown, serves it. Metrics go to
-// reg (nil: not registered).
-func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, logger *slog.Logger, reg prometheus.Registerer) (*Server, error) {
+// reg (nil: not registered). Without WithReplayFile, replay protection
+// lasts as long as the process.
+func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, logger *slog.Logger, reg prometheus.Registerer, opts ...ServerOption) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("axon: invalid server config: %w", err)
 	}
@@ -72,6 +73,9 @@ func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, log
 		downloads: make(chan struct{}, cfg.MaxConcurrentDownloads),
 		limits:    limits{maxTensors: cfg.MaxTensors, maxElements: cfg.MaxElements},
 		now:       time.Now,
+	}
+	if err := s.openReplayFile(opts); err != nil {
+		return nil, err
 	}
 	s.grpc = grpc.NewServer(
 		grpc.MaxRecvMsgSize(cfg.MaxRecvMsgBytes),
