@@ -27,6 +27,12 @@ type Config struct {
 	// MaxBurn is the highest registration price, in utensor, the coldkey
 	// accepts.
 	MaxBurn uint64 `mapstructure:"max_burn"`
+	// Dev is dev mode, for a local network: it allows the test keyring,
+	// which stores keys unencrypted on disk.
+	Dev bool `mapstructure:"dev"`
+	// StateDir holds the axon's replay watermark, so that a restart (even
+	// after SIGKILL) reopens no replay window; one miner per directory.
+	StateDir string `mapstructure:"state_dir"`
 	// Axon configures the axon server; Axon.ListenAddress is where it listens.
 	Axon axon.ServerConfig `mapstructure:"axon"`
 	// Announce is the axon address published on chain.
@@ -75,7 +81,7 @@ type ModelConfig struct {
 	ONNXRuntimeLib string `mapstructure:"onnxruntime_lib"`
 }
 
-// DefaultConfig returns the defaults: a local node, the test keyring in
+// DefaultConfig returns the defaults: a local node, the file keyring in
 // ~/.tensorcosm, the axon on 127.0.0.1:8091 and metrics on 127.0.0.1:9101.
 func DefaultConfig() Config {
 	return Config{
@@ -98,9 +104,12 @@ func (c Config) Validate() error {
 	if c.Register {
 		coldkeyWhen = "register is true"
 	}
-	errs = append(errs, c.Keyring.Validate(coldkeyWhen)...)
+	errs = append(errs, c.Keyring.Validate(coldkeyWhen, c.Dev)...)
 	if c.Netuid == 0 {
 		add("netuid is required (0 is the root network, which serves no model)")
+	}
+	if c.StateDir == "" {
+		add("state_dir is required: the axon's replay watermark lives there")
 	}
 	if c.Register && c.MaxBurn == 0 {
 		add("max_burn must be set (utensor) when register is true")

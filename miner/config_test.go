@@ -12,7 +12,7 @@ func validConfig() miner.Config {
 	cfg := miner.DefaultConfig()
 	cfg.Chain.ChainID = "tensorcosm-1"
 	cfg.Keyring.Hotkey, cfg.Keyring.Coldkey = "hot", "cold"
-	cfg.Netuid = 1
+	cfg.Netuid, cfg.StateDir = 1, "/var/lib/miner"
 	cfg.Model.Path = "digits.onnx"
 	return cfg
 }
@@ -26,7 +26,8 @@ func TestDefaultConfig(t *testing.T) {
 		{"axon listen", cfg.Axon.ListenAddress, "127.0.0.1:8091"},
 		{"metrics listen", cfg.MetricsListenAddress, "127.0.0.1:9101"},
 		{"device", cfg.Model.Device, "cpu"},
-		{"keyring backend", cfg.Keyring.Backend, "test"},
+		{"keyring backend", cfg.Keyring.Backend, "file"},
+		{"dev", cfg.Dev, false},
 		{"register", cfg.Register, false},
 		{"announce host", cfg.Announce.Host, ""},
 		{"refresh", cfg.MetagraphRefresh, 12 * time.Second},
@@ -38,7 +39,7 @@ func TestDefaultConfig(t *testing.T) {
 	}
 	// The defaults lack only what no default can supply.
 	err := cfg.Validate()
-	for _, want := range []string{"chain.chain_id is required", "keyring.hotkey is required", "netuid is required", "model.path is required"} {
+	for _, want := range []string{"chain.chain_id is required", "keyring.hotkey is required", "netuid is required", "model.path is required", "state_dir is required"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v, want it to contain %q", err, want)
 		}
@@ -58,6 +59,9 @@ func TestConfigValidate(t *testing.T) {
 		{"zero tx timeout", func(c *miner.Config) { c.Chain.TxTimeout = 0 }, "chain.tx_timeout must be positive"},
 		{"unknown keyring backend", func(c *miner.Config) { c.Keyring.Backend = "memory" }, `keyring.backend "memory"`},
 		{"no keyring dir", func(c *miner.Config) { c.Keyring.Dir = "" }, "keyring.dir is required"},
+		{"test keyring without dev", func(c *miner.Config) { c.Keyring.Backend = "test" },
+			"the test keyring stores keys unencrypted on disk; use --keyring-backend file or os, or pass --dev for a local network"},
+		{"no state dir", func(c *miner.Config) { c.StateDir = "" }, "state_dir is required"},
 		{"register without coldkey", func(c *miner.Config) { c.Register, c.MaxBurn, c.Keyring.Coldkey = true, 1, "" }, "keyring.coldkey is required"},
 		{"register without max burn", func(c *miner.Config) { c.Register = true }, "max_burn must be set"},
 		{"bad axon listen", func(c *miner.Config) { c.Axon.ListenAddress = "8091" }, "axon: listen_address"},
@@ -81,6 +85,13 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+	t.Run("test keyring with dev", func(t *testing.T) {
+		cfg := validConfig()
+		cfg.Keyring.Backend, cfg.Dev = "test", true
+		if err := cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("all interfaces with announce host", func(t *testing.T) {
 		cfg := validConfig()
 		cfg.Axon.ListenAddress, cfg.Announce.Host = "0.0.0.0:8091", "miner.example.org"

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -41,6 +43,7 @@ type Miner struct {
 	chain   *chainclient.Client
 	account *neuron.Account
 	meta    *axon.StaticMetagraph
+	lock    *os.File // holds state_dir
 	now     func() time.Time
 
 	// host and port are announced on chain; announceAfter is the height from
@@ -82,7 +85,12 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 	}
 	m.base = logger
 	m.log = logger.With("component", "miner", "hotkey", m.hotkey, "netuid", cfg.Netuid)
+	cfg.Keyring.WarnDev(m.log, cfg.Dev)
+	if m.lock, err = lockStateDir(cfg.StateDir); err != nil {
+		return nil, fmt.Errorf("miner: %w", err)
+	}
 	if err := m.loadModel(); err != nil {
+		_ = m.lock.Close()
 		return nil, err
 	}
 	m.chain, err = cfg.Chain.Client(m.keyring)
@@ -94,6 +102,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 		if m.chain != nil {
 			_ = m.chain.Close()
 		}
+		_ = m.lock.Close()
 		return nil, fmt.Errorf("miner: %w", err)
 	}
 	m.account.OnTx = m.metrics.tx
@@ -156,11 +165,12 @@ func loadAddr(p *atomic.Pointer[string]) string {
 // Startup checks the model against the subnet's task, registers the hotkey
 // if needed and allowed, reads the metagraph and announces the axon when
 // the chain's record differs. Run may be called once; it closes the model
-// and the chain connection when it returns.
+// and the chain connection, and unlocks state_dir, when it returns.
 func (m *Miner) Run(ctx context.Context) error {
 	defer func() {
 		_ = m.chain.Close()
 		_ = m.session.Close()
+		_ = m.lock.Close()
 	}()
 	httpLis, axonLis, err := m.listen(ctx)
 	if err != nil {
@@ -242,7 +252,8 @@ func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server
 	if err != nil {
 		return nil, err
 	}
-	return axon.NewServer(m.cfg.Axon, sm, m.meta, m.signer, m.base, m.reg)
+	return axon.NewServer(m.cfg.Axon, sm, m.meta, m.signer, m.base, m.reg,
+		axon.WithReplayFile(filepath.Join(m.cfg.StateDir, ReplayFile)))
 }
 
 // announced returns the host and port to publish: the configured ones, or

@@ -42,6 +42,7 @@ func (c *chain) minerConfig(keyDir, modelPath string, netuid uint32) miner.Confi
 	cfg := miner.DefaultConfig()
 	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
 	cfg.Keyring = miner.KeyringConfig{Backend: "test", Dir: keyDir, Hotkey: "hot", Coldkey: "cold"}
+	cfg.Dev, cfg.StateDir = true, c.T.TempDir()
 	cfg.Netuid, cfg.Register, cfg.MaxBurn = netuid, true, 1_000_000_000
 	cfg.Axon.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 10*time.Second
@@ -114,7 +115,9 @@ func (c *chain) waitServed(r *running, netuid uint32, sum string) subnettypes.Ne
 // registers its hotkey (funding the hotkey account first), announces its
 // axon and model, answers a signed Infer from another registered neuron
 // with a verifiable receipt, and stops cleanly. A restart with the same
-// address announces nothing, and misconfigured miners fail at startup.
+// address announces nothing and refuses a request captured before it, a
+// second miner on the same state_dir is refused, and misconfigured miners
+// fail at startup.
 func TestMinerOnNetwork(t *testing.T) {
 	c := startChain(t)
 	path, held := trainModel(t)
@@ -149,6 +152,8 @@ func TestMinerOnNetwork(t *testing.T) {
 		`tensorcosm_miner_model_info{device="cpu",sha256="` + sum + `"} 1`,
 		`tensorcosm_axon_requests_total{code="OK",method="/tensorcosm.axon.v1.Axon/Infer"} 1`,
 	})
+	captured := captureInfer(t, c, r, held)
+	checkStateDirInUse(t, cfg)
 	if err := r.stop(t); err != nil {
 		t.Fatalf("Run after cancel = %v, want nil", err)
 	}
@@ -159,6 +164,7 @@ func TestMinerOnNetwork(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		r2 := startMiner(t, again, reg)
 		waitHealthy(t, r2)
+		checkReplayRefused(t, c, r2, again, captured)
 		checkHTTP(t, r2.m.MetricsAddr(), nil)
 		body := scrape(t, r2.m.MetricsAddr())
 		if strings.Contains(body, "tensorcosm_miner_chain_transactions_total{") {

@@ -191,6 +191,7 @@ func TestNewOnCUDA(t *testing.T) {
 	newKeyring(t, dir, "hot")
 	cfg := validConfig()
 	cfg.Keyring.Dir, cfg.Model.Path, cfg.Model.Device = dir, path, "cuda"
+	cfg.Keyring.Backend, cfg.Dev, cfg.StateDir = "test", true, t.TempDir()
 	m, err := miner.New(cfg, testLogger(t), nil)
 	if err == nil {
 		t.Logf("CUDA works here: miner %s loaded the model on the GPU", m.Hotkey())

@@ -172,8 +172,9 @@ func (d *Dataset) appendCSVRow(text string) error {
 // class: within each class the sample indices (in file order) are shuffled by
 // a Fisher-Yates shuffle driven by splitmix64 seeded with seed+class, and the
 // first round(HeldOutFraction * class size) of them are held out. Both sets
-// keep file order. The procedure is simple enough to reproduce elsewhere,
-// which matters because validators score miners on the held-out set.
+// keep file order. The procedure is simple enough to reproduce elsewhere, so
+// every miner reports the same held-out accuracy. Validators do not score on
+// it: the split is public, so a miner could train on it (see Augment).
 func Split(d *Dataset, seed uint64) (train, heldOut *Dataset) {
 	var byClass [NumClasses][]int
 	for i, y := range d.Labels {

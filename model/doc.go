@@ -1,7 +1,8 @@
 // Package model is the model side of the tensorcosm miner for the default
 // subnet task, handwritten digit classification: it loads the UCI optical
-// digits data set, trains a small multi-layer perceptron in pure Go, exports it
-// as an ONNX file, and runs ONNX files through ONNX Runtime
+// digits data set, draws random label-preserving variants of its images (the
+// challenges validators send), trains a small multi-layer perceptron in pure
+// Go, exports it as an ONNX file, and runs ONNX files through ONNX Runtime
 // (github.com/yalue/onnxruntime_go).
 //
 // The model format the task expects (see README.md):

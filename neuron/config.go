@@ -56,7 +56,8 @@ func (c ChainConfig) Client(kr keyring.Keyring) (*chainclient.Client, error) {
 
 // KeyringConfig names the keyring and the keys in it.
 type KeyringConfig struct {
-	// Backend is test, file or os, as for tensorcosmd.
+	// Backend is file (the default), os or, in dev mode only, test, as for
+	// tensorcosmd.
 	Backend string `mapstructure:"backend"`
 	// Dir is the directory holding keyring-<backend>, tensorcosmd's --home.
 	Dir string `mapstructure:"dir"`
@@ -68,22 +69,45 @@ type KeyringConfig struct {
 	Coldkey string `mapstructure:"coldkey"`
 }
 
-// DefaultKeyringConfig is the test backend in ~/.tensorcosm.
+// Keyring backends the daemons accept.
+const (
+	// BackendFile is the default: keys encrypted with a passphrase, read
+	// from stdin at startup; it works on headless servers.
+	BackendFile = "file"
+	// BackendOS is the operating system's secret store (Secret Service,
+	// Keychain, Windows Credential Manager).
+	BackendOS = "os"
+	// BackendTest stores keys unencrypted on disk; the daemons accept it in
+	// dev mode only.
+	BackendTest = "test"
+)
+
+// ErrUnsafeKeyring is returned by Validate for the test keyring outside
+// dev mode.
+var ErrUnsafeKeyring = errors.New("keyring.backend test refused: the test keyring stores keys unencrypted on disk; " +
+	"use --keyring-backend file or os, or pass --dev for a local network")
+
+// DefaultKeyringConfig is the file backend in ~/.tensorcosm.
 func DefaultKeyringConfig() KeyringConfig {
 	home, _ := os.UserHomeDir() // "" falls back to a relative directory
-	return KeyringConfig{Backend: "test", Dir: filepath.Join(home, ".tensorcosm")}
+	return KeyringConfig{Backend: BackendFile, Dir: filepath.Join(home, ".tensorcosm")}
 }
 
 // Validate reports every problem with k. coldkeyNeededWhen, when not empty,
-// says why the coldkey is required (e.g. "register is true").
-func (k KeyringConfig) Validate(coldkeyNeededWhen string) []error {
+// says why the coldkey is required (e.g. "register is true"); dev allows
+// the test backend, whose keys anyone reading the disk can take.
+func (k KeyringConfig) Validate(coldkeyNeededWhen string, dev bool) []error {
 	var errs []error
 	switch k.Backend {
-	case "test", "file", "os":
+	case BackendFile, BackendOS:
+	case BackendTest:
+		if !dev {
+			errs = append(errs, ErrUnsafeKeyring)
+		}
 	default:
-		errs = append(errs, fmt.Errorf("keyring.backend %q: want test, file or os", k.Backend))
+		errs = append(errs, fmt.Errorf("keyring.backend %q: want file or os (or test with --dev)", k.Backend))
 	}
-	if k.Dir == "" && k.Backend != "os" {
+	if k.Dir == "" && k.Backend != BackendOS {
 		errs = append(errs, errors.New("keyring.dir is required"))
 	}
 	if k.Hotkey == "" {
@@ -93,6 +117,15 @@ func (k KeyringConfig) Validate(coldkeyNeededWhen string) []error {
 		errs = append(errs, fmt.Errorf("keyring.coldkey is required when %s", coldkeyNeededWhen))
 	}
 	return errs
+}
+
+// WarnDev logs, once per call, that dev mode lets the test keyring hold
+// the daemon's keys; the daemons call it once at startup.
+func (k KeyringConfig) WarnDev(log *slog.Logger, dev bool) {
+	if dev && k.Backend == BackendTest {
+		log.Warn("dev mode: the test keyring stores keys unencrypted on disk; use it on a local network only",
+			"keyring_dir", k.Dir)
+	}
 }
 
 // Open opens the keyring; the file backend reads its passphrase from stdin.

@@ -25,6 +25,9 @@ type Config struct {
 	// MaxBurn is the highest registration price, in utensor, the coldkey
 	// accepts.
 	MaxBurn uint64 `mapstructure:"max_burn"`
+	// Dev is dev mode, for a local network: it allows the test keyring,
+	// which stores keys unencrypted on disk.
+	Dev bool `mapstructure:"dev"`
 	// Stake, in utensor: at startup, when the hotkey's total stake is below
 	// it, the coldkey stakes the difference on the hotkey. 0 does nothing.
 	Stake uint64 `mapstructure:"stake"`
@@ -108,7 +111,7 @@ type VerifyConfig struct {
 	MaxModelBytes uint64 `mapstructure:"max_model_bytes"`
 }
 
-// DefaultConfig returns the defaults: a local node, the test keyring in
+// DefaultConfig returns the defaults: a local node, the file keyring in
 // ~/.tensorcosm, the digits data in the cache, a step every 2 s against
 // every miner, and metrics on 127.0.0.1:9102.
 func DefaultConfig() Config {
@@ -135,7 +138,7 @@ func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	errs = append(errs, c.Chain.Validate()...)
-	errs = append(errs, c.Keyring.Validate(c.coldkeyNeededWhen())...)
+	errs = append(errs, c.Keyring.Validate(c.coldkeyNeededWhen(), c.Dev)...)
 	if c.Netuid == 0 {
 		add("netuid is required (0 is the root network, which has no miners)")
 	}

@@ -1,11 +1,15 @@
 package validator_test
 
 import (
+	"bytes"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/validator"
 )
 
@@ -28,7 +32,8 @@ func TestDefaultConfig(t *testing.T) {
 		{"sample size", cfg.SampleSize, 0},
 		{"verify", cfg.Verify.Enabled, validator.VerifyAuto},
 		{"metrics listen", cfg.MetricsListenAddress, "127.0.0.1:9102"},
-		{"keyring backend", cfg.Keyring.Backend, "test"},
+		{"keyring backend", cfg.Keyring.Backend, "file"},
+		{"dev", cfg.Dev, false},
 		{"stake", cfg.Stake, uint64(0)},
 	}
 	for _, c := range checks {
@@ -56,6 +61,8 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"bad grpc address", func(c *validator.Config) { c.Chain.GRPCAddress = "localhost" }, `chain.grpc_address "localhost"`},
 		{"register without max burn", func(c *validator.Config) { c.Register = true }, "max_burn must be set"},
+		{"test keyring without dev", func(c *validator.Config) { c.Keyring.Backend = "test" },
+			"the test keyring stores keys unencrypted on disk; use --keyring-backend file or os, or pass --dev for a local network"},
 		{"register without coldkey", func(c *validator.Config) { c.Register, c.MaxBurn, c.Keyring.Coldkey = true, 1, "" }, "keyring.coldkey is required when register is true"},
 		{"stake without coldkey", func(c *validator.Config) { c.Stake, c.Keyring.Coldkey = 5, "" }, "keyring.coldkey is required when stake is set"},
 		{"no data", func(c *validator.Config) { c.Data.DigitsPath = "" }, "data.digits_path is required"},
@@ -119,4 +126,23 @@ func TestNewRefusesBadSetups(t *testing.T) {
 			t.Fatalf("second New on one state_dir = %v, want ErrStateDirInUse", err)
 		}
 	})
+}
+
+// TestNewWarnsInDevMode checks the one startup warning of dev mode with
+// the test keyring, and that New refuses that keyring without dev mode.
+func TestNewWarnsInDevMode(t *testing.T) {
+	cfg := testConfig(t) // the test keyring, dev: true
+	var logs bytes.Buffer
+	v, err := validator.New(cfg, slog.New(slog.NewJSONHandler(&logs, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = v.Run(canceled()) // releases state_dir
+	if n := strings.Count(logs.String(), `"level":"WARN","msg":"dev mode: the test keyring stores keys unencrypted on disk`); n != 1 {
+		t.Fatalf("%d dev-mode warnings, want 1:\n%s", n, logs.String())
+	}
+	cfg.Dev = false
+	if _, err := validator.New(cfg, nil, nil); !errors.Is(err, neuron.ErrUnsafeKeyring) {
+		t.Fatalf("New with the test keyring without dev = %v, want ErrUnsafeKeyring", err)
+	}
 }

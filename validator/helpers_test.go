@@ -119,6 +119,7 @@ func startMiner(t *testing.T, c *neurontest.Chain, name, modelPath string, netui
 	cfg := miner.DefaultConfig()
 	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
 	cfg.Keyring = miner.KeyringConfig{Backend: "test", Dir: dir, Hotkey: "hot", Coldkey: "cold"}
+	cfg.Dev, cfg.StateDir = true, t.TempDir()
 	cfg.Netuid, cfg.Register, cfg.MaxBurn = netuid, true, 1_000_000_000
 	cfg.Axon.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 10*time.Second
@@ -187,6 +188,7 @@ func testConfig(t *testing.T) validator.Config {
 	cfg := validator.DefaultConfig()
 	cfg.Chain.ChainID = "tensorcosm-test"
 	cfg.Keyring.Dir, cfg.Keyring.Hotkey, cfg.Keyring.Coldkey = dir, "hot", "cold"
+	cfg.Keyring.Backend, cfg.Dev = "test", true
 	cfg.Netuid, cfg.StateDir, cfg.Data.DigitsPath = 1, t.TempDir(), ortlib.DigitsPath(t)
 	cfg.MetricsListenAddress = "127.0.0.1:0"
 	return cfg

@@ -200,6 +200,7 @@ func validatorConfig(c *neurontest.Chain, keyDir, stateDir string) validator.Con
 	cfg := validator.DefaultConfig()
 	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
 	cfg.Keyring.Dir, cfg.Keyring.Hotkey, cfg.Keyring.Coldkey = keyDir, "hot", "cold"
+	cfg.Keyring.Backend, cfg.Dev = "test", true
 	cfg.Netuid, cfg.Register, cfg.MaxBurn, cfg.Stake = netuid, true, 1_000_000_000, 1_000_000_000
 	cfg.StateDir, cfg.Data.DigitsPath = stateDir, ortlib.DigitsPath(c.T)
 	cfg.ONNXRuntimeLib = ortlib.LibraryPath(c.T)
@@ -462,6 +463,7 @@ func checkRestart(t *testing.T, c *neurontest.Chain, cfg validator.Config, final
 	}
 	yaml := fmt.Sprintf(`chain: {grpc_address: %q, chain_id: %q}
 keyring: {backend: test, dir: %q, hotkey: hot, coldkey: cold}
+dev: true
 netuid: %d
 register: true
 max_burn: 1000000000

@@ -95,6 +95,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Validator
 		}
 	}
 	v.log = logger.With("component", "validator", "hotkey", v.hotkey, "netuid", cfg.Netuid)
+	cfg.Keyring.WarnDev(v.log, cfg.Dev)
 	data, err := loadEvalSet(cfg.Data.DigitsPath)
 	if err != nil {
 		return nil, fmt.Errorf("validator: evaluation data: %w", err)

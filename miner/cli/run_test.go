@@ -23,7 +23,7 @@ func TestRunConfigLayers(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", want: []string{"listen_address: 127.0.0.1:8091", "metrics_listen_address: 127.0.0.1:9101",
-			"device: cpu", "metagraph_refresh: 12s", "backend: test"}},
+			"device: cpu", "metagraph_refresh: 12s", "backend: file", "dev: false"}},
 		{name: "yaml file over defaults", args: []string{"--config", yamlFile}, want: []string{
 			"chain_id: from-file", "workers: 7", "request_timeout: 5s", "device: auto", "netuid: 3", "listen_address: 127.0.0.1:8091"}},
 		{name: "toml file", args: []string{"--config", tomlFile}, want: []string{"netuid: 4", "queue_size: 11"}},
@@ -33,6 +33,8 @@ func TestRunConfigLayers(t *testing.T) {
 		{name: "flags over environment", args: []string{"--config", yamlFile, "--chain-id", "from-flag", "--listen", "0.0.0.0:1", "--metagraph-refresh", "3s"},
 			env:  map[string]string{"TENSORCOSM_MINER_CHAIN_CHAIN_ID": "from-env", "TENSORCOSM_MINER_AXON_LISTEN_ADDRESS": "10.0.0.1:2"},
 			want: []string{"chain_id: from-flag", "listen_address: 0.0.0.0:1", "metagraph_refresh: 3s"}},
+		{name: "dev flag", args: []string{"--dev", "--state-dir", "/state"}, want: []string{"dev: true", "state_dir: /state"}},
+		{name: "dev from the environment", env: map[string]string{"TENSORCOSM_MINER_DEV": "true"}, want: []string{"dev: true"}},
 		{name: "missing config file", args: []string{"--config", filepath.Join(dir, "none.yaml")}, wantErr: "read config"},
 	}
 	for _, tc := range tests {
@@ -67,6 +69,38 @@ func TestRunInvalidConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("err = %v, want it to contain %q", err, w)
 		}
+	}
+}
+
+// TestRunTestKeyringNeedsDev checks that `run` refuses the test keyring,
+// saying why, unless dev mode is on (flag or environment).
+func TestRunTestKeyringNeedsDev(t *testing.T) {
+	const why = "the test keyring stores keys unencrypted on disk; use --keyring-backend file or os, or pass --dev for a local network"
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		refused bool
+	}{
+		{name: "test keyring", args: []string{"--keyring-backend", "test"}, refused: true},
+		{name: "test keyring with --dev", args: []string{"--keyring-backend", "test", "--dev"}},
+		{name: "test keyring with TENSORCOSM_MINER_DEV", args: []string{"--keyring-backend", "test"}, env: map[string]string{"TENSORCOSM_MINER_DEV": "true"}},
+		{name: "file keyring", args: []string{"--keyring-backend", "file"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			// the config stays invalid otherwise, so run stops before any keyring
+			_, _, err := execute(t, append([]string{"run", "--hotkey", "hot"}, tc.args...)...)
+			if err == nil || !strings.Contains(err.Error(), "netuid is required") {
+				t.Fatalf("err = %v, want an invalid config", err)
+			}
+			if got := strings.Contains(err.Error(), why); got != tc.refused {
+				t.Fatalf("err = %v; refuses the test keyring: %v, want %v", err, got, tc.refused)
+			}
+		})
 	}
 }
 

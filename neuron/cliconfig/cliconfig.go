@@ -33,7 +33,7 @@ type Flag struct {
 
 // NeuronFlags are the flags every daemon's `run` has for the chain, the keyring
 // and registration (config keys of neuron.ChainConfig, neuron.KeyringConfig,
-// netuid, register and max_burn), followed by extra. what says what the
+// netuid, register, max_burn and dev), followed by extra. what says what the
 // daemon does with the subnet ("serve", "validate"); coldkeyUse what its
 // coldkey pays for.
 func NeuronFlags(what, coldkeyUse string, extra ...Flag) []Flag {
@@ -42,13 +42,14 @@ func NeuronFlags(what, coldkeyUse string, extra ...Flag) []Flag {
 		{Name: "chain-id", Key: "chain.chain_id", Usage: "chain ID"},
 		{Name: "fees", Key: "chain.fees", Usage: "fees per transaction, e.g. 0utensor"},
 		{Name: "tx-timeout", Key: "chain.tx_timeout", Usage: "how long to wait for a transaction's block"},
-		{Name: "keyring-backend", Key: "keyring.backend", Usage: "keyring backend: test, file or os"},
+		{Name: "keyring-backend", Key: "keyring.backend", Usage: "keyring backend: file or os (test with --dev)"},
 		{Name: "keyring-dir", Key: "keyring.dir", Usage: "directory holding the keyring (tensorcosmd --home)"},
 		{Name: "hotkey", Key: "keyring.hotkey", Usage: "name of the hotkey in the keyring"},
 		{Name: "coldkey", Key: "keyring.coldkey", Usage: "name of the coldkey in the keyring (" + coldkeyUse + ")"},
 		{Name: "netuid", Key: "netuid", Usage: "subnet to " + what},
 		{Name: "register", Key: "register", Usage: "register the hotkey if it is not registered"},
 		{Name: "max-burn", Key: "max_burn", Usage: "highest registration price accepted, in utensor"},
+		{Name: "dev", Key: "dev", Usage: "dev mode for a local network: allows the unencrypted test keyring"},
 	}, extra...)
 }
 

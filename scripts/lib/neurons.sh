@@ -1,8 +1,10 @@
 # Subnet 1 and its miners and validators on the localnet. Sourced by
 # scripts/localnet.sh after lib/common.sh and its HOME_DIR/PORT_BASE settings.
 #
-# Layout under $HOME_DIR/neurons/NAME: config.yaml, NAME.log, pid and, for
-# validators, state/ (scores and commit state, kept across restarts).
+# Layout under $HOME_DIR/neurons/NAME: config.yaml, NAME.log, pid and state/,
+# kept across restarts: a miner's axon replay watermark, a validator's scores
+# and commit state. The daemons run with dev: true, which lets them use the
+# localnet's unencrypted test keyring.
 
 NETUID=1
 TEMPO="${LOCALNET_TEMPO:-10}"
@@ -128,6 +130,7 @@ keyring:
   dir: $HOME_DIR
   hotkey: $name-hot
   coldkey: $name-cold
+dev: true
 netuid: $NETUID
 register: true
 max_burn: $MAX_BURN
@@ -139,6 +142,7 @@ write_miner_config() {
 	local m="$1" i="$2" name="miner-$1"
 	write_common_config "$name"
 	cat <<YAML
+state_dir: $NEURONS_DIR/$name/state
 axon:
   listen_address: 127.0.0.1:$((PORT_BASE + 200 + i))
 model:
@@ -177,7 +181,7 @@ start_neurons() {
 	local i=0 m v name
 	for m in "${MINERS[@]}"; do
 		name="miner-$m"
-		mkdir -p "$NEURONS_DIR/$name"
+		mkdir -p "$NEURONS_DIR/$name/state"
 		write_miner_config "$m" "$i" >"$NEURONS_DIR/$name/config.yaml"
 		start_daemon "$name"
 		i=$((i + 1))

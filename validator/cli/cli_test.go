@@ -44,7 +44,7 @@ step_interval: 3s
 		wantErr string
 	}{
 		{name: "defaults", want: []string{"metrics_listen_address: 127.0.0.1:9102", "step_interval: 2s", "sample_size: 0",
-			"enabled: auto", "ema_alpha: 0.1", "challenge_batch: 16", "digits_path: ", "backend: test", "sync_blocks: 3"}},
+			"enabled: auto", "ema_alpha: 0.1", "challenge_batch: 16", "digits_path: ", "backend: file", "dev: false", "sync_blocks: 3"}},
 		{name: "yaml file over defaults", args: []string{"--config", yamlFile}, want: []string{
 			"chain_id: from-file", "netuid: 3", "state_dir: /state", "sample_size: 8", "enabled: \"true\"", "sample: 2",
 			"noise: 0.5", "step_interval: 3s", "query_timeout: 1s"}},
@@ -57,6 +57,8 @@ step_interval: 3s
 			"--ema-alpha", "0.5", "--verify", "false", "--state-dir", "/other", "--query-timeout", "700ms"},
 			env:  map[string]string{"TENSORCOSM_VALIDATOR_CHAIN_CHAIN_ID": "from-env", "TENSORCOSM_VALIDATOR_SAMPLE_SIZE": "9"},
 			want: []string{"chain_id: from-flag", "sample_size: 2", "ema_alpha: 0.5", "enabled: \"false\"", "state_dir: /other", "query_timeout: 700ms"}},
+		{name: "dev flag", args: []string{"--dev"}, want: []string{"dev: true"}},
+		{name: "dev from the environment", env: map[string]string{"TENSORCOSM_VALIDATOR_DEV": "true"}, want: []string{"dev: true"}},
 		{name: "missing config file", args: []string{"--config", filepath.Join(dir, "none.yaml")}, wantErr: "read config"},
 	}
 	for _, tc := range tests {
@@ -91,6 +93,38 @@ func TestRunInvalidConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("err = %v, want it to contain %q", err, w)
 		}
+	}
+}
+
+// TestRunTestKeyringNeedsDev checks that `run` refuses the test keyring,
+// saying why, unless dev mode is on (flag or environment).
+func TestRunTestKeyringNeedsDev(t *testing.T) {
+	const why = "the test keyring stores keys unencrypted on disk; use --keyring-backend file or os, or pass --dev for a local network"
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		refused bool
+	}{
+		{name: "test keyring", args: []string{"--keyring-backend", "test"}, refused: true},
+		{name: "test keyring with --dev", args: []string{"--keyring-backend", "test", "--dev"}},
+		{name: "test keyring with TENSORCOSM_VALIDATOR_DEV", args: []string{"--keyring-backend", "test"}, env: map[string]string{"TENSORCOSM_VALIDATOR_DEV": "true"}},
+		{name: "os keyring", args: []string{"--keyring-backend", "os"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			// the config stays invalid otherwise, so run stops before any keyring
+			_, err := execute(t, append([]string{"run", "--hotkey", "hot"}, tc.args...)...)
+			if err == nil || !strings.Contains(err.Error(), "netuid is required") {
+				t.Fatalf("err = %v, want an invalid config", err)
+			}
+			if got := strings.Contains(err.Error(), why); got != tc.refused {
+				t.Fatalf("err = %v; refuses the test keyring: %v, want %v", err, got, tc.refused)
+			}
+		})
 	}
 }
 
