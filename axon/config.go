@@ -58,8 +58,17 @@ type ServerConfig struct {
 	ServeModelDownload bool `mapstructure:"serve_model_download"`
 	// DownloadChunkBytes is the size of each ModelChunk.
 	DownloadChunkBytes int `mapstructure:"download_chunk_bytes"`
-	// MaxConcurrentDownloads bounds simultaneous ModelDownload streams.
+	// MaxConcurrentDownloads bounds simultaneous ModelDownload streams, all
+	// callers together; each caller hotkey has at most one at a time.
 	MaxConcurrentDownloads int `mapstructure:"max_concurrent_downloads"`
+	// DownloadTimeout cuts a ModelDownload stream still running after it,
+	// whatever deadline the caller set.
+	DownloadTimeout time.Duration `mapstructure:"download_timeout"`
+	// DownloadMinBytesPerSec is the slowest a caller may take a download:
+	// a stream whose reader has not taken the previous chunk within
+	// download_chunk_bytes / download_min_bytes_per_sec (at least 1 s) is
+	// cut, so a reader that never reads holds its slot for seconds.
+	DownloadMinBytesPerSec int64 `mapstructure:"download_min_bytes_per_sec"`
 
 	// ShutdownTimeout is how long a graceful stop waits for in-flight
 	// requests before cutting them off.
@@ -83,7 +92,9 @@ func DefaultServerConfig() ServerConfig {
 		MaxElements:            1 << 20,
 		MaxConcurrentStreams:   1024,
 		DownloadChunkBytes:     1 << 20,
-		MaxConcurrentDownloads: 2,
+		MaxConcurrentDownloads: 8,
+		DownloadTimeout:        2 * time.Minute,
+		DownloadMinBytesPerSec: 256 << 10,
 		ShutdownTimeout:        30 * time.Second,
 	}
 }
@@ -109,6 +120,8 @@ func (c ServerConfig) Validate() error {
 		{"max_concurrent_streams", int64(c.MaxConcurrentStreams)},
 		{"download_chunk_bytes", int64(c.DownloadChunkBytes)},
 		{"max_concurrent_downloads", int64(c.MaxConcurrentDownloads)},
+		{"download_timeout", int64(c.DownloadTimeout)},
+		{"download_min_bytes_per_sec", c.DownloadMinBytesPerSec},
 		{"shutdown_timeout", int64(c.ShutdownTimeout)},
 	}
 	for _, p := range positive {

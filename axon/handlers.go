@@ -185,7 +185,10 @@ func (s *Server) Info(_ context.Context, req *axonpb.InfoRequest) (*axonpb.InfoR
 	}, nil
 }
 
-// ModelDownload implements axonpb.AxonServer.
+// ModelDownload implements axonpb.AxonServer. A caller hotkey gets one
+// stream at a time, MaxConcurrentDownloads run in all, and a stream whose
+// reader stalls (see ServerConfig.DownloadMinBytesPerSec) or that outlives
+// DownloadTimeout is cut.
 func (s *Server) ModelDownload(req *axonpb.ModelDownloadRequest, stream grpc.ServerStreamingServer[axonpb.ModelChunk]) error {
 	h := req.GetHeader()
 	opener, ok := s.model.(ModelOpener)
@@ -196,12 +199,11 @@ func (s *Server) ModelDownload(req *axonpb.ModelDownloadRequest, stream grpc.Ser
 	if err != nil {
 		return s.reject(MethodModelDownload, h, err)
 	}
-	select {
-	case s.downloads <- struct{}{}:
-		defer func() { <-s.downloads }()
-	default:
-		return s.reject(MethodModelDownload, h, fmt.Errorf("%w: %d downloads in progress", errBusy, cap(s.downloads)))
+	release, err := s.downloads.acquire(adm.caller)
+	if err != nil {
+		return s.reject(MethodModelDownload, h, err)
 	}
+	defer release()
 	info := s.model.Info()
 	f, err := opener.OpenModel()
 	if err != nil {
@@ -209,7 +211,14 @@ func (s *Server) ModelDownload(req *axonpb.ModelDownloadRequest, stream grpc.Ser
 		return status.Error(codes.Internal, "cannot open model file")
 	}
 	defer f.Close()
-	sum, n, err := s.sendModel(stream, f, info.Size)
+	w := s.watchDownload(stream.Context())
+	sum, n, err := s.sendModel(stream, f, info.Size, w)
+	if cut := w.stop(); cut != nil {
+		s.metrics.downloadCuts.WithLabelValues(cut.kind).Inc()
+		s.log.Warn("axon model download cut", "caller", adm.caller, "reason", cut.detail, slog.Uint64("sent_bytes", n),
+			"duration", time.Since(w.start))
+		return status.Error(codes.DeadlineExceeded, "model download cut: "+cut.detail)
+	}
 	if err != nil {
 		return err
 	}
@@ -221,10 +230,10 @@ func (s *Server) ModelDownload(req *axonpb.ModelDownloadRequest, stream grpc.Ser
 	return nil
 }
 
-// sendModel streams r in chunks and returns the SHA-256 and size of what
-// it sent. Each chunk gets its own buffer: gRPC may still hold a message
-// after Send returns.
-func (s *Server) sendModel(stream grpc.ServerStreamingServer[axonpb.ModelChunk], r io.Reader, total uint64) ([]byte, uint64, error) {
+// sendModel streams r in chunks under w and returns the SHA-256 and size
+// of what it sent. Each chunk gets its own buffer: gRPC may still hold a
+// message after Send returns.
+func (s *Server) sendModel(stream grpc.ServerStreamingServer[axonpb.ModelChunk], r io.Reader, total uint64, w *downloadWatch) ([]byte, uint64, error) {
 	hash := sha256.New()
 	var off uint64
 	for {
@@ -232,7 +241,8 @@ func (s *Server) sendModel(stream grpc.ServerStreamingServer[axonpb.ModelChunk],
 		k, err := io.ReadFull(r, buf)
 		if k > 0 {
 			hash.Write(buf[:k])
-			if sendErr := stream.Send(&axonpb.ModelChunk{Offset: off, Data: buf[:k], TotalSize: total}); sendErr != nil {
+			chunk := &axonpb.ModelChunk{Offset: off, Data: buf[:k], TotalSize: total}
+			if sendErr := w.send(func() error { return stream.Send(chunk) }, off); sendErr != nil {
 				return nil, off, fmt.Errorf("axon: send model chunk at %d: %w", off, sendErr)
 			}
 			off += uint64(k)

@@ -18,6 +18,9 @@ type metrics struct {
 	queueDepth prometheus.Gauge
 	modelRun   prometheus.Histogram
 	shed       prometheus.Counter
+	// downloadCuts counts ModelDownload streams cut, by kind: stalled
+	// (the reader stopped taking data) or timeout (download_timeout).
+	downloadCuts *prometheus.CounterVec
 }
 
 // latencyBuckets span 50 us to 10 s: the axon's own overhead is tens of
@@ -48,11 +51,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "tensorcosm", Subsystem: "axon", Name: "shed_total",
 			Help: "Infer requests dropped from a full queue in favour of higher-stake work.",
 		}),
+		downloadCuts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "tensorcosm", Subsystem: "axon", Name: "model_downloads_cut_total",
+			Help: "ModelDownload streams cut because the reader stalled or download_timeout passed, by kind.",
+		}, []string{"kind"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.queueDepth, m.modelRun, m.shed} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.queueDepth, m.modelRun, m.shed, m.downloadCuts} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("axon: register metrics: %w", err)
 		}

@@ -29,7 +29,7 @@ type Server struct {
 	grpc      *grpc.Server
 	nonces    *nonceTracker
 	sched     *scheduler
-	downloads chan struct{}
+	downloads *downloadSlots
 	limits    limits
 	now       func() time.Time
 
@@ -70,7 +70,7 @@ func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, log
 		log:       logger.With("component", "axon", "hotkey", signer.Address(), "netuid", cfg.Netuid),
 		metrics:   m,
 		nonces:    newNonceTracker(cfg.NonceReorderWindow, cfg.MaxCallers, cfg.MaxClockSkew),
-		downloads: make(chan struct{}, cfg.MaxConcurrentDownloads),
+		downloads: newDownloadSlots(cfg.MaxConcurrentDownloads),
 		limits:    limits{maxTensors: cfg.MaxTensors, maxElements: cfg.MaxElements},
 		now:       time.Now,
 	}
@@ -98,7 +98,7 @@ func (s *Server) Serve(lis net.Listener) error {
 	s.addr = lis.Addr()
 	s.mu.Unlock()
 	s.log.Info("axon serving", "address", lis.Addr().String(), "workers", s.cfg.Workers, "queue_size", s.cfg.QueueSize)
-	if err := s.grpc.Serve(lis); err != nil {
+	if err := s.grpc.Serve(cutListener{lis}); err != nil {
 		return fmt.Errorf("axon: serve %s: %w", lis.Addr(), err)
 	}
 	return nil
