@@ -109,6 +109,19 @@ type VerifyConfig struct {
 	// MaxModelBytes bounds the models downloaded; a miner committing a
 	// larger one cannot be verified and scores 0.
 	MaxModelBytes uint64 `mapstructure:"max_model_bytes"`
+	// PermitGrace is how long after this validator is first seen holding a
+	// permit a miner may refuse it downloads (PermissionDenied,
+	// Unauthenticated) without that counting: miners' metagraphs lag the
+	// chain (metagraph_refresh, 12 s by default).
+	PermitGrace time.Duration `mapstructure:"permit_grace"`
+	// MaxRefusals is how many such refusals after the grace flag a miner
+	// download_refused.
+	MaxRefusals int `mapstructure:"max_refusals"`
+	// BusyBound is how long a miner may answer downloads with
+	// ResourceExhausted, without a break and while it answers queries,
+	// before it is flagged download_busy; until then busy answers never
+	// count against it.
+	BusyBound time.Duration `mapstructure:"busy_bound"`
 }
 
 // DefaultConfig returns the defaults: a local node, the file keyring in
@@ -127,7 +140,7 @@ func DefaultConfig() Config {
 		Perturb:        PerturbConfig{Noise: 1, ShiftProb: 0.5, MaxShift: 1},
 		EMAAlpha:       0.1,
 		Verify: VerifyConfig{Enabled: VerifyAuto, Sample: 4, Tolerance: 1e-3,
-			MaxModelBytes: 256 << 20},
+			MaxModelBytes: 256 << 20, PermitGrace: 2 * time.Minute, MaxRefusals: 3, BusyBound: 30 * time.Minute},
 		MetricsListenAddress: "127.0.0.1:9102",
 		LogLevel:             "info",
 	}
@@ -231,6 +244,15 @@ func (v VerifyConfig) validate(batch int) []error {
 	}
 	if v.MaxModelBytes == 0 {
 		add("verify.max_model_bytes must be positive")
+	}
+	if v.PermitGrace < 0 {
+		add("verify.permit_grace must not be negative, got %s", v.PermitGrace)
+	}
+	if v.MaxRefusals < 1 {
+		add("verify.max_refusals must be at least 1, got %d", v.MaxRefusals)
+	}
+	if v.BusyBound <= 0 {
+		add("verify.busy_bound must be positive, got %s", v.BusyBound)
 	}
 	return errs
 }

@@ -28,10 +28,23 @@ const (
 
 	reasonMismatch    = "answers_mismatch" // its answers differ from its committed model's
 	reasonSHA         = "sha_mismatch"     // the file it serves does not hash to its commitment
-	reasonRefused     = "download_refused" // it does not serve ModelDownload (Unimplemented, DataLoss)
+	reasonRefused     = "download_refused" // it does not serve ModelDownload to this validator (see downloadReason)
 	reasonInvalid     = "model_invalid"    // the committed file is no usable model for the task
 	reasonTooLarge    = "model_too_large"  // its commitment is above verify.max_model_bytes
 	reasonUnavailable = "download_failed"  // downloads keep failing while it answers queries
+	reasonBusy        = "download_busy"    // downloads answer ResourceExhausted past verify.busy_bound
+)
+
+// Failed downloads that are not at once the miner's fault, as downloadReason
+// returns them; "" is a transient failure.
+const (
+	// notPermitted: PermissionDenied or Unauthenticated, which a miner
+	// answers until its metagraph shows this validator's permit, and a
+	// dodging miner answers for ever.
+	notPermitted = "-not_permitted"
+	// busy: ResourceExhausted, every download slot of the miner is taken
+	// (or this validator's hotkey already holds its one).
+	busy = "-busy"
 )
 
 const (
@@ -65,10 +78,20 @@ type minerCheck struct {
 	hotkey, sha string
 	pending     []sample
 	bad         string // reason, once the model is known not to check out
-	failures    int
-	firstFail   time.Time
 	nextTry     time.Time
-	lastOK      time.Time // last answered query
+	downloadRecord
+}
+
+// downloadRecord is how a miner's downloads have failed. It follows the
+// hotkey across model commitments, so a miner cannot reset it by
+// committing another model; a successful download clears it.
+type downloadRecord struct {
+	failures  int       // transient failures in a row
+	firstFail time.Time // the first of them
+	refusals  int       // PermissionDenied/Unauthenticated answers past the permit grace
+	busySince time.Time // first ResourceExhausted of the current run of them; zero when none
+	busyTries int       // ResourceExhausted answers in that run
+	lastOK    time.Time // last answered query
 }
 
 // pendingCheck is a miner's samples that waited for its model.
@@ -102,6 +125,9 @@ type verifier struct {
 	models   map[string]*model.Session // by committed sha256
 	miners   map[uint32]*minerCheck
 	inflight map[string]bool // sha256 being downloaded
+	// permitSince is when this validator was first seen holding a permit,
+	// zero while it holds none.
+	permitSince time.Time
 }
 
 func newVerifier(cfg VerifyConfig, task subnettypes.TaskSpec, netuid uint32, client downloader, log *slog.Logger, m *metrics) (*verifier, error) {
@@ -115,15 +141,42 @@ func newVerifier(cfg VerifyConfig, task subnettypes.TaskSpec, netuid uint32, cli
 		models:     make(map[string]*model.Session), miners: make(map[uint32]*minerCheck), inflight: make(map[string]bool)}, nil
 }
 
-// check returns the state of t, fresh when t's hotkey or model changed.
-// The caller holds mu.
+// check returns the state of t, fresh when t's hotkey or model changed
+// (keeping the download record of a hotkey that changed its model). The
+// caller holds mu.
 func (v *verifier) check(t neuronView) *minerCheck {
 	mc := v.miners[t.UID]
 	if mc == nil || mc.hotkey != t.Hotkey || mc.sha != t.ModelSHA256 {
-		mc = &minerCheck{hotkey: t.Hotkey, sha: t.ModelSHA256}
+		fresh := &minerCheck{hotkey: t.Hotkey, sha: t.ModelSHA256}
+		if mc != nil && mc.hotkey == t.Hotkey {
+			fresh.downloadRecord = mc.downloadRecord
+		}
+		mc = fresh
 		v.miners[t.UID] = mc
 	}
 	return mc
+}
+
+// notePermit follows this validator's permit: the grace starts when it is
+// first seen, and losing it forgets the refusals counted. The caller holds
+// mu.
+func (v *verifier) notePermit(held bool) {
+	switch {
+	case held && v.permitSince.IsZero():
+		v.permitSince = v.now()
+	case !held && !v.permitSince.IsZero():
+		v.permitSince = time.Time{}
+		for _, mc := range v.miners {
+			mc.refusals = 0
+		}
+	}
+}
+
+// permitSettled reports whether this validator has held its permit for
+// verify.permit_grace, long enough for every miner's metagraph to show it.
+// The caller holds mu.
+func (v *verifier) permitSettled(now time.Time) bool {
+	return !v.permitSince.IsZero() && now.Sub(v.permitSince) >= v.cfg.PermitGrace
 }
 
 // observe checks one answered sample of miner t against its committed
@@ -132,6 +185,7 @@ func (v *verifier) check(t neuronView) *minerCheck {
 // flagged through v.flag.
 func (v *verifier) observe(t neuronView, s sample, permit bool) {
 	v.mu.Lock()
+	v.notePermit(permit)
 	mc := v.check(t)
 	mc.lastOK = v.now()
 	if bad := mc.bad; bad != "" {
@@ -236,6 +290,7 @@ func (v *verifier) download(ctx context.Context, t neuronView) {
 		_ = old.Close()
 	}
 	v.models[t.ModelSHA256] = sess
+	mc.downloadRecord = downloadRecord{lastOK: mc.lastOK}
 	var waiting []pendingCheck
 	for uid, c := range v.miners {
 		if c.sha == t.ModelSHA256 && len(c.pending) > 0 && c.bad == "" {
@@ -283,54 +338,112 @@ func (v *verifier) fetch(ctx context.Context, t neuronView) (*model.Session, str
 	return sess, "", nil
 }
 
-// downloadReason classifies a failed download: "" for failures that may
-// pass (unreachable, busy, timed out), "-" for a refusal that is this
-// validator's (no permit in the miner's view yet), else the flag reason.
+// downloadReason classifies a failed download: the flag reason for a
+// refusal that is the miner's at once (Unimplemented: not served; DataLoss:
+// its file does not hash to its own model), notPermitted, busy, or "" for
+// failures that may pass (unreachable, timed out, cut, Internal).
 func downloadReason(err error) string {
 	switch status.Code(err) {
 	case codes.Unimplemented, codes.DataLoss:
 		return reasonRefused
 	case codes.PermissionDenied, codes.Unauthenticated:
-		return "-"
+		return notPermitted
+	case codes.ResourceExhausted:
+		return busy
 	}
 	return ""
 }
 
-// failed records a failed download. The caller holds mu.
+// failed records a failed download and flags the miner when the failure,
+// or the run of them, is its doing. The caller holds mu.
 func (v *verifier) failed(t neuronView, mc *minerCheck, reason string, err error) {
 	now := v.now()
+	if reason != busy {
+		mc.busySince, mc.busyTries = time.Time{}, 0
+	}
 	switch reason {
-	case "-":
-		v.metrics.downloads.WithLabelValues("not_permitted").Inc()
-		mc.nextTry = now.Add(retryBase)
-		v.log.Debug("model download not permitted yet", "uid", t.UID, "error", err)
-		return
-	case "":
-		v.metrics.downloads.WithLabelValues("error").Inc()
-		if mc.failures == 0 {
-			mc.firstFail = now
+	case notPermitted:
+		if !v.refused(t, mc, now, err) {
+			return
 		}
-		mc.failures++
-		mc.nextTry = now.Add(min(retryMax, retryBase<<min(mc.failures, 5)))
-		v.log.Warn("model download failed", "uid", t.UID, "sha256", t.ModelSHA256, "attempt", mc.failures, "error", err)
-		if mc.failures < maxDownloadFailures || !mc.lastOK.After(mc.firstFail) {
-			return // maybe the miner is down, and its queries score 0 anyway
+		reason = reasonRefused
+	case busy:
+		if !v.busy(t, mc, now, err) {
+			return
+		}
+		reason = reasonBusy
+	case "":
+		if !v.transient(t, mc, now, err) {
+			return
 		}
 		reason = reasonUnavailable
-	default:
-		if reason == reasonRefused {
-			v.metrics.downloads.WithLabelValues("refused").Inc()
-		}
+	case reasonRefused:
+		v.metrics.downloads.WithLabelValues("refused").Inc()
 	}
 	mc.bad, mc.pending = reason, nil
 	v.flag(t.UID, t.Hotkey, reason, err.Error()) // takes the scores lock, which never waits for mu
 }
 
-// prune forgets miners whose hotkey or model changed and closes the models
-// nobody commits to any more.
+// refused counts a PermissionDenied or Unauthenticated answer once this
+// validator's permit is settled (before that the miner may not know it),
+// and reports whether verify.max_refusals of them flag the miner. Retries
+// back off (10 s, 20 s, ...), so that a permit this validator lost is seen
+// in its next metagraph sync before the count is reached.
+func (v *verifier) refused(t neuronView, mc *minerCheck, now time.Time, err error) bool {
+	if !v.permitSettled(now) {
+		v.metrics.downloads.WithLabelValues("not_permitted").Inc()
+		mc.nextTry = now.Add(retryBase)
+		v.log.Debug("model download not permitted yet", "uid", t.UID, "error", err)
+		return false
+	}
+	v.metrics.downloads.WithLabelValues("refused").Inc()
+	mc.refusals++
+	mc.nextTry = now.Add(min(retryMax, retryBase<<min(mc.refusals, 5)))
+	v.log.Warn("miner refuses its model to this validator, which holds a permit", "uid", t.UID, "miner", t.Hotkey,
+		"refusals", mc.refusals, "max_refusals", v.cfg.MaxRefusals, "error", err)
+	return mc.refusals >= v.cfg.MaxRefusals
+}
+
+// busy records a ResourceExhausted answer, retried with backoff and never
+// counted as a failure: it is what another caller's stalled streams
+// produce. It reports whether the miner has been busy to this validator
+// without a break for verify.busy_bound while answering its queries: with
+// one download slot per caller an honest miner never is for long.
+func (v *verifier) busy(t neuronView, mc *minerCheck, now time.Time, err error) bool {
+	v.metrics.downloads.WithLabelValues("busy").Inc()
+	if mc.busySince.IsZero() {
+		mc.busySince = now
+	}
+	mc.busyTries++
+	mc.nextTry = now.Add(min(retryMax, retryBase<<min(mc.busyTries, 5)))
+	busyFor := now.Sub(mc.busySince)
+	v.log.Debug("miner busy: model download refused with ResourceExhausted", "uid", t.UID, "busy_for", busyFor,
+		"attempt", mc.busyTries, "error", err)
+	return busyFor >= v.cfg.BusyBound && mc.busyTries >= maxDownloadFailures && mc.lastOK.After(mc.busySince)
+}
+
+// transient counts a failure that may pass and reports whether
+// maxDownloadFailures of them in a row, while the miner kept answering
+// queries, flag it.
+func (v *verifier) transient(t neuronView, mc *minerCheck, now time.Time, err error) bool {
+	v.metrics.downloads.WithLabelValues("error").Inc()
+	if mc.failures == 0 {
+		mc.firstFail = now
+	}
+	mc.failures++
+	mc.nextTry = now.Add(min(retryMax, retryBase<<min(mc.failures, 5)))
+	v.log.Warn("model download failed", "uid", t.UID, "sha256", t.ModelSHA256, "attempt", mc.failures, "error", err)
+	// maybe the miner is down, and its queries score 0 anyway
+	return mc.failures >= maxDownloadFailures && mc.lastOK.After(mc.firstFail)
+}
+
+// prune follows the metagraph: it notes this validator's permit, forgets
+// miners whose hotkey changed, renews those whose model changed and closes
+// the models nobody commits to any more.
 func (v *verifier) prune(snap *snapshot) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.notePermit(snap.SelfFound && snap.Self.Permit)
 	committed := make(map[string]bool)
 	byUID := make(map[uint32]neuronView, len(snap.Neurons))
 	for _, n := range snap.Neurons {
@@ -338,8 +451,11 @@ func (v *verifier) prune(snap *snapshot) {
 		byUID[n.UID] = n
 	}
 	for uid, mc := range v.miners {
-		if n, ok := byUID[uid]; !ok || n.Hotkey != mc.hotkey || n.ModelSHA256 != mc.sha {
+		switch n, ok := byUID[uid]; {
+		case !ok || n.Hotkey != mc.hotkey:
 			delete(v.miners, uid)
+		case n.ModelSHA256 != mc.sha:
+			v.check(n)
 		}
 	}
 	for sha, s := range v.models {

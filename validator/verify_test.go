@@ -243,3 +243,144 @@ func TestMaxDiff(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifierRefusals is attack 3 of issue 15: a miner refuses ModelDownload
+// with PermissionDenied (or Unauthenticated) to a validator that holds a
+// permit, while answering queries from another model than it committed to.
+// Within verify.permit_grace of the permit the refusals do not count (the
+// miner's metagraph may not show the permit yet); after it, the miner is
+// flagged download_refused at its max_refusals-th refusal, also when it
+// commits another model in between. A validator without a permit never
+// downloads and never flags it.
+func TestVerifierRefusals(t *testing.T) {
+	a, shaA := onnxModel(t, 30, 1)
+	b, shaB := onnxModel(t, 3, 2)
+	tests := []struct {
+		name     string
+		err      error
+		permit   bool
+		recommit bool // commits model B after the first counted refusal
+		want     string
+	}{
+		{name: "PermissionDenied to a permit holder", err: status.Error(codes.PermissionDenied, "caller has no validator permit"), permit: true, want: reasonRefused},
+		{name: "Unauthenticated to a permit holder", err: status.Error(codes.Unauthenticated, "bad signature"), permit: true, want: reasonRefused},
+		{name: "a new commitment does not reset the count", err: status.Error(codes.PermissionDenied, "no permit"), permit: true, recommit: true, want: reasonRefused},
+		{name: "validator without a permit", err: status.Error(codes.PermissionDenied, "no permit"), permit: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(3, 3))
+			swapped := answers(t, b, rng) // what the dodger answers
+			d := &fakeDownloads{errs: map[string]error{"m": tc.err}}
+			v, flags, now := newTestVerifier(t, d)
+			m := neuronView{UID: 4, Hotkey: "m", Address: "127.0.0.1:1", ModelSHA256: shaA, ModelSize: uint64(len(a))}
+			start := *now
+			attempt := func() {
+				v.observe(m, swapped, tc.permit)
+				drain(v)
+			}
+			for now.Sub(start) < v.cfg.PermitGrace { // within the grace: retried, never counted
+				attempt()
+				if flags[4] != "" {
+					t.Fatalf("flagged %q %s after the permit, within the grace", flags[4], now.Sub(start))
+				}
+				*now = now.Add(retryBase)
+			}
+			inGrace := d.calls
+			after := 0
+			for flags[4] == "" && after < 10 {
+				*now = now.Add(retryMax)
+				attempt()
+				after++
+				if tc.recommit && after == 1 {
+					m.ModelSHA256, m.ModelSize = shaB, uint64(len(b))
+					v.prune(&snapshot{Neurons: []neuronView{m}, Self: neuronView{Permit: tc.permit}, SelfFound: true})
+				}
+			}
+			t.Logf("%d downloads refused within the %s grace, flag %q at attempt %d after it", inGrace, v.cfg.PermitGrace, flags[4], after)
+			if flags[4] != tc.want {
+				t.Fatalf("flag = %q, want %q", flags[4], tc.want)
+			}
+			if !tc.permit {
+				if d.calls != 0 {
+					t.Fatalf("%d downloads without a permit", d.calls)
+				}
+				return
+			}
+			if inGrace < 2 || after != v.cfg.MaxRefusals {
+				t.Fatalf("%d attempts in the grace, flagged at attempt %d after it; want retries in the grace and the flag at attempt %d",
+					inGrace, after, v.cfg.MaxRefusals)
+			}
+		})
+	}
+}
+
+// TestVerifierPermitLost: refusals counted before this validator lost its
+// permit are forgotten, and the grace starts again when it gets one back.
+func TestVerifierPermitLost(t *testing.T) {
+	a, shaA := onnxModel(t, 30, 1)
+	rng := rand.New(rand.NewPCG(4, 4))
+	s := answers(t, a, rng)
+	d := &fakeDownloads{errs: map[string]error{"m": status.Error(codes.PermissionDenied, "no permit")}}
+	v, flags, now := newTestVerifier(t, d)
+	m := neuronView{UID: 4, Hotkey: "m", Address: "127.0.0.1:1", ModelSHA256: shaA, ModelSize: uint64(len(a))}
+	snap := func(permit bool) *snapshot {
+		return &snapshot{Neurons: []neuronView{m}, Self: neuronView{Permit: permit}, SelfFound: true}
+	}
+	v.prune(snap(true))
+	*now = now.Add(v.cfg.PermitGrace)
+	for range v.cfg.MaxRefusals - 1 {
+		v.observe(m, s, true)
+		drain(v)
+		*now = now.Add(retryMax)
+	}
+	v.prune(snap(false)) // the permit is gone (the miner's refusals were right)
+	v.prune(snap(true))  // and back
+	v.observe(m, s, true)
+	drain(v)
+	if flags[4] != "" {
+		t.Fatalf("flagged %q by a refusal within the new grace", flags[4])
+	}
+	*now = now.Add(v.cfg.PermitGrace)
+	for i := 1; i <= v.cfg.MaxRefusals; i++ {
+		*now = now.Add(retryMax)
+		v.observe(m, s, true)
+		drain(v)
+		if got := flags[4] != ""; got != (i == v.cfg.MaxRefusals) {
+			t.Fatalf("refusal %d after the new grace: flagged %v", i, got)
+		}
+	}
+}
+
+// TestVerifierBusy: ResourceExhausted, what another caller's stalled
+// downloads produce, is retried with backoff and never flags a miner within
+// verify.busy_bound (the old rule flagged download_failed at the third);
+// past the bound, busy without a break while answering, it flags
+// download_busy.
+func TestVerifierBusy(t *testing.T) {
+	a, shaA := onnxModel(t, 30, 1)
+	s := answers(t, a, rand.New(rand.NewPCG(5, 5)))
+	busyErr := status.Error(codes.ResourceExhausted, "busy: 2 model downloads in progress (max_concurrent_downloads)")
+	m := neuronView{UID: 6, Hotkey: "m", Address: "127.0.0.1:1", ModelSHA256: shaA, ModelSize: uint64(len(a))}
+	d := &fakeDownloads{errs: map[string]error{"m": busyErr}}
+	v, flags, now := newTestVerifier(t, d)
+	start := *now
+	for {
+		v.observe(m, s, true)
+		drain(v)
+		if now.Sub(start) >= v.cfg.BusyBound {
+			break
+		}
+		if flags[6] != "" {
+			t.Fatalf("flagged %q after %d busy answers in %s, within busy_bound %s", flags[6], d.calls, now.Sub(start), v.cfg.BusyBound)
+		}
+		*now = now.Add(retryMax)
+	}
+	t.Logf("%d busy answers in %s: no flag; flag %q past the bound", d.calls, v.cfg.BusyBound, flags[6])
+	if d.calls < maxDownloadFailures*3 {
+		t.Fatalf("only %d attempts in %s: busy must be retried", d.calls, v.cfg.BusyBound)
+	}
+	if flags[6] != reasonBusy {
+		t.Fatalf("flag = %q past busy_bound, want %q", flags[6], reasonBusy)
+	}
+}
