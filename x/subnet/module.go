@@ -28,7 +28,7 @@ import (
 )
 
 // ConsensusVersion is the module's state version, bumped with migrations.
-const ConsensusVersion = 1
+const ConsensusVersion = 2
 
 var (
 	_ module.AppModuleBasic      = AppModule{}
@@ -77,6 +77,9 @@ func (AppModule) RegisterGRPCGatewayRoutes(clientCtx client.Context, mux *gwrunt
 func (am AppModule) RegisterServices(registrar module.Configurator) {
 	types.RegisterMsgServer(registrar.MsgServer(), keeper.NewMsgServerImpl(am.keeper))
 	types.RegisterQueryServer(registrar.QueryServer(), keeper.NewQueryServerImpl(am.keeper))
+	if err := registrar.RegisterMigration(types.ModuleName, 1, func(ctx sdk.Context) error { return am.keeper.Migrate1to2(ctx) }); err != nil {
+		panic(fmt.Errorf("%s: registering the 1 to 2 migration: %w", types.ModuleName, err))
+	}
 }
 
 // ConsensusVersion implements module.HasConsensusVersion.

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	"sort"
 
 	"github.com/cosmos/gogoproto/proto"
 
@@ -10,12 +11,25 @@ import (
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
-// EndBlocker runs the epochs that are due: subnets whose epoch block this is
-// join the due set, and at most max_epochs_per_block of the due subnets run
-// (lowest netuid first; the rest wait for the next block). Each epoch runs
-// in a cached context written only if it succeeds, so a failure leaves the
-// subnet's state untouched and is reported with EventEpochFailed instead of
-// halting the chain.
+// dueEpoch is one queued epoch: the subnet and the block it became due.
+type dueEpoch struct {
+	netuid uint32
+	due    int64
+}
+
+// EndBlocker queues the subnets whose epoch block this is and runs queued
+// epochs oldest due first (lower netuid first among those due in the same
+// block) while the block's budget lasts: the first queued epoch always runs,
+// so an epoch bigger than the budget cannot wait forever; each next one runs
+// only if its work estimate (EpochWorkEstimate) still fits
+// max_epoch_work_per_block, and at most max_epochs_per_block run. The rest
+// keep their place for the next block, so a subnet with a short tempo
+// cannot overtake one that has waited longer. A subnet that is due again
+// while still queued keeps its older place (it is never queued twice).
+//
+// Each epoch runs in a cached context written only if it succeeds, so a
+// failure leaves the subnet's state untouched and is reported with
+// EventEpochFailed instead of halting the chain.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	height := sdkCtx.BlockHeight()
@@ -23,8 +37,41 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := k.queueDueEpochs(ctx, height); err != nil {
+		return err
+	}
+	queue, err := k.dueQueue(ctx)
+	if err != nil {
+		return err
+	}
+	var used uint64
+	for i, d := range queue {
+		if uint32(i) >= params.MaxEpochsPerBlock {
+			break
+		}
+		work, err := k.EpochWorkEstimate(ctx, d.netuid)
+		if err != nil {
+			return err
+		}
+		if i > 0 && used+work > params.MaxEpochWorkPerBlock {
+			break
+		}
+		used += work
+		if err := k.DueEpochs.Remove(ctx, d.netuid); err != nil {
+			return err
+		}
+		if err := k.runDueEpoch(sdkCtx, d, work); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queueDueEpochs adds the subnets whose epoch block height is to the queue,
+// leaving those already queued at their older place.
+func (k Keeper) queueDueEpochs(ctx context.Context, height int64) error {
 	var due []uint32
-	err = k.Subnets.Walk(ctx, nil, func(netuid uint32, s types.Subnet) (bool, error) {
+	err := k.Subnets.Walk(ctx, nil, func(netuid uint32, s types.Subnet) (bool, error) {
 		if types.IsEpochBlock(netuid, s.Hyperparams.Tempo, height) {
 			due = append(due, netuid)
 		}
@@ -34,43 +81,55 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 		return err
 	}
 	for _, netuid := range due {
-		if err := k.DueEpochs.Set(ctx, netuid); err != nil {
+		queued, err := k.DueEpochs.Has(ctx, netuid)
+		if err != nil {
 			return err
 		}
-	}
-	var run []uint32
-	err = k.DueEpochs.Walk(ctx, nil, func(netuid uint32) (bool, error) {
-		run = append(run, netuid)
-		return uint32(len(run)) >= params.MaxEpochsPerBlock, nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, netuid := range run {
-		if err := k.DueEpochs.Remove(ctx, netuid); err != nil {
-			return err
+		if queued {
+			continue
 		}
-		if err := k.runDueEpoch(sdkCtx, netuid); err != nil {
+		if err := k.DueEpochs.Set(ctx, netuid, height); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// dueQueue returns the queued epochs oldest due first, then by netuid. The
+// queue holds at most one entry per subnet (max_subnets), so sorting it each
+// block is cheap.
+func (k Keeper) dueQueue(ctx context.Context) ([]dueEpoch, error) {
+	var queue []dueEpoch
+	err := k.DueEpochs.Walk(ctx, nil, func(netuid uint32, due int64) (bool, error) {
+		queue = append(queue, dueEpoch{netuid: netuid, due: due})
+		return false, nil
+	})
+	sort.SliceStable(queue, func(a, b int) bool {
+		if queue[a].due != queue[b].due {
+			return queue[a].due < queue[b].due
+		}
+		return queue[a].netuid < queue[b].netuid
+	})
+	return queue, err
+}
+
 // runDueEpoch runs one subnet's epoch and boundary work in a cached context.
-func (k Keeper) runDueEpoch(ctx sdk.Context, netuid uint32) error {
-	s, err := k.Subnets.Get(ctx, netuid)
+func (k Keeper) runDueEpoch(ctx sdk.Context, d dueEpoch, work uint64) error {
+	s, err := k.Subnets.Get(ctx, d.netuid)
 	if err != nil {
 		return nil // dissolved since it became due
 	}
 	cacheCtx, write := ctx.CacheContext()
 	events, err := k.epochBoundary(cacheCtx, s)
 	if err != nil {
-		k.Logger(ctx).Error("epoch failed; subnet state left as it was", "netuid", netuid, "height", ctx.BlockHeight(), "err", err)
-		return emit(ctx, &types.EventEpochFailed{Netuid: netuid, Height: ctx.BlockHeight(), Error: err.Error()})
+		k.Logger(ctx).Error("epoch failed; subnet state left as it was", "netuid", d.netuid, "height", ctx.BlockHeight(), "err", err)
+		return emit(ctx, &types.EventEpochFailed{Netuid: d.netuid, Height: ctx.BlockHeight(), Error: err.Error()})
 	}
 	write()
 	for _, ev := range events {
+		if e, ok := ev.(*types.EventEpoch); ok {
+			e.Work, e.DueHeight = work, d.due
+		}
 		if err := emit(ctx, ev); err != nil {
 			return err
 		}
@@ -102,4 +161,16 @@ func (k Keeper) epochBoundary(ctx sdk.Context, s types.Subnet) ([]proto.Message,
 		events = append(events, &types.EventHyperparamsUpdated{Netuid: s.Netuid, Hyperparams: &hp, EffectiveBlock: ctx.BlockHeight() + 1, Applied: true})
 	}
 	return events, nil
+}
+
+// importDueEpochs queues netuids in the given order (oldest due first) with
+// due blocks below any height, so they keep their order and run before
+// epochs that become due after the import.
+func (k Keeper) importDueEpochs(ctx context.Context, netuids []uint32) error {
+	for i, netuid := range netuids {
+		if err := k.DueEpochs.Set(ctx, netuid, int64(i)-int64(len(netuids))); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -179,6 +179,13 @@ func (k Keeper) RunEpoch(ctx context.Context, s types.Subnet) (*types.EventEpoch
 			return nil, nil, err
 		}
 	}
+	var newBonds uint64
+	for _, row := range out.Bonds {
+		newBonds += uint64(len(row))
+	}
+	if err := k.changeEpochWork(ctx, s.Netuid, bondEntries(st.bonds), newBonds); err != nil {
+		return nil, nil, err
+	}
 	if err := k.addDistributed(ctx, paid); err != nil {
 		return nil, nil, err
 	}

@@ -64,7 +64,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		}
 	}
 	for _, w := range gs.Weights {
-		if err := k.Weights.Set(ctx, collections.Join(w.Netuid, w.Uid), w.Row); err != nil {
+		if err := k.setWeightsRow(ctx, collections.Join(w.Netuid, w.Uid), w.Row); err != nil {
 			return err
 		}
 	}
@@ -77,16 +77,17 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.Bonds.Set(ctx, collections.Join(b.Netuid, b.Uid), b.Row); err != nil {
 			return err
 		}
+		if err := k.changeEpochWork(ctx, b.Netuid, 0, uint64(len(b.Row.Entries))); err != nil {
+			return err
+		}
 	}
 	for _, p := range gs.Pending {
 		if err := k.PendingEmission.Set(ctx, p.Netuid, p.Amount); err != nil {
 			return err
 		}
 	}
-	for _, netuid := range gs.DueEpochs {
-		if err := k.DueEpochs.Set(ctx, netuid); err != nil {
-			return err
-		}
+	if err := k.importDueEpochs(ctx, gs.DueEpochs); err != nil {
+		return err
 	}
 	if err := k.TotalIssued.Set(ctx, orZero(gs.TotalIssued)); err != nil {
 		return err
@@ -240,12 +241,12 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 	if err != nil {
 		return nil, err
 	}
-	err = k.DueEpochs.Walk(ctx, nil, func(netuid uint32) (bool, error) {
-		gs.DueEpochs = append(gs.DueEpochs, netuid)
-		return false, nil
-	})
+	queue, err := k.dueQueue(ctx)
 	if err != nil {
 		return nil, err
+	}
+	for _, d := range queue {
+		gs.DueEpochs = append(gs.DueEpochs, d.netuid)
 	}
 	if gs.TotalIssued, err = getInt(ctx, k.TotalIssued); err != nil {
 		return nil, err

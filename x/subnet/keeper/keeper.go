@@ -102,9 +102,19 @@ type Keeper struct {
 	PendingEmission collections.Map[uint32, math.Int]
 	// Bonds: (netuid, uid) -> the validator's bonds row from the last epoch.
 	Bonds collections.Map[NeuronKey, types.BondsRow]
-	// DueEpochs: netuids whose epoch is due and not yet run (at most
-	// max_epochs_per_block run per block; the rest wait here).
-	DueEpochs collections.KeySet[uint32]
+	// DueEpochs: netuid -> the block at which its epoch became due, for
+	// subnets whose epoch has not run yet (EndBlocker runs them oldest due
+	// first within the block's work budget; the rest wait here). A subnet is
+	// in it at most once.
+	DueEpochs collections.Map[uint32, int64]
+	// EpochWork: netuid -> the weight and bond entries stored for the
+	// subnet (absent when zero). Derived state: with the neuron count it is
+	// an epoch's work estimate (EpochWorkEstimate), read without loading the
+	// rows.
+	EpochWork collections.Map[uint32, uint64]
+	// legacyDueEpochs is the version-1 due set (netuid keys at prefix 19),
+	// read only by Migrate1to2.
+	legacyDueEpochs collections.KeySet[uint32]
 }
 
 // NewKeeper builds the keeper. authority and denom must be valid.
@@ -171,7 +181,8 @@ func NewKeeper(
 		TotalIssued:      collections.NewItem(sb, types.TotalIssuedKey, "total_issued", sdk.IntValue),
 		TotalDistributed: collections.NewItem(sb, types.TotalDistributedKey, "total_distributed", sdk.IntValue),
 		PendingEmission:  collections.NewMap(sb, types.PendingEmissionKey, "pending_emission", collections.Uint32Key, sdk.IntValue),
-		DueEpochs:        collections.NewKeySet(sb, types.DueEpochsKey, "due_epochs", collections.Uint32Key),
+		DueEpochs:        collections.NewMap(sb, types.DueEpochQueueKey, "due_epoch_queue", collections.Uint32Key, collections.Int64Value),
+		EpochWork:        collections.NewMap(sb, types.EpochWorkKey, "epoch_work", collections.Uint32Key, collections.Uint64Value),
 		Bonds: collections.NewMap(sb, types.BondsKey, "bonds",
 			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.BondsRow](cdc)),
 	}
@@ -185,6 +196,8 @@ func NewKeeper(
 	rawSB := collections.NewSchemaBuilder(storeService)
 	k.neuronValues = collections.NewMap(rawSB, types.NeuronsKey, "neurons",
 		collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.Neuron](cdc))
+	// The version-1 due set too: only the migration reads it.
+	k.legacyDueEpochs = collections.NewKeySet(rawSB, types.DueEpochsKey, "due_epochs", collections.Uint32Key)
 	if _, err := rawSB.Build(); err != nil {
 		return Keeper{}, err
 	}

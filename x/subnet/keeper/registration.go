@@ -265,9 +265,8 @@ func (k Keeper) removeNeuron(ctx context.Context, n types.Neuron) error {
 	key := collections.Join(n.Netuid, n.Uid)
 	for _, remove := range []func() error{
 		func() error { return k.Neurons.Remove(ctx, key) },
-		func() error { return k.Weights.Remove(ctx, key) },
+		func() error { return k.removeEpochRows(ctx, key) },
 		func() error { return k.WeightCommits.Remove(ctx, key) },
-		func() error { return k.Bonds.Remove(ctx, key) },
 	} {
 		if err := remove(); err != nil {
 			return err

@@ -40,7 +40,7 @@ func (k Keeper) CreateSubnet(ctx context.Context, msg *types.MsgCreateSubnet) (t
 	if msg.Hyperparams != nil {
 		hp = *msg.Hyperparams
 	}
-	if err := hp.Validate(); err != nil {
+	if err := k.checkNewHyperparams(params, msg.Creator, hp); err != nil {
 		return types.Subnet{}, err
 	}
 	count, err := k.countSubnets(ctx)
@@ -75,6 +75,27 @@ func (k Keeper) CreateSubnet(ctx context.Context, msg *types.MsgCreateSubnet) (t
 		return types.Subnet{}, err
 	}
 	return subnet, k.NeuronCounts.Set(ctx, netuid, 0)
+}
+
+// checkNewHyperparams checks a new subnet's hyperparameters: valid, a tempo
+// within [min_tempo, max_tempo], and, unless the authority creates it, no
+// governance-only hyperparameter beyond what the defaults allow
+// (types.CreationLimitViolations): an account cannot create a subnet that
+// an owner could not have updated its way to.
+func (k Keeper) checkNewHyperparams(params types.Params, creator string, hp types.Hyperparams) error {
+	if err := hp.Validate(); err != nil {
+		return err
+	}
+	if err := params.CheckTempo(hp.Tempo); err != nil {
+		return err
+	}
+	if creator == k.authority {
+		return nil
+	}
+	if over := types.CreationLimitViolations(params.DefaultHyperparams, hp); len(over) > 0 {
+		return errorsmod.Wrapf(types.ErrGovOnlyHyperparam, "only governance may create a subnet with %v beyond default_hyperparams", over)
+	}
+	return nil
 }
 
 // nextNetuid returns a fresh netuid. Netuid 0 is never handed out (it is
@@ -206,6 +227,13 @@ func (k Keeper) UpdateHyperparams(ctx context.Context, signer string, netuid uin
 		return 0, err
 	}
 	if err := hp.Validate(); err != nil {
+		return 0, err
+	}
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := params.CheckTempo(hp.Tempo); err != nil {
 		return 0, err
 	}
 	if signer != k.authority {

@@ -152,7 +152,7 @@ func checkRateLimit(c weightsCheck) error {
 // storeWeights writes the row and the neuron's last update.
 func (k Keeper) storeWeights(ctx context.Context, n types.Neuron, row types.WeightsRow, lastUpdate int64) error {
 	key := collections.Join(n.Netuid, n.Uid)
-	if err := k.Weights.Set(ctx, key, row); err != nil {
+	if err := k.setWeightsRow(ctx, key, row); err != nil {
 		return err
 	}
 	n.LastUpdate = lastUpdate

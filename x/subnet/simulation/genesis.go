@@ -43,7 +43,7 @@ func RandomHyperparams(r *rand.Rand) types.Hyperparams {
 	alphaLow := edgy(r, 1, types.U16Max)
 	minBurn := int64(between(r, 1, 1_000_000))
 	return types.Hyperparams{
-		Tempo:                    uint32(between(r, 1, 40)),
+		Tempo:                    uint32(between(r, 1, maxSimTempo)),
 		Kappa:                    uint32(edgy(r, 0, types.U16Max)),
 		BondsMovingAverage:       uint64(edgy(r, 0, 1_000_000)),
 		BondsPenalty:             uint32(edgy(r, 0, types.U16Max)),
@@ -96,23 +96,33 @@ func validatorShare(r *rand.Rand) uint32 {
 	return uint32(edgy(r, 0, 9_000))
 }
 
+// maxSimTempo is the longest tempo simulated subnets get.
+const maxSimTempo = 40
+
 // RandomParams returns valid module params: a lock the accounts can afford,
 // few subnets, an emission that flows through a long run and sometimes
-// halves within it (supplyMultiple), and a small
-// max_epochs_per_block so that deferred epochs happen.
+// halves within it (supplyMultiple), and a small max_epochs_per_block and
+// an epoch work budget from one to three default-size epochs, so that
+// deferred epochs happen.
 func RandomParams(r *rand.Rand) types.Params {
 	emission := int64(edgy(r, 1, 10_000_000))
+	hp := RandomHyperparams(r)
+	work := types.EpochWorkBound(hp.MaxAllowedUids)
 	return types.Params{
 		SubnetLockCost:        math.NewInt(int64(edgy(r, 0, 1_000_000_000))),
 		MaxSubnets:            uint32(between(r, 3, 12)),
 		MaxDelegateTake:       uint32(edgy(r, 0, types.U16Max)),
 		DelegateTakeRateLimit: uint64(between(r, 0, 200)),
-		DefaultHyperparams:    RandomHyperparams(r),
+		DefaultHyperparams:    hp,
 		BlockEmission:         math.NewInt(emission),
 		MaxSupply:             math.NewInt(emission).MulRaw(supplyMultiple(r)),
 		ValidatorShareBps:     validatorShare(r),
 		OwnerCutBps:           uint32(edgy(r, 0, 10_000)),
 		MaxEpochsPerBlock:     uint32(between(r, 1, 4)),
+		MinTempo:              1,
+		MaxTempo:              maxSimTempo,
+		MaxEpochWorkPerBlock:  work + uint64(between(r, 0, int(2*work))),
+		WeightsGasPerEntry:    uint64(between(r, 0, 200)),
 	}
 }
 

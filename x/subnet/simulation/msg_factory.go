@@ -35,7 +35,7 @@ func (c chain) MsgCreateSubnetFactory() simsx.SimMsgFactoryFn[*types.MsgCreateSu
 		}
 		msg := &types.MsgCreateSubnet{Creator: creator.AddressBech32, Name: "sim-" + r.StringN(8), Task: randomTask(r.Rand)}
 		if r.Intn(2) == 0 {
-			hp := RandomHyperparams(r.Rand)
+			hp := withinCreationLimits(RandomHyperparams(r.Rand), params.DefaultHyperparams)
 			msg.Hyperparams = &hp
 		}
 		if r.Intn(2) == 0 {
@@ -43,6 +43,23 @@ func (c chain) MsgCreateSubnetFactory() simsx.SimMsgFactoryFn[*types.MsgCreateSu
 		}
 		return []simsx.SimAccount{creator}, msg
 	}
+}
+
+// withinCreationLimits brings hp within what an account may create
+// (types.CreationLimitViolations): no more UIDs, permits or immunity and no
+// lower min_burn than the defaults.
+func withinCreationLimits(hp, defaults types.Hyperparams) types.Hyperparams {
+	hp.MaxAllowedUids = min(hp.MaxAllowedUids, defaults.MaxAllowedUids)
+	hp.MaxAllowedValidators = min(hp.MaxAllowedValidators, hp.MaxAllowedUids, defaults.MaxAllowedValidators)
+	hp.MinAllowedWeights = min(hp.MinAllowedWeights, hp.MaxAllowedUids)
+	hp.ImmunityPeriod = min(hp.ImmunityPeriod, defaults.ImmunityPeriod)
+	if hp.MinBurn.LT(defaults.MinBurn) {
+		hp.MinBurn = defaults.MinBurn
+	}
+	if hp.MaxBurn.LT(hp.MinBurn) {
+		hp.MaxBurn = hp.MinBurn
+	}
+	return hp
 }
 
 // MsgDissolveSubnetFactory dissolves a subnet at least minDissolveAge

@@ -45,7 +45,8 @@ type GenesisState struct {
 	TotalIssued cosmossdk_io_math.Int `protobuf:"bytes,13,opt,name=total_issued,json=totalIssued,proto3,customtype=cosmossdk.io/math.Int" json:"total_issued"`
 	// total_distributed is what of it was paid out or compounded.
 	TotalDistributed cosmossdk_io_math.Int `protobuf:"bytes,14,opt,name=total_distributed,json=totalDistributed,proto3,customtype=cosmossdk.io/math.Int" json:"total_distributed"`
-	// due_epochs are subnets whose epoch is due but has not run yet.
+	// due_epochs are subnets whose epoch is due but has not run yet, oldest
+	// due first (the order EndBlocker runs them in; import keeps it).
 	DueEpochs []uint32 `protobuf:"varint,15,rep,packed,name=due_epochs,json=dueEpochs,proto3" json:"due_epochs,omitempty"`
 }
 

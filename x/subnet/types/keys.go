@@ -31,6 +31,20 @@ var (
 	PendingEmissionKey  = collections.NewPrefix(16)
 	BondsKey            = collections.NewPrefix(17)
 	TotalDistributedKey = collections.NewPrefix(18)
-	DueEpochsKey        = collections.NewPrefix(19)
-	SubnetStakeKey      = collections.NewPrefix(20)
+	// DueEpochsKey held the due set (netuid only) until consensus version 2;
+	// Migrate1to2 moves it to DueEpochQueueKey.
+	DueEpochsKey     = collections.NewPrefix(19)
+	SubnetStakeKey   = collections.NewPrefix(20)
+	DueEpochQueueKey = collections.NewPrefix(21)
+	EpochWorkKey     = collections.NewPrefix(22)
+
+	WarmingStakesKey          = collections.NewPrefix(23)
+	WarmupQueueKey            = collections.NewPrefix(24)
+	TotalHotkeyWarmingKey     = collections.NewPrefix(25)
+	UnbondingsKey             = collections.NewPrefix(26)
+	UnbondingsByStakerKey     = collections.NewPrefix(27)
+	UnbondingsByHotkeyKey     = collections.NewPrefix(28)
+	UnbondingsByCompletionKey = collections.NewPrefix(29)
+	NextUnbondingIDKey        = collections.NewPrefix(30)
+	StakeOpsKey               = collections.NewPrefix(31)
 )

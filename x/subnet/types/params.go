@@ -9,6 +9,9 @@ import (
 // U16Max is 1.0 for u16-normalised fractions.
 const U16Max = 65535
 
+// maxTempo is the largest tempo any params allow.
+const maxTempo = 10_000
+
 // DefaultDenom is the token of the module when the app config names none.
 const DefaultDenom = "utensor"
 
@@ -26,7 +29,44 @@ func DefaultParams() Params {
 		ValidatorShareBps:     1_000,                                     // 10% to CometBFT validators
 		OwnerCutBps:           1_800,                                     // 18% to the subnet owner
 		MaxEpochsPerBlock:     8,
+		MinTempo:              DefaultMinTempo,
+		MaxTempo:              DefaultMaxTempo,
+		MaxEpochWorkPerBlock:  DefaultMaxEpochWorkPerBlock,
+		WeightsGasPerEntry:    DefaultWeightsGasPerEntry,
 	}
+}
+
+const (
+	// DefaultMinTempo keeps a subnet from running an epoch more often than
+	// every 5 blocks (tempo 4, the shortest the localnet load test uses).
+	DefaultMinTempo = 4
+	// DefaultMaxTempo: an epoch at least every 1,001 blocks (about 17 min at
+	// 1 s blocks), so stake moves and emission reach neurons within that.
+	DefaultMaxTempo = 1_000
+	// DefaultMaxEpochWorkPerBlock fits one epoch of the largest subnet an
+	// account may create (EpochWorkBound of 256 UIDs: 131,328 units) and
+	// about 1.5 BenchmarkEpoch subnets (4096 UIDs, 256 validators x 256
+	// weights, about 135,000 units, under 100 ms).
+	DefaultMaxEpochWorkPerBlock = 200_000
+	// DefaultWeightsGasPerEntry is charged per weight entry (per uid) of
+	// SetWeights, CommitWeights and RevealWeights: a 4096-entry set costs
+	// 4096 x 100 = 409,600 gas on top of the store gas, in proportion to the
+	// epoch work each entry adds.
+	DefaultWeightsGasPerEntry = 100
+)
+
+// EpochWorkBound is the most work units one epoch of a subnet with n UIDs
+// can cost: its UIDs plus a full n-entry weight row and bonds row per UID.
+func EpochWorkBound(n uint32) uint64 {
+	return uint64(n) + 2*uint64(n)*uint64(n)
+}
+
+// CheckTempo checks a tempo against the min_tempo and max_tempo params.
+func (p Params) CheckTempo(tempo uint32) error {
+	if tempo < p.MinTempo || tempo > p.MaxTempo {
+		return fmt.Errorf("%w: tempo must be in [min_tempo %d, max_tempo %d], got %d", ErrInvalidHyperparams, p.MinTempo, p.MaxTempo, tempo)
+	}
+	return nil
 }
 
 // DefaultHyperparams are subtensor's defaults, except a shorter tempo (100
@@ -86,6 +126,23 @@ func (p Params) Validate() error {
 	if p.MaxEpochsPerBlock == 0 {
 		return fmt.Errorf("%w: max_epochs_per_block must be >= 1", ErrInvalidParams)
 	}
+	return p.validateEpochBounds()
+}
+
+// validateEpochBounds checks the tempo range and the epoch work budget:
+// the default hyperparameters must obey both, and the budget must fit one
+// epoch of the largest subnet an account may create (the defaults' size).
+func (p Params) validateEpochBounds() error {
+	if p.MinTempo == 0 || p.MinTempo > p.MaxTempo || p.MaxTempo > maxTempo {
+		return fmt.Errorf("%w: need 1 <= min_tempo (%d) <= max_tempo (%d) <= %d", ErrInvalidParams, p.MinTempo, p.MaxTempo, maxTempo)
+	}
+	if err := p.CheckTempo(p.DefaultHyperparams.Tempo); err != nil {
+		return fmt.Errorf("%w: default_hyperparams: %w", ErrInvalidParams, err)
+	}
+	if need := EpochWorkBound(p.DefaultHyperparams.MaxAllowedUids); p.MaxEpochWorkPerBlock < need {
+		return fmt.Errorf("%w: max_epoch_work_per_block %d cannot fit one epoch of a default-size subnet (%d UIDs: %d units)",
+			ErrInvalidParams, p.MaxEpochWorkPerBlock, p.DefaultHyperparams.MaxAllowedUids, need)
+	}
 	return nil
 }
 
@@ -119,7 +176,7 @@ type hyperparamRule struct {
 // Validate checks every hyperparameter against its range.
 func (h Hyperparams) Validate() error {
 	rules := []hyperparamRule{
-		{"tempo", uint64(h.Tempo), 1, 10_000},
+		{"tempo", uint64(h.Tempo), 1, maxTempo},
 		{"kappa", uint64(h.Kappa), 0, U16Max},
 		{"bonds_moving_average", h.BondsMovingAverage, 0, 1_000_000},
 		{"bonds_penalty", uint64(h.BondsPenalty), 0, U16Max},
@@ -172,6 +229,26 @@ func GovOnlyChanges(old, new Hyperparams) []string {
 	check("burn_increase_bps", old.BurnIncreaseBps != new.BurnIncreaseBps)
 	check("max_registrations_per_block", old.MaxRegistrationsPerBlock != new.MaxRegistrationsPerBlock)
 	return changed
+}
+
+// CreationLimitViolations lists the governance-only hyperparameters of hp
+// that go beyond defaults in the direction that costs the chain or the
+// neurons: more UIDs or validator permits (more epoch work per block), a
+// longer immunity period (squatting) or a lower min_burn (cheap sybils).
+// Smaller, stricter subnets are fine. An account's CreateSubnet must have
+// none; the authority's may.
+func CreationLimitViolations(defaults, hp Hyperparams) []string {
+	var over []string
+	check := func(name string, beyond bool) {
+		if beyond {
+			over = append(over, name)
+		}
+	}
+	check("max_allowed_uids", hp.MaxAllowedUids > defaults.MaxAllowedUids)
+	check("max_allowed_validators", hp.MaxAllowedValidators > defaults.MaxAllowedValidators)
+	check("immunity_period", hp.ImmunityPeriod > defaults.ImmunityPeriod)
+	check("min_burn", hp.MinBurn.LT(defaults.MinBurn))
+	return over
 }
 
 // IsEpochBlock reports whether the subnet's epoch runs at height. Epochs are
