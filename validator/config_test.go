@@ -80,6 +80,9 @@ func TestConfigValidate(t *testing.T) {
 		{"verify mode", func(c *validator.Config) { c.Verify.Enabled = "yes" }, `verify.enabled "yes": want auto, true or false`},
 		{"verify sample above the batch", func(c *validator.Config) { c.Verify.Sample = 17 }, "verify.sample must be in [1, challenge_batch]"},
 		{"tolerance", func(c *validator.Config) { c.Verify.Tolerance = 0 }, "verify.tolerance must be in (0, 1)"},
+		{"negative permit grace", func(c *validator.Config) { c.Verify.PermitGrace = -time.Second }, "verify.permit_grace must not be negative"},
+		{"no refusals", func(c *validator.Config) { c.Verify.MaxRefusals = 0 }, "verify.max_refusals must be at least 1"},
+		{"no busy bound", func(c *validator.Config) { c.Verify.BusyBound = 0 }, "verify.busy_bound must be positive"},
 		{"bad metrics address", func(c *validator.Config) { c.MetricsListenAddress = "9102" }, "metrics_listen_address"},
 		{"bad log level", func(c *validator.Config) { c.LogLevel = "loud" }, `log_level: unknown level "loud"`},
 	}

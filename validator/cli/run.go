@@ -36,6 +36,9 @@ var runFlags = cliconfig.NeuronFlags("validate", "to register or stake", []clico
 	{Name: "verify-sample", Key: "verify.sample", Usage: "images of each answered challenge re-run on the committed model"},
 	{Name: "verify-tolerance", Key: "verify.tolerance", Usage: "largest probability difference accepted"},
 	{Name: "verify-max-model-bytes", Key: "verify.max_model_bytes", Usage: "largest model downloaded"},
+	{Name: "verify-permit-grace", Key: "verify.permit_grace", Usage: "time after getting a permit during which download refusals do not count"},
+	{Name: "verify-max-refusals", Key: "verify.max_refusals", Usage: "download refusals after the grace that flag a miner"},
+	{Name: "verify-busy-bound", Key: "verify.busy_bound", Usage: "time a miner may answer downloads ResourceExhausted before it is flagged"},
 	{Name: "metrics-listen", Key: "metrics_listen_address", Usage: "address of /metrics and /healthz"},
 	{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
 }...)
