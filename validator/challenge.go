@@ -1,6 +1,8 @@
 package validator
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 
@@ -13,93 +15,62 @@ const (
 	maxChallengeBatch = 1024
 	// maxPixel is the largest raw pixel value of the digits data.
 	maxPixel = 16
-	// maxShift bounds perturb.max_shift: beyond a few pixels an 8x8 digit
-	// stops being one.
-	maxShift = 3
-	// side is the width and height of a digits image.
-	side = 8
+	// challengeDomain separates the keys of challenge randomness from any
+	// other use of the private seed.
+	challengeDomain = "tensorcosm/validator/challenge/v1"
 )
 
-// evalSet is the evaluation data challenges are drawn from: features scaled
-// to [0, 1] as the models take them, row-major, and their labels.
+// evalSet is the data challenges are drawn from: the whole digits data set,
+// features scaled to [0, 1] as the models take them, row-major, and their
+// labels. Every image is public, so no subset is privileged: what a miner
+// cannot have seen is the variant (see challenge).
 type evalSet struct {
 	features []float32
 	labels   []int
 }
 
-// loadEvalSet loads the held-out split of the digits data: miners train on
-// the other part (model.Split is fixed and public), so these are images the
-// models have not been fitted to.
+// loadEvalSet loads every sample of the digits data set, both splits.
 func loadEvalSet(path string) (*evalSet, error) {
-	_, held, err := model.LoadDigitsSplit(path)
+	d, err := model.LoadDigits(path)
 	if err != nil {
 		return nil, err
 	}
-	if held.Len() == 0 {
-		return nil, errors.New("the held-out digits split is empty")
+	if d.Len() == 0 {
+		return nil, errors.New("the digits data set is empty")
 	}
-	return &evalSet{features: held.Features, labels: held.Labels}, nil
+	return &evalSet{features: d.Features, labels: d.Labels}, nil
 }
 
 func (e *evalSet) len() int { return len(e.labels) }
 
-// challenge fills x (rows x 64) with rows images drawn with replacement,
-// each freshly perturbed, and labels with their digits.
+// challenge fills x (rows x 64) with rows images drawn with replacement from
+// the whole data set, each replaced by a fresh random variant (p), and labels
+// with their digits. Everything comes from rng, so a challenge is a function
+// of the rng's key: see challengeRand.
 func (e *evalSet) challenge(rng *rand.Rand, p PerturbConfig, x []float32, labels []int) {
+	aug := p.augment()
 	for r := range labels {
 		i := rng.IntN(e.len())
 		labels[r] = e.labels[i]
-		perturb(rng, p, e.features[i*model.NumFeatures:(i+1)*model.NumFeatures], x[r*model.NumFeatures:(r+1)*model.NumFeatures])
+		aug.Apply(rng, e.features[i*model.NumFeatures:(i+1)*model.NumFeatures], x[r*model.NumFeatures:(r+1)*model.NumFeatures])
 	}
 }
 
-// perturb writes into dst the image src, with probability p.ShiftProb
-// shifted by up to p.MaxShift pixels along each axis (only where no ink
-// leaves the image, so the digit stays whole), with Gaussian noise of
-// p.Noise raw pixel units added and the result clamped to [0, 1].
-func perturb(rng *rand.Rand, p PerturbConfig, src, dst []float32) {
-	dx, dy := 0, 0
-	if p.MaxShift > 0 && rng.Float64() < p.ShiftProb {
-		dx = fitShift(src, rng.IntN(2*p.MaxShift+1)-p.MaxShift, true)
-		dy = fitShift(src, rng.IntN(2*p.MaxShift+1)-p.MaxShift, false)
-	}
-	sigma := p.Noise / maxPixel
-	for y := range side {
-		for x := range side {
-			sx, sy := x-dx, y-dy
-			var v float64
-			if sx >= 0 && sx < side && sy >= 0 && sy < side {
-				v = float64(src[sy*side+sx])
-			}
-			if sigma > 0 {
-				v += rng.NormFloat64() * sigma
-			}
-			dst[y*side+x] = float32(min(1, max(0, v)))
-		}
-	}
-}
-
-// fitShift returns d, or 0 when shifting by d along x (horizontal) or y
-// would push a non-blank column or row out of the image.
-func fitShift(img []float32, d int, horizontal bool) int {
-	if d == 0 {
-		return 0
-	}
-	// the lines that leave the image: the last |d| ones for d > 0, the first |d| for d < 0
-	lo, hi := side-d, side
-	if d < 0 {
-		lo, hi = 0, -d
-	}
-	for line := lo; line < hi; line++ {
-		for k := range side {
-			i := line*side + k // row `line`
-			if horizontal {
-				i = k*side + line // column `line`
-			}
-			if img[i] != 0 {
-				return 0
-			}
-		}
-	}
-	return d
+// challengeRand returns stream n of round's randomness: ChaCha8, a CSPRNG,
+// keyed by SHA-256 of the validator's private seed, the round and n. A round
+// is one scoring step; stream 0 picks the miners and stream i+1 draws the
+// challenge of the i-th query and the images re-run on its model. Without
+// the seed the next challenge cannot be predicted; with it, any challenge
+// can be reproduced from its round and stream.
+func challengeRand(seed [32]byte, round, n uint64) *rand.Rand {
+	h := sha256.New()
+	h.Write([]byte(challengeDomain))
+	h.Write(seed[:])
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], round)
+	binary.LittleEndian.PutUint64(b[8:], n)
+	h.Write(b[:])
+	var key [32]byte
+	copy(key[:], h.Sum(nil))
+	return rand.New(rand.NewChaCha8(key)) //nolint:gosec // G404: ChaCha8 keyed from a secret seed is cryptographically secure
 }

@@ -1,139 +1,276 @@
 package validator
 
 import (
+	"encoding/binary"
+	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
-// glyph returns an 8x8 image with ink (1) at the given (x, y) pixels.
-func glyph(pixels ...[2]int) []float32 {
-	img := make([]float32, side*side)
-	for _, p := range pixels {
-		img[p[1]*side+p[0]] = 1
+// legacyPerturb is the perturbation of the challenges before issue 15, the
+// attacker's augmentation in TestMemorisingTheHeldOutSplitDoesNotPay: with
+// probability 1/2 a shift by up to one pixel per axis (where no ink leaves
+// the image), then Gaussian noise of one raw pixel unit, clamped to [0, 1].
+func legacyPerturb(rng *rand.Rand, src, dst []float32) {
+	const side = 8
+	dx, dy := 0, 0
+	if rng.Float64() < 0.5 {
+		dx = legacyFitShift(src, rng.IntN(3)-1, true)
+		dy = legacyFitShift(src, rng.IntN(3)-1, false)
 	}
-	return img
-}
-
-func TestFitShift(t *testing.T) {
-	center := glyph([2]int{3, 3}, [2]int{4, 4})
-	leftEdge := glyph([2]int{0, 3})
-	bottomEdge := glyph([2]int{5, 7})
-	tests := []struct {
-		name       string
-		img        []float32
-		d          int
-		horizontal bool
-		want       int
-	}{
-		{"no shift", center, 0, true, 0},
-		{"room to the right", center, 2, true, 2},
-		{"room to the left", center, -3, true, -3},
-		{"ink on the left edge cannot go left", leftEdge, -1, true, 0},
-		{"ink on the left edge can go right", leftEdge, 1, true, 1},
-		{"ink on the bottom row cannot go down", bottomEdge, 1, false, 0},
-		{"ink on the bottom row can go up", bottomEdge, -2, false, -2},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := fitShift(tc.img, tc.d, tc.horizontal); got != tc.want {
-				t.Fatalf("fitShift(%d) = %d, want %d", tc.d, got, tc.want)
+	for y := range side {
+		for x := range side {
+			sx, sy := x-dx, y-dy
+			var v float64
+			if sx >= 0 && sx < side && sy >= 0 && sy < side {
+				v = float64(src[sy*side+sx])
 			}
-		})
+			v += rng.NormFloat64() / maxPixel
+			dst[y*side+x] = float32(min(1, max(0, v)))
+		}
 	}
 }
 
-func TestPerturb(t *testing.T) {
-	src := glyph([2]int{2, 2}, [2]int{3, 2}, [2]int{2, 5})
-	rng := rand.New(rand.NewPCG(3, 4))
-	dst := make([]float32, side*side)
-	t.Run("nothing to do", func(t *testing.T) {
-		perturb(rng, PerturbConfig{}, src, dst)
-		for i := range src {
-			if dst[i] != src[i] {
-				t.Fatalf("pixel %d = %v, want %v", i, dst[i], src[i])
+// legacyFitShift returns d, or 0 when shifting by d would push ink out.
+func legacyFitShift(img []float32, d int, horizontal bool) int {
+	const side = 8
+	lo, hi := side-d, side
+	if d < 0 {
+		lo, hi = 0, -d
+	}
+	for line := lo; line < hi; line++ {
+		for k := range side {
+			i := line*side + k
+			if horizontal {
+				i = k*side + line
+			}
+			if img[i] != 0 {
+				return 0
 			}
 		}
-	})
-	t.Run("shifts keep every ink pixel", func(t *testing.T) {
-		moved := 0
-		for range 200 {
-			perturb(rng, PerturbConfig{ShiftProb: 1, MaxShift: 2}, src, dst)
-			var ink float32
-			for _, v := range dst {
-				ink += v
-			}
-			if ink != 3 {
-				t.Fatalf("ink %v after a shift, want 3: %v", ink, dst)
-			}
-			if dst[2*side+2] != 1 {
-				moved++
-			}
-		}
-		if moved < 100 {
-			t.Fatalf("only %d of 200 images moved", moved)
-		}
-	})
-	t.Run("noise stays in range and is fresh", func(t *testing.T) {
-		other := make([]float32, side*side)
-		perturb(rng, PerturbConfig{Noise: 2}, src, dst)
-		perturb(rng, PerturbConfig{Noise: 2}, src, other)
-		same := 0
-		for i, v := range dst {
-			if v < 0 || v > 1 {
-				t.Fatalf("pixel %d = %v outside [0, 1]", i, v)
-			}
-			if v == other[i] {
-				same++
-			}
-		}
-		if same > side*side/2+8 { // clamped background pixels coincide at 0 about half the time
-			t.Fatalf("two perturbations of one image share %d of 64 pixels", same)
-		}
-	})
+	}
+	return d
 }
 
-// TestChallengesKeepTheirLabels trains the digits MLP (pure Go) and checks
-// that perturbed challenges are still the digits they are labelled: the
-// trained model stays accurate on them, an untrained one does not.
-func TestChallengesKeepTheirLabels(t *testing.T) {
-	data := ortlib.DigitsPath(t)
-	e, err := loadEvalSet(data)
-	if err != nil {
-		t.Fatal(err)
+// legacyChallenge is a challenge of the old kind: held-out images, legacy
+// perturbation.
+func legacyChallenge(rng *rand.Rand, held *model.Dataset, x []float32, labels []int) {
+	for r := range labels {
+		i := rng.IntN(held.Len())
+		labels[r] = held.Labels[i]
+		legacyPerturb(rng, held.Row(i), x[r*model.NumFeatures:(r+1)*model.NumFeatures])
 	}
-	train, held, err := model.LoadDigitsSplit(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trained, err := model.Train(train, held, model.DefaultTrainOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := model.DefaultTrainOptions()
-	opts.Epochs = 0
-	untrained, err := model.Train(train, held, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const n = 2000
-	rng := rand.New(rand.NewPCG(5, 6))
-	x, labels := make([]float32, n*model.NumFeatures), make([]int, n)
-	e.challenge(rng, DefaultConfig().Perturb, x, labels)
-	for name, tc := range map[string]struct {
-		m        *model.MLP
-		min, max float64
-	}{"trained": {trained, 0.75, 1}, "untrained": {untrained, 0, 0.3}} {
-		probs, err := tc.m.Forward(x, n)
+}
+
+// digitsModels are the localnet's three miners (scripts/lib/neurons.sh),
+// trained on the training split, with both splits.
+type digitsModels struct {
+	train, held               *model.Dataset
+	strong, medium, untrained *model.MLP
+}
+
+var trained struct {
+	sync.Once
+	models *digitsModels
+	err    error
+}
+
+// trainDigitsModels trains the localnet's models once per test binary.
+func trainDigitsModels(t *testing.T) *digitsModels {
+	t.Helper()
+	path := ortlib.DigitsPath(t)
+	trained.Do(func() {
+		train, held, err := model.LoadDigitsSplit(path)
 		if err != nil {
-			t.Fatal(err)
+			trained.err = err
+			return
 		}
-		acc := accuracy(probs, labels)
-		t.Logf("%s model: accuracy %.3f on %d perturbed challenges", name, acc, n)
-		if acc < tc.min || acc > tc.max {
-			t.Errorf("%s model: accuracy %.3f, want [%v, %v]", name, acc, tc.min, tc.max)
+		m := &digitsModels{train: train, held: held}
+		opts := model.DefaultTrainOptions()
+		m.strong, trained.err = model.Train(train, nil, opts)
+		opts.Epochs, opts.Hidden = 2, 6
+		m.medium, _ = model.Train(train, nil, opts)
+		opts.Epochs = 0
+		m.untrained, _ = model.Train(train, nil, opts)
+		trained.models = m
+	})
+	if trained.err != nil {
+		t.Fatal(trained.err)
+	}
+	return trained.models
+}
+
+// trainMLP trains a model with the default options on d.
+func trainMLP(t *testing.T, d *model.Dataset) *model.MLP {
+	t.Helper()
+	m, err := model.Train(d, nil, model.DefaultTrainOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// score returns m's accuracy on the challenge x.
+func score(t *testing.T, m *model.MLP, x []float32, labels []int) float64 {
+	t.Helper()
+	probs, err := m.Forward(x, len(labels))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return accuracy(probs, labels)
+}
+
+// challengeRounds and challengeRows size the challenges the tests score:
+// 100 steps of one default challenge.
+const (
+	challengeRounds = 100
+	challengeRows   = 16
+)
+
+// newChallenges returns the challenges of rounds 1..challengeRounds of seed
+// (stream 1, the first miner's), as a validator's steps draw them.
+func newChallenges(t *testing.T, seed [32]byte) ([]float32, []int) {
+	t.Helper()
+	e, err := loadEvalSet(ortlib.DigitsPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = challengeRounds * challengeRows
+	x, labels := make([]float32, n*model.NumFeatures), make([]int, n)
+	for r := range challengeRounds {
+		rows := labels[r*challengeRows : (r+1)*challengeRows]
+		e.challenge(challengeRand(seed, uint64(r+1), 1), DefaultConfig().Perturb,
+			x[r*challengeRows*model.NumFeatures:(r+1)*challengeRows*model.NumFeatures], rows)
+	}
+	return x, labels
+}
+
+// legacyChallenges returns as many challenges of the old kind.
+func legacyChallenges(held *model.Dataset) ([]float32, []int) {
+	const n = challengeRounds * challengeRows
+	x, labels := make([]float32, n*model.NumFeatures), make([]int, n)
+	legacyChallenge(rand.New(rand.NewPCG(5, 6)), held, x, labels)
+	return x, labels
+}
+
+// TestMemorisingTheHeldOutSplitDoesNotPay is the attack of issue 15: challenges
+// came from the fixed public held-out split, so a miner could train on exactly
+// the evaluation set with the validator's own perturbation and beat every
+// honest model. Challenges now are fresh variants of images drawn from the
+// whole data set: the memoriser must score no better than the honest model
+// trained on the training split.
+func TestMemorisingTheHeldOutSplitDoesNotPay(t *testing.T) {
+	ms := trainDigitsModels(t)
+	// The attacker: 20 legacy-perturbed copies of each held-out image.
+	rng := rand.New(rand.NewPCG(1, 2))
+	attack := &model.Dataset{}
+	for range 20 {
+		for i := range ms.held.Len() {
+			row := make([]float32, model.NumFeatures)
+			legacyPerturb(rng, ms.held.Row(i), row)
+			attack.Features = append(attack.Features, row...)
+			attack.Labels = append(attack.Labels, ms.held.Labels[i])
 		}
 	}
+	memoriser := trainMLP(t, attack)
+
+	oldX, oldLabels := legacyChallenges(ms.held)
+	oldHonest, oldMemoriser := score(t, ms.strong, oldX, oldLabels), score(t, memoriser, oldX, oldLabels)
+	t.Logf("old challenges (held-out split, shifts and noise): honest %.3f, memoriser %.3f", oldHonest, oldMemoriser)
+	if oldMemoriser < oldHonest+0.1 {
+		t.Errorf("the attack does not reproduce on the old challenges: memoriser %.3f, honest %.3f", oldMemoriser, oldHonest)
+	}
+
+	newX, newLabels := newChallenges(t, [32]byte{7})
+	newHonest, newMemoriser := score(t, ms.strong, newX, newLabels), score(t, memoriser, newX, newLabels)
+	t.Logf("new challenges (%d rounds of %d variants of the whole set): honest %.3f, memoriser %.3f",
+		challengeRounds, challengeRows, newHonest, newMemoriser)
+	if newMemoriser > newHonest {
+		t.Errorf("memorising the held-out split pays: memoriser %.3f, honest %.3f", newMemoriser, newHonest)
+	}
+}
+
+// TestChallengesKeepTheirLabels checks that the variants are still the
+// digits they are labelled: the localnet's models keep their order with wide
+// gaps (strong >= 0.8), the strong model loses little against the clean
+// images, and a model trained on variants of the training split recognises
+// variants of held-out images it has never seen, which it could not if the
+// transforms destroyed the labels.
+func TestChallengesKeepTheirLabels(t *testing.T) {
+	ms := trainDigitsModels(t)
+	x, labels := newChallenges(t, [32]byte{9})
+	strong, medium, untrained := score(t, ms.strong, x, labels), score(t, ms.medium, x, labels), score(t, ms.untrained, x, labels)
+	t.Logf("challenges: strong %.3f, medium %.3f, untrained %.3f", strong, medium, untrained)
+	if strong < 0.8 || strong-medium < 0.15 || medium-untrained < 0.15 {
+		t.Errorf("strong %.3f, medium %.3f, untrained %.3f: want strong >= 0.8 and gaps of at least 0.15", strong, medium, untrained)
+	}
+
+	aug := DefaultConfig().Perturb.augment()
+	variants := aug.Dataset(ms.held, 4, rand.New(rand.NewPCG(3, 4)))
+	clean := score(t, ms.strong, ms.held.Features, ms.held.Labels)
+	varied := score(t, ms.strong, variants.Features, variants.Labels)
+	robust := trainMLP(t, aug.Dataset(ms.train, 5, rand.New(rand.NewPCG(5, 6))))
+	robustVaried := score(t, robust, variants.Features, variants.Labels)
+	t.Logf("held-out images: strong %.3f clean, %.3f varied; trained on variants of the training split: %.3f varied",
+		clean, varied, robustVaried)
+	if clean-varied > 0.15 {
+		t.Errorf("the strong model drops from %.3f to %.3f on variants of held-out images", clean, varied)
+	}
+	if robustVaried < 0.9 {
+		t.Errorf("a model trained on variants reaches %.3f on unseen variants, want >= 0.9", robustVaried)
+	}
+}
+
+// TestChallengesAreReproducibleAndFresh checks that a challenge is a function
+// of (seed, round, stream) and that no image repeats across rounds, streams
+// or seeds, nor equals a public image: a miner can look nothing up.
+func TestChallengesAreReproducibleAndFresh(t *testing.T) {
+	e, err := loadEvalSet(ortlib.DigitsPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	draw := func(seed [32]byte, round, stream uint64) ([]float32, []int) {
+		x, labels := make([]float32, challengeRows*model.NumFeatures), make([]int, challengeRows)
+		e.challenge(challengeRand(seed, round, stream), DefaultConfig().Perturb, x, labels)
+		return x, labels
+	}
+	x, labels := draw([32]byte{1}, 5, 1)
+	again, againLabels := draw([32]byte{1}, 5, 1)
+	if !slices.Equal(x, again) || !slices.Equal(labels, againLabels) {
+		t.Fatal("one (seed, round, stream) gave two challenges")
+	}
+	seen := map[string]string{}
+	for i := range e.len() {
+		seen[imageKey(e.features[i*model.NumFeatures:(i+1)*model.NumFeatures])] = "a public image"
+	}
+	for _, seed := range [][32]byte{{1}, {2}} {
+		for round := range uint64(50) {
+			for stream := range uint64(3) {
+				x, _ := draw(seed, round, stream)
+				for r := range challengeRows {
+					k := imageKey(x[r*model.NumFeatures : (r+1)*model.NumFeatures])
+					where := fmt.Sprintf("seed %d round %d stream %d row %d", seed[0], round, stream, r)
+					if prev, ok := seen[k]; ok {
+						t.Fatalf("%s repeats %s", where, prev)
+					}
+					seen[k] = where
+				}
+			}
+		}
+	}
+}
+
+// imageKey returns the bytes of img, as a map key.
+func imageKey(img []float32) string {
+	b := make([]byte, 0, 4*len(img))
+	for _, v := range img {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return string(b)
 }

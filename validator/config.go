@@ -75,16 +75,40 @@ type DataConfig struct {
 	DigitsPath string `mapstructure:"digits_path"`
 }
 
-// PerturbConfig is the perturbation of challenge images.
+// PerturbConfig is the random variant of every challenge image (see
+// model.Augment): continuous random parameters, so a miner cannot train on
+// the challenges themselves, only on the public images they come from.
 type PerturbConfig struct {
+	// Rotate is the largest rotation, in degrees, either way.
+	Rotate float64 `mapstructure:"rotate"`
+	// Scale is the largest relative change of size.
+	Scale float64 `mapstructure:"scale"`
+	// Shear is the largest shear factor, either way.
+	Shear float64 `mapstructure:"shear"`
+	// Shift is the largest translation along each axis, in pixels; it is
+	// reduced where it would push ink off the 8x8 image.
+	Shift float64 `mapstructure:"shift"`
+	// Elastic is the largest displacement, in pixels, of the smooth elastic
+	// distortion.
+	Elastic float64 `mapstructure:"elastic"`
+	// Stroke is the largest thickening or thinning of the strokes, in [0, 1].
+	Stroke float64 `mapstructure:"stroke"`
 	// Noise is the standard deviation of the Gaussian noise added to each
 	// pixel, in raw pixel units (pixels are 0..16).
 	Noise float64 `mapstructure:"noise"`
-	// ShiftProb is the share of images that are shifted.
-	ShiftProb float64 `mapstructure:"shift_prob"`
-	// MaxShift is the largest shift, in pixels, along each axis; a shift
-	// that would push ink off the 8x8 image is not applied.
-	MaxShift int `mapstructure:"max_shift"`
+}
+
+// defaultPerturb is model.DefaultAugment as config.
+func defaultPerturb() PerturbConfig {
+	a := model.DefaultAugment()
+	return PerturbConfig{Rotate: a.Rotate, Scale: a.Scale, Shear: a.Shear, Shift: a.Shift,
+		Elastic: a.Elastic, Stroke: a.Stroke, Noise: a.Noise}
+}
+
+// augment returns p as the model's augmentation.
+func (p PerturbConfig) augment() model.Augment {
+	return model.Augment{Rotate: p.Rotate, Scale: p.Scale, Shear: p.Shear, Shift: p.Shift,
+		Elastic: p.Elastic, Stroke: p.Stroke, Noise: p.Noise}
 }
 
 // Verification modes.
@@ -137,7 +161,7 @@ func DefaultConfig() Config {
 		Concurrency:    32,
 		QueryTimeout:   time.Second,
 		ChallengeBatch: 16,
-		Perturb:        PerturbConfig{Noise: 1, ShiftProb: 0.5, MaxShift: 1},
+		Perturb:        defaultPerturb(),
 		EMAAlpha:       0.1,
 		Verify: VerifyConfig{Enabled: VerifyAuto, Sample: 4, Tolerance: 1e-3,
 			MaxModelBytes: 256 << 20, PermitGrace: 2 * time.Minute, MaxRefusals: 3, BusyBound: 30 * time.Minute},
@@ -216,14 +240,10 @@ func (c Config) validateChallenges() []error {
 	if c.ChallengeBatch < 1 || c.ChallengeBatch > maxChallengeBatch {
 		add("challenge_batch must be in [1, %d], got %d", maxChallengeBatch, c.ChallengeBatch)
 	}
-	if !(c.Perturb.Noise >= 0 && c.Perturb.Noise <= maxPixel) {
-		add("perturb.noise must be in [0, %d] (raw pixel units), got %v", maxPixel, c.Perturb.Noise)
-	}
-	if !(c.Perturb.ShiftProb >= 0 && c.Perturb.ShiftProb <= 1) {
-		add("perturb.shift_prob must be in [0, 1], got %v", c.Perturb.ShiftProb)
-	}
-	if c.Perturb.MaxShift < 0 || c.Perturb.MaxShift > maxShift {
-		add("perturb.max_shift must be in [0, %d], got %d", maxShift, c.Perturb.MaxShift)
+	if err := c.Perturb.augment().Validate(); err != nil {
+		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() { // Validate joins its errors
+			add("perturb.%w", e)
+		}
 	}
 	return errs
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -75,8 +76,12 @@ func TestConfigValidate(t *testing.T) {
 		{"alpha zero", func(c *validator.Config) { c.EMAAlpha = 0 }, "ema_alpha must be in (0, 1]"},
 		{"alpha above one", func(c *validator.Config) { c.EMAAlpha = 1.5 }, "ema_alpha must be in (0, 1]"},
 		{"noise", func(c *validator.Config) { c.Perturb.Noise = 17 }, "perturb.noise must be in [0, 16]"},
-		{"shift prob", func(c *validator.Config) { c.Perturb.ShiftProb = 2 }, "perturb.shift_prob must be in [0, 1]"},
-		{"shift", func(c *validator.Config) { c.Perturb.MaxShift = 4 }, "perturb.max_shift must be in [0, 3]"},
+		{"negative rotation", func(c *validator.Config) { c.Perturb.Rotate = -1 }, "perturb.rotate must be in [0, 30]"},
+		{"scale", func(c *validator.Config) { c.Perturb.Scale = 0.5 }, "perturb.scale must be in [0, 0.3]"},
+		{"shear", func(c *validator.Config) { c.Perturb.Shear = 1 }, "perturb.shear must be in [0, 0.5]"},
+		{"shift", func(c *validator.Config) { c.Perturb.Shift = 4 }, "perturb.shift must be in [0, 2]"},
+		{"elastic", func(c *validator.Config) { c.Perturb.Elastic = 2 }, "perturb.elastic must be in [0, 1]"},
+		{"stroke not a number", func(c *validator.Config) { c.Perturb.Stroke = math.NaN() }, "perturb.stroke must be in [0, 1]"},
 		{"verify mode", func(c *validator.Config) { c.Verify.Enabled = "yes" }, `verify.enabled "yes": want auto, true or false`},
 		{"verify sample above the batch", func(c *validator.Config) { c.Verify.Sample = 17 }, "verify.sample must be in [1, challenge_batch]"},
 		{"tolerance", func(c *validator.Config) { c.Verify.Tolerance = 0 }, "verify.tolerance must be in (0, 1)"},

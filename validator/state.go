@@ -1,6 +1,8 @@
 package validator
 
 import (
+	crand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 const (
 	scoresFile  = "scores.json"
 	commitsFile = "commits.json"
+	seedFile    = "challenge_seed.json"
 	lockFile    = "LOCK"
 	// stateVersion is the format of the state files.
 	stateVersion = 1
@@ -48,6 +51,13 @@ type scoresState struct {
 type commitsState struct {
 	stateHeader
 	Commits []commitRecord `json:"commits"`
+}
+
+// seedState is challenge_seed.json: the private seed of the challenges,
+// hex. It never leaves the directory: whoever holds it can predict them.
+type seedState struct {
+	stateHeader
+	Seed string `json:"seed"`
 }
 
 // openStateDir creates and locks dir for the validator (netuid, hotkey).
@@ -157,6 +167,29 @@ func (s *stateDir) loadCommits() ([]commitRecord, error) {
 
 func (s *stateDir) saveCommits(commits []commitRecord) error {
 	return s.save(commitsFile, commitsState{stateHeader: s.header(), Commits: commits})
+}
+
+// challengeSeed returns the validator's private challenge seed: read from
+// challenge_seed.json, or drawn from crypto/rand and saved there on first
+// start. It is never derived from chain data, which every miner can read,
+// and it survives restarts, so each validator keeps challenges of its own.
+func (s *stateDir) challengeSeed() ([32]byte, error) {
+	var seed [32]byte
+	var st seedState
+	found, err := s.load(seedFile, &st, func() stateHeader { return st.stateHeader })
+	if err != nil {
+		return seed, err
+	}
+	if !found {
+		_, _ = crand.Read(seed[:]) // crypto/rand.Read does not fail
+		return seed, s.save(seedFile, seedState{stateHeader: s.header(), Seed: hex.EncodeToString(seed[:])})
+	}
+	b, err := hex.DecodeString(st.Seed)
+	if err != nil || len(b) != len(seed) {
+		return seed, fmt.Errorf("state_dir: %s: the seed is not %d hex-encoded bytes", seedFile, len(seed))
+	}
+	copy(seed[:], b)
+	return seed, nil
 }
 
 // close releases the lock.

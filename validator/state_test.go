@@ -110,3 +110,65 @@ func TestStateEmptyAndForeign(t *testing.T) {
 		})
 	}
 }
+
+// TestChallengeSeed checks that the private challenge seed is drawn on first
+// start, kept across restarts, different for another validator, never
+// written anywhere but state_dir with owner-only permissions, and refused
+// when damaged.
+func TestChallengeSeed(t *testing.T) {
+	open := func(t *testing.T, dir string) [32]byte {
+		t.Helper()
+		st, err := openStateDir(dir, 1, "tensor1hot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.close()
+		seed, err := st.challengeSeed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return seed
+	}
+	dir := t.TempDir()
+	first := open(t, dir)
+	if first == ([32]byte{}) {
+		t.Fatal("the seed is all zeros")
+	}
+	if again := open(t, dir); again != first {
+		t.Fatal("the seed changed across a restart")
+	}
+	if other := open(t, t.TempDir()); other == first {
+		t.Fatal("two validators drew the same seed")
+	}
+	info, err := os.Stat(filepath.Join(dir, seedFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		t.Fatalf("%s has permissions %v, want owner only", seedFile, perm)
+	}
+
+	tests := []struct {
+		name, content, wantErr string
+	}{
+		{"short seed", `{"version": 1, "netuid": 1, "hotkey": "tensor1hot", "seed": "abcd"}`, "the seed is not 32 hex-encoded bytes"},
+		{"not hex", `{"version": 1, "netuid": 1, "hotkey": "tensor1hot", "seed": "` + strings.Repeat("zz", 32) + `"}`, "the seed is not 32 hex-encoded bytes"},
+		{"another hotkey's", `{"version": 1, "netuid": 1, "hotkey": "tensor1other", "seed": "` + strings.Repeat("ab", 32) + `"}`, "belongs to hotkey tensor1other"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, seedFile), []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := openStateDir(dir, 1, "tensor1hot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.close()
+			if _, err := st.challengeSeed(); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("challengeSeed() = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}

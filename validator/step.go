@@ -2,8 +2,6 @@ package validator
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -67,14 +65,12 @@ type scorer struct {
 	// resync asks for a metagraph read, when a receipt names a model the
 	// metagraph does not.
 	resync func()
-}
-
-// newRand returns stream n of a step's randomness: ChaCha8, a CSPRNG, keyed
-// by the step's secret seed and n, so that miners who see challenges cannot
-// predict the next ones (which images, which noise).
-func newRand(seed [32]byte, n uint64) *rand.Rand {
-	binary.LittleEndian.PutUint64(seed[:8], binary.LittleEndian.Uint64(seed[:8])^n)
-	return rand.New(rand.NewChaCha8(seed)) //nolint:gosec // G404: ChaCha8 keyed from crypto/rand is cryptographically secure
+	// seed is the validator's private challenge seed (state_dir/challenge_seed.json).
+	seed [32]byte
+	// round is the last step's round: its start time in Unix nanoseconds,
+	// made strictly increasing, so no two steps of this seed share one, across
+	// restarts too. Steps run one at a time.
+	round uint64
 }
 
 // queryResult is one query's outcome.
@@ -91,9 +87,10 @@ type queryResult struct {
 // checks; permit says whether this validator may download models.
 func (s *scorer) step(ctx context.Context, snap *snapshot, verifyOn, permit bool) []queryResult {
 	start := s.now()
-	var seed [32]byte
-	_, _ = crand.Read(seed[:]) // crypto/rand.Read does not fail
-	targets := s.scores.pick(snap.miners(), s.cfg.SampleSize, newRand(seed, 0))
+	s.round = max(s.round+1, uint64(start.UnixNano())) //nolint:gosec // G115: times after 1970
+	round := s.round
+	s.log.Debug("scoring step", "round", round)
+	targets := s.scores.pick(snap.miners(), s.cfg.SampleSize, challengeRand(s.seed, round, 0))
 	results := make([]queryResult, len(targets))
 	sem := make(chan struct{}, s.cfg.Concurrency)
 	var wg sync.WaitGroup
@@ -108,7 +105,7 @@ func (s *scorer) step(ctx context.Context, snap *snapshot, verifyOn, permit bool
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i] = s.query(ctx, snap.Subnet.Netuid, t, newRand(seed, uint64(i+1)), verifyOn, permit)
+			results[i] = s.query(ctx, snap.Subnet.Netuid, t, challengeRand(s.seed, round, uint64(i+1)), verifyOn, permit)
 		}()
 	}
 	wg.Wait()

@@ -122,6 +122,10 @@ func (v *Validator) open(kr keyring.Keyring, signer axon.Signer, data *evalSet) 
 	if err != nil {
 		return err
 	}
+	seed, err := v.state.challengeSeed()
+	if err != nil {
+		return err
+	}
 	v.scores = newScoreTable(v.cfg.EMAAlpha, saved)
 	if len(saved) > 0 || len(records) > 0 {
 		v.log.Info("resuming from state_dir", "dir", v.cfg.StateDir, "scores", len(saved), "commits", len(records))
@@ -140,7 +144,7 @@ func (v *Validator) open(kr keyring.Keyring, signer axon.Signer, data *evalSet) 
 		return err
 	}
 	v.scorer = &scorer{cfg: v.cfg, data: data, client: v.client, scores: v.scores, metrics: v.metrics, log: v.log,
-		now: v.now, resync: func() { v.resync.Store(true) }}
+		now: v.now, resync: func() { v.resync.Store(true) }, seed: seed}
 	v.weights = &weightSetter{chain: v.grpc, hotkey: v.hotkey, netuid: v.cfg.Netuid, version: v.cfg.VersionKey,
 		save: v.state.saveCommits, weights: v.weightRow, ready: func() bool { return v.steps.Load() > 0 },
 		log: v.log, metrics: v.metrics, records: records, refused: map[string]int{}, noted: map[string]uint64{}}

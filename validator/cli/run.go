@@ -28,8 +28,12 @@ var runFlags = cliconfig.NeuronFlags("validate", "to register or stake", []clico
 	{Name: "query-timeout", Key: "query_timeout", Usage: "time limit of one query"},
 	{Name: "challenge-batch", Key: "challenge_batch", Usage: "images per challenge"},
 	{Name: "noise", Key: "perturb.noise", Usage: "standard deviation of the pixel noise, raw pixel units (0..16)"},
-	{Name: "shift-prob", Key: "perturb.shift_prob", Usage: "share of images shifted"},
-	{Name: "max-shift", Key: "perturb.max_shift", Usage: "largest image shift in pixels"},
+	{Name: "rotate", Key: "perturb.rotate", Usage: "largest rotation of challenge images, degrees either way"},
+	{Name: "scale", Key: "perturb.scale", Usage: "largest relative change of size of challenge images"},
+	{Name: "shear", Key: "perturb.shear", Usage: "largest shear factor of challenge images, either way"},
+	{Name: "shift", Key: "perturb.shift", Usage: "largest shift of challenge images, pixels per axis"},
+	{Name: "elastic", Key: "perturb.elastic", Usage: "largest elastic distortion of challenge images, pixels"},
+	{Name: "stroke", Key: "perturb.stroke", Usage: "largest change of pen width of challenge images, 0..1"},
 	{Name: "ema-alpha", Key: "ema_alpha", Usage: "weight of the newest score in the moving average"},
 	{Name: "version-key", Key: "version_key", Usage: "weights version key (0: the subnet's weights_version_key)"},
 	{Name: "verify", Key: "verify.enabled", Usage: "model verification: auto, true or false"},
@@ -52,9 +56,9 @@ func NewRunCmd() *cobra.Command {
 		Use:   "run",
 		Short: "Validate a subnet: challenge its miners, score them and commit and reveal weights",
 		Long: `Validate one subnet of a tensorcosm chain: sync its metagraph, challenge the
-miners with perturbed digits, keep a moving average score per UID, check
-answers against the miners' committed models, and commit then reveal weights
-every tempo. Scores and commit state live in state_dir, so a restart resumes.
+miners with fresh variants of the digits, keep a moving average score per
+UID, check answers against the miners' committed models, and commit then
+reveal weights every tempo. Scores and commit state live in state_dir, so a restart resumes.
 
 Settings come from, lowest first: defaults, the --config file (YAML or TOML),
 environment variables ` + EnvPrefix + `_<KEY> (key upper-cased, "." as "_",
