@@ -268,8 +268,9 @@ func TestEpochScheduling(t *testing.T) {
 }
 
 // TestDissolvePaysPendingEmission dissolves a subnet holding pending
-// emission and bonds: the owner gets the lock and the pending emission, no
-// per-subnet state is left, and the accounting still balances.
+// emission and bonds: a final epoch pays the pending emission, the owner
+// gets the lock and only its cut, no per-subnet state is left, and the
+// accounting still balances.
 func TestDissolvePaysPendingEmission(t *testing.T) {
 	e := newEnv(t)
 	owner := e.account("owner")
@@ -292,8 +293,9 @@ func TestDissolvePaysPendingEmission(t *testing.T) {
 	if _, err := e.Msgs.DissolveSubnet(e.Ctx, &types.MsgDissolveSubnet{Signer: owner, Netuid: netuid}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := e.balance(owner).Sub(before), types.DefaultParams().SubnetLockCost.Add(pending); !got.Equal(want) {
-		t.Errorf("owner got %s, want lock + pending = %s", got, want)
+	cut := pending.MulRaw(int64(types.DefaultParams().OwnerCutBps)).QuoRaw(10_000)
+	if got, want := e.balance(owner).Sub(before), types.DefaultParams().SubnetLockCost.Add(cut); !got.Equal(want) {
+		t.Errorf("owner got %s, want lock + its cut = %s", got, want)
 	}
 	if has, _ := e.Keeper.PendingEmission.Has(e.Ctx, netuid); has {
 		t.Error("pending emission of a dissolved subnet still stored")

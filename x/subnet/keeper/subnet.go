@@ -144,9 +144,10 @@ func (k Keeper) isOwnerOrAuthority(signer string, s types.Subnet) error {
 	return errorsmod.Wrapf(types.ErrInvalidSigner, "%s is neither the owner of subnet %d (%s) nor the authority", signer, s.Netuid, s.Owner)
 }
 
-// DissolveSubnet removes a subnet and its neurons and returns the lock, and
-// any emission still pending, to the owner. Stake stays on the hotkeys with
-// their stakers.
+// DissolveSubnet removes a subnet and its neurons and returns the lock to
+// the owner. The emission still pending is paid by a final epoch first
+// (settleDissolved), so the owner gets only its cut of it and the neurons
+// their shares. Stake stays on the hotkeys with their stakers.
 func (k Keeper) DissolveSubnet(ctx context.Context, signer string, netuid uint32) (types.Subnet, uint32, error) {
 	if _, err := k.parseAddr("signer", signer); err != nil {
 		return types.Subnet{}, 0, err
@@ -158,6 +159,9 @@ func (k Keeper) DissolveSubnet(ctx context.Context, signer string, netuid uint32
 	if err := k.isOwnerOrAuthority(signer, s); err != nil {
 		return s, 0, err
 	}
+	if err := k.settleDissolved(ctx, s); err != nil {
+		return s, 0, err
+	}
 	removed, err := k.removeNeurons(ctx, netuid)
 	if err != nil {
 		return s, 0, err
@@ -166,19 +170,11 @@ func (k Keeper) DissolveSubnet(ctx context.Context, signer string, netuid uint32
 	if err != nil {
 		return s, 0, err
 	}
-	// The emission the subnet had not paid out yet goes to its owner with
-	// the lock; it would otherwise stay minted and pending forever.
-	pending, err := k.Pending(ctx, netuid)
-	if err != nil {
-		return s, 0, err
-	}
-	if err := k.pay(ctx, owner, s.Locked.Add(pending)); err != nil {
-		return s, 0, err
-	}
-	if err := k.addDistributed(ctx, pending); err != nil {
+	if err := k.pay(ctx, owner, s.Locked); err != nil {
 		return s, 0, err
 	}
 	for _, remove := range []func() error{
+		func() error { return k.EpochWork.Remove(ctx, netuid) },
 		func() error { return k.Subnets.Remove(ctx, netuid) },
 		func() error { return k.Burns.Remove(ctx, netuid) },
 		func() error { return k.NeuronCounts.Remove(ctx, netuid) },

@@ -122,6 +122,9 @@ func upscale(uids, values []uint32) types.WeightsRow {
 
 // SetWeights stores the sender's weights on a subnet without commit-reveal.
 func (k Keeper) SetWeights(ctx context.Context, msg *types.MsgSetWeights) (types.Neuron, int, error) {
+	if err := k.chargeWeightEntries(ctx, len(msg.Uids), "set weights"); err != nil {
+		return types.Neuron{}, 0, err
+	}
 	c, err := k.loadWeightsCheck(ctx, msg.Hotkey, msg.Netuid)
 	if err != nil {
 		return types.Neuron{}, 0, err
@@ -149,6 +152,20 @@ func checkRateLimit(c weightsCheck) error {
 	return nil
 }
 
+// chargeWeightEntries consumes weights_gas_per_entry gas per weight entry
+// of a message, before any check, so that the epoch work a weight row adds
+// (and a refused oversized message) is paid for in proportion to its size;
+// the store gas alone grows only with the row's bytes. A commit counts as
+// one entry: it is a fixed-size hash, and its reveal pays for the row.
+func (k Keeper) chargeWeightEntries(ctx context.Context, entries int, what string) error {
+	params, err := k.Params.Get(ctx)
+	if err != nil {
+		return err
+	}
+	sdk.UnwrapSDKContext(ctx).GasMeter().ConsumeGas(params.WeightsGasPerEntry*uint64(entries), what)
+	return nil
+}
+
 // storeWeights writes the row and the neuron's last update.
 func (k Keeper) storeWeights(ctx context.Context, n types.Neuron, row types.WeightsRow, lastUpdate int64) error {
 	key := collections.Join(n.Netuid, n.Uid)
@@ -162,6 +179,9 @@ func (k Keeper) storeWeights(ctx context.Context, n types.Neuron, row types.Weig
 // CommitWeights records a commitment to weights; it can be revealed in the
 // subnet epoch reveal_period epochs after the commit's.
 func (k Keeper) CommitWeights(ctx context.Context, msg *types.MsgCommitWeights) (types.Neuron, uint64, error) {
+	if err := k.chargeWeightEntries(ctx, 1, "commit weights"); err != nil {
+		return types.Neuron{}, 0, err
+	}
 	c, err := k.loadCommitRevealCheck(ctx, msg.Hotkey, msg.Netuid)
 	if err != nil {
 		return types.Neuron{}, 0, err
@@ -215,6 +235,9 @@ func (k Keeper) liveCommits(ctx context.Context, key NeuronKey, hp types.Hyperpa
 // The neuron's last update becomes the commit's block, so miners that
 // registered after the commit are masked by Yuma as in subtensor.
 func (k Keeper) RevealWeights(ctx context.Context, msg *types.MsgRevealWeights) (types.Neuron, int, error) {
+	if err := k.chargeWeightEntries(ctx, len(msg.Uids), "reveal weights"); err != nil {
+		return types.Neuron{}, 0, err
+	}
 	c, err := k.loadCommitRevealCheck(ctx, msg.Hotkey, msg.Netuid)
 	if err != nil {
 		return types.Neuron{}, 0, err
