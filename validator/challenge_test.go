@@ -196,6 +196,34 @@ func TestMemorisingTheHeldOutSplitDoesNotPay(t *testing.T) {
 	}
 }
 
+// TestNoPublicSubsetIsPrivileged checks the two ways left to profit from
+// the public data: knowing every image the challenges come from, and training
+// on the old evaluation split with the validator's new variants. Knowing all
+// the sources must be worth almost nothing (what is scored is the variant),
+// and the held-out split must be worth no more than any other public data:
+// augmenting the larger training split beats augmenting the held-out one.
+func TestNoPublicSubsetIsPrivileged(t *testing.T) {
+	ms := trainDigitsModels(t)
+	all, err := model.LoadDigits(ortlib.DigitsPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, labels := newChallenges(t, [32]byte{7})
+	honest := score(t, ms.strong, x, labels)
+	sources := score(t, trainMLP(t, all), x, labels)
+	aug := DefaultConfig().Perturb.augment()
+	heldVariants := score(t, trainMLP(t, aug.Dataset(ms.held, 20, rand.New(rand.NewPCG(1, 1)))), x, labels)
+	trainVariants := score(t, trainMLP(t, aug.Dataset(ms.train, 5, rand.New(rand.NewPCG(1, 1)))), x, labels)
+	t.Logf("honest %.3f; trained on every source image %.3f; on variants of the held-out split %.3f, of the training split %.3f",
+		honest, sources, heldVariants, trainVariants)
+	if sources > honest+0.02 {
+		t.Errorf("knowing every source image pays: %.3f against the honest %.3f", sources, honest)
+	}
+	if heldVariants > trainVariants {
+		t.Errorf("the held-out split is privileged: variants of it give %.3f, of the training split %.3f", heldVariants, trainVariants)
+	}
+}
+
 // TestChallengesKeepTheirLabels checks that the variants are still the
 // digits they are labelled: the localnet's models keep their order with wide
 // gaps (strong >= 0.8), the strong model loses little against the clean
