@@ -17,19 +17,19 @@ import (
 const minChunkBudget = time.Second
 
 // downloadSlots admits ModelDownload streams: at most one per caller hotkey
-// and at most max in all. One slot per hotkey means a caller that opens
+// and at most limit in all. One slot per hotkey means a caller that opens
 // streams and never reads them blocks only itself: it cannot take the slots
 // other validators need (a validator and a gateway sharing a hotkey share
 // its slot too). It is safe for concurrent use.
 type downloadSlots struct {
-	max int
+	limit int
 
 	mu     sync.Mutex
 	active map[string]struct{}
 }
 
-func newDownloadSlots(max int) *downloadSlots {
-	return &downloadSlots{max: max, active: make(map[string]struct{})}
+func newDownloadSlots(limit int) *downloadSlots {
+	return &downloadSlots{limit: limit, active: make(map[string]struct{})}
 }
 
 // acquire takes caller's slot, or returns an errBusy error naming the limit
@@ -40,8 +40,8 @@ func (d *downloadSlots) acquire(caller string) (release func(), err error) {
 	if _, ok := d.active[caller]; ok {
 		return nil, fmt.Errorf("%w: a model download for this caller hotkey is already in progress (one per hotkey)", errBusy)
 	}
-	if len(d.active) >= d.max {
-		return nil, fmt.Errorf("%w: %d model downloads in progress (max_concurrent_downloads)", errBusy, d.max)
+	if len(d.active) >= d.limit {
+		return nil, fmt.Errorf("%w: %d model downloads in progress (max_concurrent_downloads)", errBusy, d.limit)
 	}
 	d.active[caller] = struct{}{}
 	return func() {
