@@ -10,6 +10,7 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/neuron"
@@ -140,14 +141,20 @@ func (c *grpcChain) State(ctx context.Context) (chainState, error) {
 	if st.Neuron, st.Registered, err = acct.Neuron(ctx); err != nil || !st.Registered {
 		return st, err
 	}
-	res, err := c.query.Commits(ctx, &subnettypes.QueryCommitsRequest{Netuid: c.netuid})
+	err = neuron.AllPages(ctx, func(page *query.PageRequest) (*query.PageResponse, error) {
+		res, err := c.query.Commits(ctx, &subnettypes.QueryCommitsRequest{Netuid: c.netuid, Pagination: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, nc := range res.Commits {
+			if nc.Uid == st.Neuron.Uid {
+				st.Commits = nc.Commits.Commits
+			}
+		}
+		return res.Pagination, nil
+	})
 	if err != nil {
 		return chainState{}, fmt.Errorf("query commits of subnet %d: %w", c.netuid, err)
-	}
-	for _, nc := range res.Commits {
-		if nc.Uid == st.Neuron.Uid {
-			st.Commits = nc.Commits.Commits
-		}
 	}
 	return st, nil
 }

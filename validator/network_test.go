@@ -22,11 +22,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cosmos/cosmos-sdk/client/grpc/cmtservice"
+	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	"github.com/tensorcosm/tensorcosm/validator"
@@ -117,10 +119,14 @@ func watchCommits(t *testing.T, c *neurontest.Chain, uid uint32) *commitWatch {
 	go func() {
 		defer close(done)
 		for ctx.Err() == nil {
-			res, err := c.Query().Commits(ctx, &subnettypes.QueryCommitsRequest{Netuid: netuid})
-			if err == nil {
+			_ = neuron.AllPages(ctx, func(page *query.PageRequest) (*query.PageResponse, error) {
+				res, err := c.Query().Commits(ctx, &subnettypes.QueryCommitsRequest{Netuid: netuid, Pagination: page})
+				if err != nil {
+					return nil, err
+				}
 				w.record(uid, res.Commits)
-			}
+				return res.Pagination, nil
+			})
 			time.Sleep(100 * time.Millisecond)
 		}
 	}()
@@ -180,11 +186,19 @@ func epochAt(h int64) uint64 { return subnettypes.EpochIndex(netuid, tempo, h) }
 // weightsOf returns the stored weights row of uid, by target UID.
 func weightsOf(t *testing.T, c *neurontest.Chain, uid uint32) map[uint32]uint32 {
 	t.Helper()
-	res, err := c.Query().Weights(c.Ctx, &subnettypes.QueryWeightsRequest{Netuid: netuid})
+	var rows []subnettypes.NeuronWeights
+	err := neuron.AllPages(c.Ctx, func(page *query.PageRequest) (*query.PageResponse, error) {
+		res, err := c.Query().Weights(c.Ctx, &subnettypes.QueryWeightsRequest{Netuid: netuid, Pagination: page})
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, res.Weights...)
+		return res.Pagination, nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, nw := range res.Weights {
+	for _, nw := range rows {
 		if nw.Uid == uid {
 			out := map[uint32]uint32{}
 			for _, e := range nw.Row.Entries {

@@ -23,9 +23,11 @@ import (
 	"cosmossdk.io/math"
 
 	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
+	"github.com/cosmos/cosmos-sdk/types/query"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/tensorcosm/tensorcosm/chainclient"
+	"github.com/tensorcosm/tensorcosm/neuron"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -375,16 +377,23 @@ func pendingCommits(t *testing.T, l *localnet, ctx context.Context, name string)
 	if !ok {
 		t.Fatalf("%s is not registered", name)
 	}
-	res, err := l.q.Commits(ctx, &subnettypes.QueryCommitsRequest{Netuid: netuid})
+	count := 0
+	err := neuron.AllPages(ctx, func(page *query.PageRequest) (*query.PageResponse, error) {
+		res, err := l.q.Commits(ctx, &subnettypes.QueryCommitsRequest{Netuid: netuid, Pagination: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range res.Commits {
+			if c.Uid == n.Neuron.Uid {
+				count = len(c.Commits.Commits)
+			}
+		}
+		return res.Pagination, nil
+	})
 	if err != nil {
 		t.Fatalf("commits: %v", err)
 	}
-	for _, c := range res.Commits {
-		if c.Uid == n.Neuron.Uid {
-			return len(c.Commits.Commits)
-		}
-	}
-	return 0
+	return count
 }
 
 // events are what the blocks of a height range emitted, summed.

@@ -15,10 +15,12 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
+	"github.com/cosmos/cosmos-sdk/types/query"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/cmd/tensorcosmd/cmd"
+	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
@@ -65,16 +67,26 @@ func (h *harness) snapshotAt(height int64, netuid uint32, names []string) snapsh
 	require.NoError(h.t, err)
 	require.Equal(h.t, height, mg.Block, "metagraph read at the wrong height")
 	s.neurons = mg.Neurons
-	ws, err := q.Weights(ctx, &types.QueryWeightsRequest{Netuid: netuid})
-	require.NoError(h.t, err)
-	for _, w := range ws.Weights {
-		s.weights[w.Uid] = w.Row
-	}
-	bs, err := q.Bonds(ctx, &types.QueryBondsRequest{Netuid: netuid})
-	require.NoError(h.t, err)
-	for _, b := range bs.Bonds {
-		s.bonds[b.Uid] = b.Row
-	}
+	require.NoError(h.t, neuron.AllPages(ctx, func(page *query.PageRequest) (*query.PageResponse, error) {
+		ws, err := q.Weights(ctx, &types.QueryWeightsRequest{Netuid: netuid, Pagination: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range ws.Weights {
+			s.weights[w.Uid] = w.Row
+		}
+		return ws.Pagination, nil
+	}))
+	require.NoError(h.t, neuron.AllPages(ctx, func(page *query.PageRequest) (*query.PageResponse, error) {
+		bs, err := q.Bonds(ctx, &types.QueryBondsRequest{Netuid: netuid, Pagination: page})
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs.Bonds {
+			s.bonds[b.Uid] = b.Row
+		}
+		return bs.Pagination, nil
+	}))
 	em, err := q.Emission(ctx, &types.QueryEmissionRequest{Netuid: netuid})
 	require.NoError(h.t, err)
 	s.pending, s.issued = em.Pending, em.TotalIssued

@@ -3,11 +3,11 @@ package keeper
 import (
 	"context"
 
-	"cosmossdk.io/collections"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/types/query"
 
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -36,50 +36,50 @@ func (q queryServer) Emission(ctx context.Context, req *types.QueryEmissionReque
 	}, nil
 }
 
-// Weights returns a subnet's weight rows in UID order.
+// Weights returns a page of a subnet's weight rows in UID order
+// (types.RowsPage: 64 rows unless asked, at most 128).
 func (q queryServer) Weights(ctx context.Context, req *types.QueryWeightsRequest) (*types.QueryWeightsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	res := &types.QueryWeightsResponse{}
-	err := q.k.Weights.Walk(ctx, collections.NewPrefixedPairRange[uint32, uint32](req.Netuid), func(key NeuronKey, row types.WeightsRow) (bool, error) {
-		res.Weights = append(res.Weights, types.NeuronWeights{Netuid: key.K1(), Uid: key.K2(), Row: row})
-		return false, nil
-	})
+	rows, page, err := query.CollectionPaginate(ctx, q.k.Weights, types.RowsPage(req.Pagination),
+		func(key NeuronKey, row types.WeightsRow) (types.NeuronWeights, error) {
+			return types.NeuronWeights{Netuid: key.K1(), Uid: key.K2(), Row: row}, nil
+		}, query.WithCollectionPaginationPairPrefix[uint32, uint32](req.Netuid))
 	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return res, nil
+	return &types.QueryWeightsResponse{Weights: rows, Pagination: page}, nil
 }
 
-// Bonds returns a subnet's bonds rows in UID order.
+// Bonds returns a page of a subnet's bonds rows in UID order
+// (types.RowsPage).
 func (q queryServer) Bonds(ctx context.Context, req *types.QueryBondsRequest) (*types.QueryBondsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	res := &types.QueryBondsResponse{}
-	err := q.k.Bonds.Walk(ctx, collections.NewPrefixedPairRange[uint32, uint32](req.Netuid), func(key NeuronKey, row types.BondsRow) (bool, error) {
-		res.Bonds = append(res.Bonds, types.NeuronBonds{Netuid: key.K1(), Uid: key.K2(), Row: row})
-		return false, nil
-	})
+	rows, page, err := query.CollectionPaginate(ctx, q.k.Bonds, types.RowsPage(req.Pagination),
+		func(key NeuronKey, row types.BondsRow) (types.NeuronBonds, error) {
+			return types.NeuronBonds{Netuid: key.K1(), Uid: key.K2(), Row: row}, nil
+		}, query.WithCollectionPaginationPairPrefix[uint32, uint32](req.Netuid))
 	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return res, nil
+	return &types.QueryBondsResponse{Bonds: rows, Pagination: page}, nil
 }
 
-// Commits returns a subnet's pending weight commits in UID order.
+// Commits returns a page of a subnet's pending weight commits in UID order
+// (types.RowsPage).
 func (q queryServer) Commits(ctx context.Context, req *types.QueryCommitsRequest) (*types.QueryCommitsResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
 	}
-	res := &types.QueryCommitsResponse{}
-	err := q.k.WeightCommits.Walk(ctx, collections.NewPrefixedPairRange[uint32, uint32](req.Netuid), func(key NeuronKey, c types.WeightCommits) (bool, error) {
-		res.Commits = append(res.Commits, types.NeuronCommits{Netuid: key.K1(), Uid: key.K2(), Commits: c})
-		return false, nil
-	})
+	rows, page, err := query.CollectionPaginate(ctx, q.k.WeightCommits, types.RowsPage(req.Pagination),
+		func(key NeuronKey, c types.WeightCommits) (types.NeuronCommits, error) {
+			return types.NeuronCommits{Netuid: key.K1(), Uid: key.K2(), Commits: c}, nil
+		}, query.WithCollectionPaginationPairPrefix[uint32, uint32](req.Netuid))
 	if err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	return res, nil
+	return &types.QueryCommitsResponse{Commits: rows, Pagination: page}, nil
 }
