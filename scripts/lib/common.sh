@@ -55,6 +55,7 @@ configure_node() {
 	toml_set "$cfg" consensus timeout_commit "\"$block_time\""
 	toml_set "$cfg" instrumentation prometheus true
 	toml_set "$cfg" instrumentation prometheus_listen_addr "\"127.0.0.1:$((base + 60))\""
+	# a dev chain: free transactions (a new node's default is 0.025utensor)
 	toml_set "$appcfg" "" minimum-gas-prices "\"0$DENOM\""
 	toml_set "$appcfg" api enable true
 	toml_set "$appcfg" api address "\"tcp://127.0.0.1:$((base + 17))\""

@@ -38,6 +38,8 @@ func DefaultConfig(numValidators int) (Config, error) {
 	cfg.NumValidators = numValidators
 	cfg.ChainID = "tensorcosm-test"
 	cfg.BondDenom = app.BondDenom
+	// free transactions on the test network; a new node's app.toml gets a
+	// non-zero price (cmd.DefaultMinGasPrice)
 	cfg.MinGasPrices = "0" + app.BondDenom
 	cfg.TimeoutCommit = 500 * time.Millisecond
 	cfg.AppConstructor = func(val sdknetwork.ValidatorI) servertypes.Application {
