@@ -27,9 +27,7 @@ func TestDissolveBeforeEpochPaysByShares(t *testing.T) {
 	vHot, mHot := e.key("v"), e.key("m")
 	e.register(vCold, vHot, netuid)
 	e.register(mCold, mHot, netuid)
-	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: vHot, Amount: math.NewInt(1_000_000)}); err != nil {
-		t.Fatal(err)
-	}
+	e.stakeNow(staker, vHot, 1_000_000) // counted at once, as if warmed up
 	for !e.neuron(netuid, 0).ValidatorPermit {
 		e.step()
 		if e.Ctx.BlockHeight() > 3*int64(hp.Tempo) {

@@ -141,9 +141,14 @@ func (k Keeper) subnetShares(ctx context.Context, amount math.Int) ([]subnetShar
 	return shares, nil
 }
 
-// BeginBlocker mints the block emission.
+// BeginBlocker makes warmed stake count and pays completed unbondings
+// (before the split, so the split sees the stake of this block), then
+// mints the block emission.
 func (k Keeper) BeginBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	if err := k.processStakeQueues(sdkCtx); err != nil {
+		return err
+	}
 	cacheCtx, write := sdkCtx.CacheContext()
 	if err := k.MintBlockEmission(cacheCtx); err != nil {
 		// Nothing minted this block: better than a half-minted one.

@@ -57,7 +57,9 @@ func (k Keeper) loadEpochState(ctx context.Context, netuid uint32) (epochState, 
 		if hk == nil {
 			return st, fmt.Errorf("subnet %d: uid %d is missing from the hotkey index", netuid, i)
 		}
-		stake, err := k.HotkeyStake(ctx, hk)
+		// the hotkey's counted stake split over its subnets: warming stake
+		// is not in it, and a hotkey in n subnets weighs 1/n in each
+		stake, err := k.StakeIn(ctx, hk, netuid)
 		if err != nil {
 			return st, err
 		}
@@ -217,8 +219,12 @@ func (k Keeper) distribute(ctx context.Context, st epochState, i int, out yuma.O
 	takeAmt := validator.MulRaw(int64(take.Take)).QuoRaw(types.U16Max)
 	rest := validator.Sub(takeAmt)
 	staked := math.ZeroInt()
-	if st.stakes[i].IsPositive() {
-		staked, err = k.compound(ctx, st.hotkeys[i], st.stakes[i], rest)
+	total, err := k.HotkeyStake(ctx, st.hotkeys[i])
+	if err != nil {
+		return nil, math.Int{}, err
+	}
+	if total.IsPositive() {
+		staked, err = k.compound(ctx, st.hotkeys[i], total, rest)
 		if err != nil {
 			return nil, math.Int{}, err
 		}
@@ -233,9 +239,11 @@ func (k Keeper) distribute(ctx context.Context, st epochState, i int, out yuma.O
 		Miner: miner.String(), Take: takeAmt.String(), Staked: staked.String()}, miner.Add(takeAmt).Add(staked), nil
 }
 
-// compound adds amount to the stakes on hotkey, pro rata to each staker's
-// stake (rounding down), and returns what it added. The tokens are already
-// in the module account, so only the records change.
+// compound adds amount to the counted stakes on hotkey, pro rata to each
+// staker's counted stake (total is their sum; rounding down), and returns
+// what it added. Warming stake earns nothing: it was not held through the
+// tempo. What is added counts at once, as it was earned by counted stake.
+// The tokens are already in the module account, so only the records change.
 func (k Keeper) compound(ctx context.Context, hotkey sdk.AccAddress, total, amount math.Int) (math.Int, error) {
 	if !amount.IsPositive() {
 		return math.ZeroInt(), nil

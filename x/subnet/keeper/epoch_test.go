@@ -57,9 +57,7 @@ func TestEpochsRankMinersAndPayEveryone(t *testing.T) {
 	}
 	staker := e.account("staker")
 	for i, amt := range []int64{3_000_000, 1_000_000} {
-		if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hots[i], Amount: math.NewInt(amt)}); err != nil {
-			t.Fatal(err)
-		}
+		e.stakeNow(staker, hots[i], amt)
 	}
 	// the first epoch hands out permits by stake
 	for !e.neuron(netuid, 0).ValidatorPermit {
@@ -133,9 +131,7 @@ func TestEpochStoresTrust(t *testing.T) {
 	}
 	staker := e.account("staker")
 	for i, amt := range []int64{3_000_000, 1_000_000} {
-		if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hots[i], Amount: math.NewInt(amt)}); err != nil {
-			t.Fatal(err)
-		}
+		e.stakeNow(staker, hots[i], amt)
 	}
 	for !e.neuron(netuid, 0).ValidatorPermit {
 		e.step()
@@ -169,9 +165,7 @@ func TestBlockEmissionSplitsByStakeAndHalves(t *testing.T) {
 	e.register(e.account("c"), h1, n1)
 	e.register(e.account("c"), h2, n2)
 	for hot, amt := range map[string]int64{h1: 3_000, h2: 1_000} {
-		if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: e.account("s"), Hotkey: hot, Amount: math.NewInt(amt)}); err != nil {
-			t.Fatal(err)
-		}
+		e.stakeNow(e.account("s"), hot, amt)
 	}
 	if err := e.Keeper.MintBlockEmission(e.Ctx); err != nil {
 		t.Fatal(err)
@@ -277,9 +271,7 @@ func TestDissolvePaysPendingEmission(t *testing.T) {
 	netuid := e.createSubnet(owner, nil)
 	hot := e.key("hot")
 	e.register(e.account("cold"), hot, netuid)
-	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: e.account("s"), Hotkey: hot, Amount: math.NewInt(10)}); err != nil {
-		t.Fatal(err)
-	}
+	e.stakeNow(e.account("s"), hot, 10)
 	e.step()
 	pending, _ := e.Keeper.Pending(e.Ctx, netuid)
 	if !pending.IsPositive() {

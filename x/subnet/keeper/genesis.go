@@ -31,10 +31,10 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 			return err
 		}
 	}
-	// stakes before neurons: each neuron then adds its hotkey's total to
-	// its subnet's stake with point reads, where stakes loaded after the
-	// neurons would walk every hotkey's subnets, one iterator per stake
-	// over a store full of unsaved writes (quadratic in a large genesis)
+	// stakes, then neurons (recording each hotkey's subnets), then one
+	// walk over the (hotkey, netuid) keys to split each hotkey's stake
+	// over its subnets: no iterator per stake or per neuron over a store
+	// full of unsaved writes (quadratic in a large genesis)
 	for _, st := range gs.Stakes {
 		if err := k.initStake(ctx, st); err != nil {
 			return err
@@ -44,6 +44,12 @@ func (k Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error {
 		if err := k.initNeuron(ctx, n); err != nil {
 			return err
 		}
+	}
+	if err := k.initSubnetStake(ctx); err != nil {
+		return err
+	}
+	if err := k.initStakeQueues(ctx, gs); err != nil {
+		return err
 	}
 	for _, b := range gs.Burns {
 		if err := k.Burns.Set(ctx, b.Netuid, b.State); err != nil {
@@ -118,7 +124,8 @@ func (k Keeper) initNeuron(ctx context.Context, n types.Neuron) error {
 	if err := k.Neurons.Set(ctx, collections.Join(n.Netuid, n.Uid), n); err != nil {
 		return err
 	}
-	if err := k.joinSubnetStake(ctx, hot, n.Netuid); err != nil {
+	// SubnetStake follows in initSubnetStake, once every neuron is loaded
+	if err := k.HotkeySubnets.Set(ctx, collections.Join(hot, n.Netuid)); err != nil {
 		return err
 	}
 	count, err := k.neuronCount(ctx, n.Netuid)
@@ -152,6 +159,113 @@ func (k Keeper) initStake(ctx context.Context, st types.Stake) error {
 		return err
 	}
 	return k.TotalHotkeyStake.Set(ctx, hot, total.Add(st.Amount))
+}
+
+// initSubnetStake sets every subnet's stake from the hotkeys' counted
+// stake and the subnets they are registered in (StakeShares), with one walk
+// over HotkeySubnets, which lists each hotkey's netuids together, ascending.
+func (k Keeper) initSubnetStake(ctx context.Context) error {
+	var keys []collections.Pair[sdk.AccAddress, uint32]
+	err := k.HotkeySubnets.Walk(ctx, nil, func(key collections.Pair[sdk.AccAddress, uint32]) (bool, error) {
+		keys = append(keys, key)
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(keys); {
+		hotkey, end := keys[start].K1(), start
+		var netuids []uint32
+		for ; end < len(keys) && keys[end].K1().Equals(hotkey); end++ {
+			netuids = append(netuids, keys[end].K2())
+		}
+		total, err := k.HotkeyStake(ctx, hotkey)
+		if err != nil {
+			return err
+		}
+		if err := k.reshare(ctx, nil, math.ZeroInt(), netuids, total); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+// initStakeQueues loads the warming stakes, unbondings and stake ops. The
+// unbonding id sequence never restarts below 1.
+func (k Keeper) initStakeQueues(ctx context.Context, gs *types.GenesisState) error {
+	for _, w := range gs.WarmingStakes {
+		hot, err := k.parseAddr("hotkey", w.Hotkey)
+		if err != nil {
+			return err
+		}
+		staker, err := k.parseAddr("staker", w.Staker)
+		if err != nil {
+			return err
+		}
+		if _, err := k.addWarming(ctx, hot, staker, w.Amount, w.MatureBlock); err != nil {
+			return err
+		}
+	}
+	for _, u := range gs.Unbondings {
+		if _, err := k.parseAddr("staker", u.Staker); err != nil {
+			return err
+		}
+		if _, err := k.parseAddr("hotkey", u.Hotkey); err != nil {
+			return err
+		}
+		if err := k.Unbondings.Set(ctx, u.Id, u); err != nil {
+			return err
+		}
+	}
+	if err := k.NextUnbondingID.Set(ctx, max(gs.NextUnbondingId, 1)); err != nil {
+		return err
+	}
+	for _, op := range gs.StakeOps {
+		hot, err := k.parseAddr("hotkey", op.Hotkey)
+		if err != nil {
+			return err
+		}
+		staker, err := k.parseAddr("staker", op.Staker)
+		if err != nil {
+			return err
+		}
+		if err := k.StakeOps.Set(ctx, collections.Join(hot, staker), op.Height); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exportStakeQueues adds the warming stakes, unbondings and stake ops to gs.
+func (k Keeper) exportStakeQueues(ctx context.Context, gs *types.GenesisState) error {
+	err := k.WarmingStakes.Walk(ctx, nil, func(_ StakeKey, w types.WarmingStake) (bool, error) {
+		gs.WarmingStakes = append(gs.WarmingStakes, w)
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	err = k.Unbondings.Walk(ctx, nil, func(_ uint64, u types.Unbonding) (bool, error) {
+		gs.Unbondings = append(gs.Unbondings, u)
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	if gs.NextUnbondingId, err = k.NextUnbondingID.Peek(ctx); err != nil {
+		return err
+	}
+	gs.NextUnbondingId = max(gs.NextUnbondingId, 1)
+	return k.StakeOps.Walk(ctx, nil, func(key StakeKey, height int64) (bool, error) {
+		h, err := k.addressCodec.BytesToString(key.K1())
+		if err != nil {
+			return true, err
+		}
+		s, err := k.addressCodec.BytesToString(key.K2())
+		gs.StakeOps = append(gs.StakeOps, types.StakeOp{Hotkey: h, Staker: s, Height: height})
+		return false, err
+	})
 }
 
 // ExportGenesis writes the module state, in key order.
@@ -204,6 +318,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (*types.GenesisState, error) 
 		return false, err
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := k.exportStakeQueues(ctx, gs); err != nil {
 		return nil, err
 	}
 	err = k.DelegateTakes.Walk(ctx, nil, func(_ sdk.AccAddress, t types.DelegateTake) (bool, error) {

@@ -2,6 +2,7 @@ package keeper_test
 
 import (
 	"errors"
+	stdmath "math"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
 	testkeeper "github.com/tensorcosm/tensorcosm/testutil/keeper"
+	"github.com/tensorcosm/tensorcosm/x/subnet/keeper"
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -22,8 +24,25 @@ type env struct {
 	t *testing.T
 }
 
+// newEnv builds the fixture with stake_rate_limit 0, so flows that stake
+// and unstake a few blocks apart stay short; TestStakeRateLimit sets it.
 func newEnv(t *testing.T) *env {
-	return &env{SubnetFixture: testkeeper.NewSubnetFixture(t), t: t}
+	e := &env{SubnetFixture: testkeeper.NewSubnetFixture(t), t: t}
+	e.setParams(func(p *types.Params) { p.StakeRateLimit = 0 })
+	return e
+}
+
+// stakeNow adds amount from staker to hotkey and makes every warming stake
+// count at once, as if its warm-up had passed: for tests about what
+// counted stake does, not about the warm-up.
+func (e *env) stakeNow(staker, hotkey string, amount int64) {
+	e.t.Helper()
+	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hotkey, Amount: math.NewInt(amount)}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := keeper.MatureStakes(e.Keeper, e.Ctx, stdmath.MaxInt64); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // account returns a funded address (1,000,000 TENSOR).

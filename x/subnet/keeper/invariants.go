@@ -19,7 +19,11 @@ import (
 // Accounting is what the module holds on behalf of others, and what it has
 // minted.
 type Accounting struct {
+	// Stake is counted stake; Warming and Unbonding are stake that does
+	// not count (yet, or any more) and is still held by the module.
 	Stake       math.Int
+	Warming     math.Int
+	Unbonding   math.Int
 	Locks       math.Int
 	Pending     math.Int
 	Module      math.Int
@@ -30,9 +34,23 @@ type Accounting struct {
 // Accounting sums the recorded stake and subnet locks and reads the module
 // account's balance.
 func (k Keeper) Accounting(ctx context.Context) (Accounting, error) {
-	a := Accounting{Stake: math.ZeroInt(), Locks: math.ZeroInt(), Pending: math.ZeroInt()}
+	a := Accounting{Stake: math.ZeroInt(), Warming: math.ZeroInt(), Unbonding: math.ZeroInt(), Locks: math.ZeroInt(), Pending: math.ZeroInt()}
 	err := k.Stakes.Walk(ctx, nil, func(_ StakeKey, amt math.Int) (bool, error) {
 		a.Stake = a.Stake.Add(amt)
+		return false, nil
+	})
+	if err != nil {
+		return a, err
+	}
+	err = k.WarmingStakes.Walk(ctx, nil, func(_ StakeKey, w types.WarmingStake) (bool, error) {
+		a.Warming = a.Warming.Add(w.Amount)
+		return false, nil
+	})
+	if err != nil {
+		return a, err
+	}
+	err = k.Unbondings.Walk(ctx, nil, func(_ uint64, u types.Unbonding) (bool, error) {
+		a.Unbonding = a.Unbonding.Add(u.Amount)
 		return false, nil
 	})
 	if err != nil {
@@ -63,15 +81,17 @@ func (k Keeper) Accounting(ctx context.Context) (Accounting, error) {
 }
 
 // CheckInvariants verifies that the module account holds exactly the
-// recorded stake plus the subnet locks plus pending emission, that every
+// recorded stake (counted, warming and unbonding) plus the subnet locks
+// plus pending emission, that every
 // minted token is either distributed or pending, and CheckDerivedState.
 func (k Keeper) CheckInvariants(ctx context.Context) error {
 	a, err := k.Accounting(ctx)
 	if err != nil {
 		return err
 	}
-	if want := a.Stake.Add(a.Locks).Add(a.Pending); !a.Module.Equal(want) {
-		return fmt.Errorf("module balance %s%s != stake %s + locks %s + pending %s", a.Module, k.denom, a.Stake, a.Locks, a.Pending)
+	if want := a.Stake.Add(a.Warming).Add(a.Unbonding).Add(a.Locks).Add(a.Pending); !a.Module.Equal(want) {
+		return fmt.Errorf("module balance %s%s != stake %s + warming %s + unbonding %s + locks %s + pending %s",
+			a.Module, k.denom, a.Stake, a.Warming, a.Unbonding, a.Locks, a.Pending)
 	}
 	if want := a.Distributed.Add(a.Pending); !a.Issued.Equal(want) {
 		return fmt.Errorf("issued %s != distributed %s + pending %s", a.Issued, a.Distributed, a.Pending)
@@ -119,31 +139,97 @@ func (k Keeper) CheckDerivedState(ctx context.Context) error {
 	if err := k.checkNeuronIndex(ctx); err != nil {
 		return err
 	}
+	if err := k.checkWarming(ctx); err != nil {
+		return err
+	}
 	return k.checkSubnetStake(ctx)
 }
 
-// checkSubnetStake recomputes each subnet's stake from the (netuid, hotkey)
-// index and the hotkeys' totals and compares it with SubnetStake, which
-// must have no entry for a subnet without stake.
-func (k Keeper) checkSubnetStake(ctx context.Context) error {
-	sums := map[uint32]math.Int{}
-	var keys []collections.Pair[uint32, sdk.AccAddress]
-	err := k.Neurons.Indexes.Hotkey.Walk(ctx, nil, func(key collections.Pair[uint32, sdk.AccAddress], _ NeuronKey) (bool, error) {
-		keys = append(keys, key)
+// checkWarming verifies that each hotkey's warming total is the sum of its
+// warming stakes, and that the warm-up queue holds exactly one key per
+// warming stake, at its mature_block.
+func (k Keeper) checkWarming(ctx context.Context) error {
+	sums := map[string]math.Int{}
+	want := map[string]bool{}
+	err := k.WarmingStakes.Walk(ctx, nil, func(key StakeKey, w types.WarmingStake) (bool, error) {
+		h := string(key.K1())
+		if s, ok := sums[h]; ok {
+			sums[h] = s.Add(w.Amount)
+		} else {
+			sums[h] = w.Amount
+		}
+		want[fmt.Sprintf("%d/%x/%x", w.MatureBlock, []byte(key.K1()), []byte(key.K2()))] = true
 		return false, nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, key := range keys {
-		st, err := k.HotkeyStake(ctx, key.K2())
+	var bad error
+	err = k.TotalHotkeyWarming.Walk(ctx, nil, func(hot sdk.AccAddress, total math.Int) (bool, error) {
+		if s, ok := sums[string(hot)]; !ok || !s.Equal(total) {
+			bad = fmt.Errorf("hotkey %s: warming total %s != sum of warming stakes %v", hot, total, sums[string(hot)])
+			return true, nil
+		}
+		delete(sums, string(hot))
+		return false, nil
+	})
+	if err != nil || bad != nil {
+		return errors.Join(err, bad)
+	}
+	if len(sums) > 0 {
+		return fmt.Errorf("%d hotkeys have warming stakes but no warming total", len(sums))
+	}
+	queued := 0
+	err = k.WarmupQueue.Walk(ctx, nil, func(key WarmupKey) (bool, error) {
+		queued++
+		if !want[fmt.Sprintf("%d/%x/%x", key.K1(), []byte(key.K2()), []byte(key.K3()))] {
+			bad = fmt.Errorf("warm-up queue entry (%d, %s, %s) matches no warming stake", key.K1(), key.K2(), key.K3())
+			return true, nil
+		}
+		return false, nil
+	})
+	if err != nil || bad != nil {
+		return errors.Join(err, bad)
+	}
+	if queued != len(want) {
+		return fmt.Errorf("warm-up queue has %d entries for %d warming stakes", queued, len(want))
+	}
+	return nil
+}
+
+// checkSubnetStake recomputes each subnet's stake from the (netuid, hotkey)
+// index and the hotkeys' counted totals, each split over the hotkey's
+// subnets (StakeShares), and compares it with SubnetStake, which must have
+// no entry for a subnet without stake.
+func (k Keeper) checkSubnetStake(ctx context.Context) error {
+	byHotkey := map[string][]uint32{}
+	var hotkeys []string
+	err := k.Neurons.Indexes.Hotkey.Walk(ctx, nil, func(key collections.Pair[uint32, sdk.AccAddress], _ NeuronKey) (bool, error) {
+		h := string(key.K2())
+		if _, ok := byHotkey[h]; !ok {
+			hotkeys = append(hotkeys, h)
+		}
+		byHotkey[h] = append(byHotkey[h], key.K1())
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Sort(hotkeys)
+	sums := map[uint32]math.Int{}
+	for _, h := range hotkeys {
+		netuids := byHotkey[h]
+		slices.Sort(netuids)
+		total, err := k.HotkeyStake(ctx, sdk.AccAddress(h))
 		if err != nil {
 			return err
 		}
-		if sum, ok := sums[key.K1()]; ok {
-			sums[key.K1()] = sum.Add(st)
-		} else {
-			sums[key.K1()] = st
+		for i, share := range StakeShares(total, len(netuids)) {
+			if sum, ok := sums[netuids[i]]; ok {
+				sums[netuids[i]] = sum.Add(share)
+			} else {
+				sums[netuids[i]] = share
+			}
 		}
 	}
 	var bad error

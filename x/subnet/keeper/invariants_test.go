@@ -24,11 +24,9 @@ func neuronIndexEnv(t *testing.T) (*env, uint32) {
 	return e, netuid
 }
 
-// stake adds amount from a funded staker to the named hotkey.
+// stake adds amount from a funded staker to the named hotkey, counted at once.
 func (e *env) stake(hotkey string, amount int64) {
-	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: e.account("staker"), Hotkey: e.key(hotkey), Amount: math.NewInt(amount)}); err != nil {
-		e.t.Fatal(err)
-	}
+	e.stakeNow(e.account("staker"), e.key(hotkey), amount)
 }
 
 // TestSubnetStakeFollowsStakeAndRegistration checks the recorded stake of
@@ -63,17 +61,17 @@ func TestSubnetStakeFollowsStakeAndRegistration(t *testing.T) {
 	want("no neurons", 0, 0)
 	e.register(cold, e.key("hot-a"), n1)
 	want("hot-a registers in 1", 0, 0)
-	e.stake("hot-a", 1000)
-	want("hot-a gets stake", 1000, 0)
+	e.stake("hot-a", 1001)
+	want("hot-a gets stake", 1001, 0)
 	e.register(cold, e.key("hot-a"), n2)
-	want("hot-a registers in 2", 1000, 1000)
+	want("hot-a registers in 2: its stake is split, the odd one to the lower netuid", 501, 500)
 	e.register(cold, e.key("hot-b"), n1)
 	e.stake("hot-b", 300)
-	want("hot-b registers in 1 and gets stake", 1300, 1000)
-	if _, err := e.Msgs.RemoveStake(e.Ctx, &types.MsgRemoveStake{Staker: e.account("staker"), Hotkey: e.key("hot-a"), Amount: math.NewInt(400)}); err != nil {
+	want("hot-b registers in 1 and gets stake", 801, 500)
+	if _, err := e.Msgs.RemoveStake(e.Ctx, &types.MsgRemoveStake{Staker: e.account("staker"), Hotkey: e.key("hot-a"), Amount: math.NewInt(401)}); err != nil {
 		t.Fatal(err)
 	}
-	want("400 unstaked from hot-a", 900, 600)
+	want("401 unstaked from hot-a", 600, 300)
 	// subnet 1 holds 2 UIDs: a third registration prunes one of them
 	e.SetHeight(e.Ctx.BlockHeight() + 1)
 	res := e.register(cold, e.key("hot-c"), n1)
@@ -82,17 +80,29 @@ func TestSubnetStakeFollowsStakeAndRegistration(t *testing.T) {
 	}
 	sum := int64(0)
 	for uid := uint32(0); uid < 2; uid++ {
+		st, err := e.Keeper.StakeIn(e.Ctx, mustAddr(e, e.neuron(n1, uid).Hotkey), n1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += st.Int64()
+	}
+	n2Stake := int64(300)
+	if res.ReplacedHotkey == e.key("hot-a") {
+		n2Stake = 600 // hot-a left subnet 1: all of its stake counts in 2
+	}
+	want("hot-c replaced a neuron of subnet 1", sum, n2Stake)
+	if _, err := e.Msgs.DissolveSubnet(e.Ctx, &types.MsgDissolveSubnet{Signer: owner, Netuid: n2}); err != nil {
+		t.Fatal(err)
+	}
+	sum = 0
+	for uid := uint32(0); uid < 2; uid++ {
 		st, err := e.Keeper.HotkeyStake(e.Ctx, mustAddr(e, e.neuron(n1, uid).Hotkey))
 		if err != nil {
 			t.Fatal(err)
 		}
 		sum += st.Int64()
 	}
-	want("hot-c replaced a neuron of subnet 1", sum, 600)
-	if _, err := e.Msgs.DissolveSubnet(e.Ctx, &types.MsgDissolveSubnet{Signer: owner, Netuid: n2}); err != nil {
-		t.Fatal(err)
-	}
-	want("subnet 2 dissolved", sum, 0)
+	want("subnet 2 dissolved: subnet 1's hotkeys count in full", sum, 0)
 }
 
 func (e *env) uidOf(netuid uint32, hotkey string) (uint32, bool) {

@@ -49,6 +49,24 @@ func (i StakeIndexes) IndexesList() []collections.Index[StakeKey, math.Int] {
 	return []collections.Index[StakeKey, math.Int]{i.Staker}
 }
 
+// WarmupKey is (mature_block, hotkey, staker).
+type WarmupKey = collections.Triple[int64, sdk.AccAddress, sdk.AccAddress]
+
+// UnbondingIndexes index unbondings by staker, hotkey and completion block.
+type UnbondingIndexes struct {
+	// Staker maps a staker to the ids of its unbondings.
+	Staker *indexes.Multi[sdk.AccAddress, uint64, types.Unbonding]
+	// Hotkey maps a hotkey to the ids of the unbondings from it.
+	Hotkey *indexes.Multi[sdk.AccAddress, uint64, types.Unbonding]
+	// Completion maps a completion block to the ids completing then.
+	Completion *indexes.Multi[int64, uint64, types.Unbonding]
+}
+
+// IndexesList implements collections.Indexes.
+func (i UnbondingIndexes) IndexesList() []collections.Index[uint64, types.Unbonding] {
+	return []collections.Index[uint64, types.Unbonding]{i.Staker, i.Hotkey, i.Completion}
+}
+
 // Keeper is the x/subnet keeper.
 type Keeper struct {
 	cdc          codec.BinaryCodec
@@ -84,6 +102,22 @@ type Keeper struct {
 	// registered hotkeys (absent when zero). Derived state, kept so that
 	// the per-block emission split reads one entry per subnet.
 	SubnetStake collections.Map[uint32, math.Int]
+	// WarmingStakes: (hotkey, staker) -> stake added but not counted yet,
+	// with the block it counts from (one entry per pair).
+	WarmingStakes collections.Map[StakeKey, types.WarmingStake]
+	// WarmupQueue: (mature_block, hotkey, staker) for each WarmingStakes
+	// entry, so BeginBlocker finds what matures without a scan.
+	WarmupQueue collections.KeySet[WarmupKey]
+	// TotalHotkeyWarming: hotkey -> sum of WarmingStakes on it.
+	TotalHotkeyWarming collections.Map[sdk.AccAddress, math.Int]
+	// Unbondings: id -> removed stake waiting to be paid, indexed by staker,
+	// hotkey and completion block.
+	Unbondings *collections.IndexedMap[uint64, types.Unbonding, UnbondingIndexes]
+	// NextUnbondingID: the id the next unbonding gets (ids start at 1).
+	NextUnbondingID collections.Sequence
+	// StakeOps: (hotkey, staker) -> block of the pair's last stake
+	// operation, for stake_rate_limit.
+	StakeOps collections.Map[StakeKey, int64]
 	// DelegateTakes: hotkey -> its delegate take.
 	DelegateTakes collections.Map[sdk.AccAddress, types.DelegateTake]
 	// Burns: netuid -> registration price state.
@@ -171,9 +205,18 @@ func NewKeeper(
 			}),
 		TotalHotkeyStake: collections.NewMap(sb, types.TotalHotkeyStakeKey, "total_hotkey_stake", sdk.AccAddressKey, sdk.IntValue),
 		SubnetStake:      collections.NewMap(sb, types.SubnetStakeKey, "subnet_stake", collections.Uint32Key, sdk.IntValue),
-		DelegateTakes:    collections.NewMap(sb, types.DelegateTakesKey, "delegate_takes", sdk.AccAddressKey, codec.CollValue[types.DelegateTake](cdc)),
-		Burns:            collections.NewMap(sb, types.BurnsKey, "burns", collections.Uint32Key, codec.CollValue[types.BurnState](cdc)),
-		NeuronCounts:     collections.NewMap(sb, types.NeuronCountsKey, "neuron_counts", collections.Uint32Key, collections.Uint32Value),
+		WarmingStakes: collections.NewMap(sb, types.WarmingStakesKey, "warming_stakes",
+			collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey), codec.CollValue[types.WarmingStake](cdc)),
+		WarmupQueue: collections.NewKeySet(sb, types.WarmupQueueKey, "warmup_queue",
+			collections.TripleKeyCodec(collections.Int64Key, sdk.AccAddressKey, sdk.AccAddressKey)),
+		TotalHotkeyWarming: collections.NewMap(sb, types.TotalHotkeyWarmingKey, "total_hotkey_warming", sdk.AccAddressKey, sdk.IntValue),
+		Unbondings:         newUnbondings(sb, cdc, addressCodec),
+		NextUnbondingID:    collections.NewSequence(sb, types.NextUnbondingIDKey, "next_unbonding_id"),
+		StakeOps: collections.NewMap(sb, types.StakeOpsKey, "stake_ops",
+			collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey), collections.Int64Value),
+		DelegateTakes: collections.NewMap(sb, types.DelegateTakesKey, "delegate_takes", sdk.AccAddressKey, codec.CollValue[types.DelegateTake](cdc)),
+		Burns:         collections.NewMap(sb, types.BurnsKey, "burns", collections.Uint32Key, codec.CollValue[types.BurnState](cdc)),
+		NeuronCounts:  collections.NewMap(sb, types.NeuronCountsKey, "neuron_counts", collections.Uint32Key, collections.Uint32Value),
 		Weights: collections.NewMap(sb, types.WeightsKey, "weights",
 			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key), codec.CollValue[types.WeightsRow](cdc)),
 		WeightCommits: collections.NewMap(sb, types.WeightCommitsKey, "weight_commits",
@@ -241,4 +284,25 @@ func (k Keeper) setNeuronKeepHotkey(ctx context.Context, old, n types.Neuron) er
 		return k.Neurons.Set(ctx, key, n)
 	}
 	return k.neuronValues.Set(ctx, key, n)
+}
+
+// newUnbondings builds the Unbondings map and its indexes.
+func newUnbondings(sb *collections.SchemaBuilder, cdc codec.BinaryCodec, ac address.Codec) *collections.IndexedMap[uint64, types.Unbonding, UnbondingIndexes] {
+	addr := func(s string) (sdk.AccAddress, error) {
+		bz, err := ac.StringToBytes(s)
+		return bz, err
+	}
+	return collections.NewIndexedMap(sb, types.UnbondingsKey, "unbondings", collections.Uint64Key,
+		codec.CollValue[types.Unbonding](cdc),
+		UnbondingIndexes{
+			Staker: indexes.NewMulti(sb, types.UnbondingsByStakerKey, "unbondings_by_staker",
+				sdk.AccAddressKey, collections.Uint64Key,
+				func(_ uint64, u types.Unbonding) (sdk.AccAddress, error) { return addr(u.Staker) }),
+			Hotkey: indexes.NewMulti(sb, types.UnbondingsByHotkeyKey, "unbondings_by_hotkey",
+				sdk.AccAddressKey, collections.Uint64Key,
+				func(_ uint64, u types.Unbonding) (sdk.AccAddress, error) { return addr(u.Hotkey) }),
+			Completion: indexes.NewMulti(sb, types.UnbondingsByCompletionKey, "unbondings_by_completion",
+				collections.Int64Key, collections.Uint64Key,
+				func(_ uint64, u types.Unbonding) (int64, error) { return u.CompletionHeight, nil }),
+		})
 }

@@ -9,8 +9,10 @@ import (
 // Migrate1to2 moves x/subnet from consensus version 1 to 2: the due set
 // (prefix 19, where the lowest netuid ran first) becomes the due-epoch
 // queue in that order, the new params (min_tempo, max_tempo,
-// max_epoch_work_per_block, weights_gas_per_entry) take their defaults
-// where unset, and EpochWork is counted from the stored rows.
+// max_epoch_work_per_block, weights_gas_per_entry, and the stake delays of
+// migrateStake) take their defaults where unset, SubnetStake is recomputed
+// with each hotkey's stake split over its subnets, and EpochWork is counted
+// from the stored rows.
 func (k Keeper) Migrate1to2(ctx context.Context) error {
 	var netuids []uint32
 	err := k.legacyDueEpochs.Walk(ctx, nil, func(netuid uint32) (bool, error) {
@@ -27,6 +29,9 @@ func (k Keeper) Migrate1to2(ctx context.Context) error {
 		return err
 	}
 	if err := k.migrateEpochParams(ctx); err != nil {
+		return err
+	}
+	if err := k.migrateStake(ctx); err != nil {
 		return err
 	}
 	return k.countEpochWork(ctx)

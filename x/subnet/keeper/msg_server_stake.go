@@ -6,25 +6,49 @@ import (
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
-// AddStake stakes the staker's tokens on a registered hotkey.
+// AddStake stakes the staker's tokens on a registered hotkey; they warm up
+// before they count.
 func (s msgServer) AddStake(ctx context.Context, msg *types.MsgAddStake) (*types.MsgAddStakeResponse, error) {
-	total, err := s.k.AddStake(ctx, msg)
+	w, err := s.k.AddStake(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	hotkey, err := s.k.parseAddr("hotkey", msg.Hotkey)
+	if err != nil {
+		return nil, err
+	}
+	total, err := s.k.HotkeyStake(ctx, hotkey)
 	if err != nil {
 		return nil, err
 	}
 	return &types.MsgAddStakeResponse{}, emit(ctx, &types.EventStakeAdded{
 		Staker: msg.Staker, Hotkey: msg.Hotkey, Amount: msg.Amount.String(), Total: total.String(),
+		Warming: w.Amount.String(), MatureBlock: w.MatureBlock,
 	})
 }
 
-// RemoveStake returns staked tokens to the staker.
+// RemoveStake pays warming stake back and unbonds counted stake.
 func (s msgServer) RemoveStake(ctx context.Context, msg *types.MsgRemoveStake) (*types.MsgRemoveStakeResponse, error) {
-	total, err := s.k.RemoveStake(ctx, msg)
+	res, err := s.k.RemoveStake(ctx, msg)
 	if err != nil {
 		return nil, err
 	}
-	return &types.MsgRemoveStakeResponse{}, emit(ctx, &types.EventStakeRemoved{
-		Staker: msg.Staker, Hotkey: msg.Hotkey, Amount: msg.Amount.String(), Total: total.String(),
+	u := res.Unbonding
+	return &types.MsgRemoveStakeResponse{Paid: res.Paid, Unbonding: u.Amount, UnbondingId: u.Id, CompletionHeight: u.CompletionHeight},
+		emit(ctx, &types.EventStakeRemoved{
+			Staker: msg.Staker, Hotkey: msg.Hotkey, Amount: msg.Amount.String(), Total: res.Total.String(),
+			Paid: res.Paid.String(), Unbonding: u.Amount.String(), UnbondingId: u.Id, CompletionHeight: u.CompletionHeight,
+		})
+}
+
+// CancelUnbonding returns unbonding stake to counted stake.
+func (s msgServer) CancelUnbonding(ctx context.Context, msg *types.MsgCancelUnbonding) (*types.MsgCancelUnbondingResponse, error) {
+	u, total, err := s.k.CancelUnbonding(ctx, msg)
+	if err != nil {
+		return nil, err
+	}
+	return &types.MsgCancelUnbondingResponse{}, emit(ctx, &types.EventUnbondingCancelled{
+		Id: msg.Id, Staker: msg.Staker, Hotkey: u.Hotkey, Amount: msg.Amount.String(), Remaining: u.Amount.String(), Total: total.String(),
 	})
 }
 

@@ -143,13 +143,14 @@ func (q queryServer) Metagraph(ctx context.Context, req *types.QueryMetagraphReq
 	}, nil
 }
 
-// neuronInfo adds the hotkey's total stake and take to a neuron.
+// neuronInfo adds the hotkey's stake in the neuron's subnet (its share of
+// the counted stake, as the epoch uses it) and take to a neuron.
 func (k Keeper) neuronInfo(ctx context.Context, n types.Neuron) (types.NeuronInfo, error) {
 	hotkey, err := k.parseAddr("hotkey", n.Hotkey)
 	if err != nil {
 		return types.NeuronInfo{}, err
 	}
-	stake, err := k.HotkeyStake(ctx, hotkey)
+	stake, err := k.StakeIn(ctx, hotkey, n.Netuid)
 	if err != nil {
 		return types.NeuronInfo{}, err
 	}
@@ -182,7 +183,11 @@ func (q queryServer) StakeByHotkey(ctx context.Context, req *types.QueryStakeByH
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	return &types.QueryStakeByHotkeyResponse{Stakes: stakes, Total: total, Pagination: page}, nil
+	warming, err := q.k.HotkeyWarming(ctx, hotkey)
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return &types.QueryStakeByHotkeyResponse{Stakes: stakes, Total: total, Warming: warming, Pagination: page}, nil
 }
 
 // StakeByStaker lists a staker's stakes.

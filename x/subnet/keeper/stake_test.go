@@ -9,7 +9,10 @@ import (
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
-func TestStakeCountsInEverySubnet(t *testing.T) {
+// TestStakeSplitsAcrossSubnets: a hotkey's counted stake is split equally
+// over the subnets it is registered in (one stake, one vote); the
+// metagraph shows each subnet's share and the stake queries the stakes.
+func TestStakeSplitsAcrossSubnets(t *testing.T) {
 	e := newEnv(t)
 	owner, cold, staker := e.account("owner"), e.account("cold"), e.account("staker")
 	n1, n2 := e.createSubnet(owner, nil), e.createSubnet(owner, nil)
@@ -17,38 +20,27 @@ func TestStakeCountsInEverySubnet(t *testing.T) {
 	e.register(cold, hot, n1)
 	e.register(cold, hot, n2)
 	before := e.balance(staker)
-	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hot, Amount: math.NewInt(700)}); err != nil {
-		t.Fatal(err)
+	e.stakeNow(staker, hot, 701)
+	e.stakeNow(cold, hot, 300)
+	if got := before.Sub(e.balance(staker)); !got.Equal(math.NewInt(701)) {
+		t.Errorf("staker paid %s, want 701", got)
 	}
-	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: cold, Hotkey: hot, Amount: math.NewInt(300)}); err != nil {
-		t.Fatal(err)
-	}
-	if got := before.Sub(e.balance(staker)); !got.Equal(math.NewInt(700)) {
-		t.Errorf("staker paid %s, want 700", got)
-	}
-	for _, n := range []uint32{n1, n2} {
+	for n, want := range map[uint32]int64{n1: 501, n2: 500} {
 		res, err := e.Queries.Metagraph(e.Ctx, &types.QueryMetagraphRequest{Netuid: n})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Neurons) != 1 || !res.Neurons[0].Stake.Equal(math.NewInt(1000)) {
-			t.Errorf("subnet %d metagraph stake: %+v", n, res.Neurons)
+		if len(res.Neurons) != 1 || !res.Neurons[0].Stake.Equal(math.NewInt(want)) {
+			t.Errorf("subnet %d metagraph stake: %+v, want %d", n, res.Neurons, want)
 		}
 	}
 	byStaker, err := e.Queries.StakeByStaker(e.Ctx, &types.QueryStakeByStakerRequest{Staker: staker})
-	if err != nil || len(byStaker.Stakes) != 1 || !byStaker.Stakes[0].Amount.Equal(math.NewInt(700)) {
+	if err != nil || len(byStaker.Stakes) != 1 || !byStaker.Stakes[0].Amount.Equal(math.NewInt(701)) {
 		t.Errorf("stake by staker: %+v %v", byStaker, err)
 	}
 	byHot, err := e.Queries.StakeByHotkey(e.Ctx, &types.QueryStakeByHotkeyRequest{Hotkey: hot})
-	if err != nil || len(byHot.Stakes) != 2 || !byHot.Total.Equal(math.NewInt(1000)) {
+	if err != nil || len(byHot.Stakes) != 2 || !byHot.Total.Equal(math.NewInt(1001)) || !byHot.Warming.IsZero() {
 		t.Errorf("stake by hotkey: %+v %v", byHot, err)
-	}
-
-	if _, err := e.Msgs.RemoveStake(e.Ctx, &types.MsgRemoveStake{Staker: staker, Hotkey: hot, Amount: math.NewInt(700)}); err != nil {
-		t.Fatal(err)
-	}
-	if !e.balance(staker).Equal(before) {
-		t.Errorf("staker did not get everything back: %s vs %s", e.balance(staker), before)
 	}
 	if err := e.Keeper.CheckInvariants(e.Ctx); err != nil {
 		t.Error(err)
@@ -80,7 +72,7 @@ func TestStakeRejections(t *testing.T) {
 			}
 			_, err := e.Msgs.RemoveStake(e.Ctx, &types.MsgRemoveStake{Staker: e.account("s"), Hotkey: hot, Amount: math.NewInt(11)})
 			return err
-		}, types.ErrInsufficientStake, "has 10utensor staked"},
+		}, types.ErrInsufficientStake, "has 0utensor staked and 10utensor warming"},
 		{"take by a stranger", func(e *env, hot string) error {
 			_, err := e.Msgs.SetDelegateTake(e.Ctx, &types.MsgSetDelegateTake{Coldkey: e.account("s"), Hotkey: hot, Take: 100})
 			return err

@@ -114,9 +114,7 @@ func TestDissolveSubnet(t *testing.T) {
 	netuid := e.createSubnet(owner, nil)
 	hot := e.key("hot")
 	e.register(coldkey, hot, netuid)
-	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hot, Amount: math.NewInt(500)}); err != nil {
-		t.Fatal(err)
-	}
+	e.stakeNow(staker, hot, 500)
 
 	_, err := e.Msgs.DissolveSubnet(e.Ctx, &types.MsgDissolveSubnet{Signer: e.account("stranger"), Netuid: netuid})
 	expectErr(t, err, types.ErrInvalidSigner, "neither the owner")

@@ -108,7 +108,7 @@ func RandomParams(r *rand.Rand) types.Params {
 	emission := int64(edgy(r, 1, 10_000_000))
 	hp := RandomHyperparams(r)
 	work := types.EpochWorkBound(hp.MaxAllowedUids)
-	return types.Params{
+	p := types.Params{
 		SubnetLockCost:        math.NewInt(int64(edgy(r, 0, 1_000_000_000))),
 		MaxSubnets:            uint32(between(r, 3, 12)),
 		MaxDelegateTake:       uint32(edgy(r, 0, types.U16Max)),
@@ -123,7 +123,15 @@ func RandomParams(r *rand.Rand) types.Params {
 		MaxTempo:              maxSimTempo,
 		MaxEpochWorkPerBlock:  work + uint64(between(r, 0, int(2*work))),
 		WeightsGasPerEntry:    uint64(between(r, 0, 200)),
+		// short stake delays, so that warm-up, unbonding and cancels all
+		// happen within a run
+		StakeWarmupBlocks: uint64(between(r, 1, 60)),
+		UnbondingBlocks:   uint64(between(r, 1, 100)),
+		StakeRateLimit:    uint64(edgy(r, 0, 20)),
 	}
+	// the warm-up must cover the longest tempo
+	p.StakeWarmupBlocks = max(p.StakeWarmupBlocks, uint64(p.MaxTempo))
+	return p
 }
 
 // tasks are the task specs simulated subnets choose from.

@@ -32,6 +32,10 @@ func (c chain) MsgAddStakeFactory() simsx.SimMsgFactoryFn[*types.MsgAddStake] {
 		if reporter.IsSkipped() {
 			return nil, nil
 		}
+		if c.rateLimited(ctx, sdk.MustAccAddressFromBech32(n.Hotkey), staker.Address) {
+			reporter.Skip("stake rate limit")
+			return nil, nil
+		}
 		return []simsx.SimAccount{staker}, &types.MsgAddStake{Staker: staker.AddressBech32, Hotkey: n.Hotkey, Amount: amount.Amount}
 	}
 }
@@ -41,9 +45,11 @@ func (c chain) MsgAddStakeFactory() simsx.SimMsgFactoryFn[*types.MsgAddStake] {
 func (c chain) MsgRemoveStakeFactory() simsx.SimMsgFactoryFn[*types.MsgRemoveStake] {
 	return func(ctx context.Context, data *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgRemoveStake) {
 		r := data.Rand()
-		st, ok := pick(r.Rand, filter(c.stakes(ctx), func(s stake) bool { return data.HasAccount(s.staker.String()) }))
+		st, ok := pick(r.Rand, filter(c.stakes(ctx), func(s stake) bool {
+			return data.HasAccount(s.staker.String()) && !c.rateLimited(ctx, s.hotkey, s.staker)
+		}))
 		if !ok {
-			reporter.Skip("no stake")
+			reporter.Skip("no stake outside the rate limit")
 			return nil, nil
 		}
 		amount := st.amount
@@ -52,6 +58,27 @@ func (c chain) MsgRemoveStakeFactory() simsx.SimMsgFactoryFn[*types.MsgRemoveSta
 		}
 		staker := data.GetAccountbyAccAddr(reporter, st.staker)
 		return []simsx.SimAccount{staker}, &types.MsgRemoveStake{Staker: staker.AddressBech32, Hotkey: st.hotkey.String(), Amount: amount}
+	}
+}
+
+// MsgCancelUnbondingFactory returns all or part of a simulation account's
+// unbonding to its stake, outside the stake rate limit.
+func (c chain) MsgCancelUnbondingFactory() simsx.SimMsgFactoryFn[*types.MsgCancelUnbonding] {
+	return func(ctx context.Context, data *simsx.ChainDataSource, reporter simsx.SimulationReporter) ([]simsx.SimAccount, *types.MsgCancelUnbonding) {
+		r := data.Rand()
+		u, ok := pick(r.Rand, filter(c.unbondings(ctx), func(u types.Unbonding) bool {
+			return data.HasAccount(u.Staker) && !c.rateLimited(ctx, sdk.MustAccAddressFromBech32(u.Hotkey), sdk.MustAccAddressFromBech32(u.Staker))
+		}))
+		if !ok {
+			reporter.Skip("no unbonding outside the rate limit")
+			return nil, nil
+		}
+		amount := u.Amount
+		if r.Intn(2) == 0 {
+			amount = math.MaxInt(simtypes.RandomAmount(r.Rand, u.Amount), math.OneInt())
+		}
+		staker := data.GetAccountbyAccAddr(reporter, sdk.MustAccAddressFromBech32(u.Staker))
+		return []simsx.SimAccount{staker}, &types.MsgCancelUnbonding{Staker: staker.AddressBech32, Id: u.Id, Amount: amount}
 	}
 }
 

@@ -18,6 +18,7 @@ const (
 	WeightServeAxon         = 40
 	WeightAddStake          = 80
 	WeightRemoveStake       = 40
+	WeightCancelUnbonding   = 20
 	WeightSetDelegateTake   = 20
 	WeightSetWeights        = 80
 	WeightCommitWeights     = 80
@@ -36,6 +37,7 @@ func RegisterOperations(k keeper.Keeper, weights simsx.WeightSource, reg simsx.R
 	reg.Add(weights.Get("msg_serve_axon", WeightServeAxon), c.MsgServeAxonFactory())
 	reg.Add(weights.Get("msg_add_stake", WeightAddStake), c.MsgAddStakeFactory())
 	reg.Add(weights.Get("msg_remove_stake", WeightRemoveStake), c.MsgRemoveStakeFactory())
+	reg.Add(weights.Get("msg_cancel_unbonding", WeightCancelUnbonding), c.MsgCancelUnbondingFactory())
 	reg.Add(weights.Get("msg_set_delegate_take", WeightSetDelegateTake), c.MsgSetDelegateTakeFactory())
 	reg.Add(weights.Get("msg_set_weights", WeightSetWeights), c.MsgSetWeightsFactory())
 	reg.Add(weights.Get("msg_commit_weights", WeightCommitWeights), c.MsgCommitWeightsFactory(book))

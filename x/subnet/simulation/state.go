@@ -2,6 +2,7 @@ package simulation
 
 import (
 	"context"
+	"errors"
 	"math/rand"
 
 	"cosmossdk.io/collections"
@@ -113,6 +114,32 @@ func (c chain) stakes(ctx context.Context) []stake {
 		panic(err)
 	}
 	return out
+}
+
+// unbondings lists every unbonding, in id order.
+func (c chain) unbondings(ctx context.Context) []types.Unbonding {
+	var out []types.Unbonding
+	err := c.k.Unbondings.Walk(ctx, nil, func(_ uint64, u types.Unbonding) (bool, error) {
+		out = append(out, u)
+		return false, nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// rateLimited reports whether stake_rate_limit refuses a stake operation
+// of staker on hotkey in this block.
+func (c chain) rateLimited(ctx context.Context, hotkey, staker sdk.AccAddress) bool {
+	last, err := c.k.StakeOps.Get(ctx, collections.Join(hotkey, staker))
+	if errors.Is(err, collections.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		panic(err)
+	}
+	return height(ctx) < last+int64(c.params(ctx).StakeRateLimit)
 }
 
 // pick returns a random element of xs; ok is false when xs is empty.

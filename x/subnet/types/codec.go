@@ -17,6 +17,7 @@ func RegisterInterfaces(registry codectypes.InterfaceRegistry) {
 		&MsgServeAxon{},
 		&MsgAddStake{},
 		&MsgRemoveStake{},
+		&MsgCancelUnbonding{},
 		&MsgSetDelegateTake{},
 	)
 	msgservice.RegisterMsgServiceDesc(registry, &_Msg_serviceDesc)

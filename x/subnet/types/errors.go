@@ -41,4 +41,10 @@ var (
 	ErrNoMatchingCommit     = errorsmod.Register(ModuleName, 35, "no commit matches the revealed weights")
 	ErrRevealTooEarly       = errorsmod.Register(ModuleName, 36, "reveal before the commit's reveal epoch")
 	ErrCommitExpired        = errorsmod.Register(ModuleName, 37, "commit expired: its reveal epoch has passed")
+
+	// Stake warm-up, unbonding and rate limit (codes from 60, apart from
+	// the epoch and weights errors).
+	ErrStakeRateLimit        = errorsmod.Register(ModuleName, 60, "stake rate limit")
+	ErrUnbondingNotFound     = errorsmod.Register(ModuleName, 61, "unbonding not found")
+	ErrInsufficientUnbonding = errorsmod.Register(ModuleName, 62, "unbonding holds less than asked")
 )

@@ -438,12 +438,17 @@ func (m *EventAxonServed) GetModel() *ModelCommitment {
 	return nil
 }
 
-// EventStakeAdded is emitted by AddStake.
+// EventStakeAdded is emitted by AddStake. The amount warms up first.
 type EventStakeAdded struct {
 	Staker string `protobuf:"bytes,1,opt,name=staker,proto3" json:"staker,omitempty"`
 	Hotkey string `protobuf:"bytes,2,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
 	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	Total  string `protobuf:"bytes,4,opt,name=total,proto3" json:"total,omitempty"`
+	// total is the hotkey's counted stake (unchanged by the add).
+	Total string `protobuf:"bytes,4,opt,name=total,proto3" json:"total,omitempty"`
+	// warming is what the staker has warming on the hotkey, this amount included.
+	Warming string `protobuf:"bytes,5,opt,name=warming,proto3" json:"warming,omitempty"`
+	// mature_block is the block at whose start warming begins to count.
+	MatureBlock int64 `protobuf:"varint,6,opt,name=mature_block,json=matureBlock,proto3" json:"mature_block,omitempty"`
 }
 
 func (m *EventStakeAdded) Reset()         { *m = EventStakeAdded{} }
@@ -507,12 +512,33 @@ func (m *EventStakeAdded) GetTotal() string {
 	return ""
 }
 
-// EventStakeRemoved is emitted by RemoveStake.
+func (m *EventStakeAdded) GetWarming() string {
+	if m != nil {
+		return m.Warming
+	}
+	return ""
+}
+
+func (m *EventStakeAdded) GetMatureBlock() int64 {
+	if m != nil {
+		return m.MatureBlock
+	}
+	return 0
+}
+
+// EventStakeRemoved is emitted by RemoveStake: paid is what came from
+// warming stake and was paid back at once, unbonding what came from counted
+// stake and waits in unbonding unbonding_id until completion_height.
 type EventStakeRemoved struct {
 	Staker string `protobuf:"bytes,1,opt,name=staker,proto3" json:"staker,omitempty"`
 	Hotkey string `protobuf:"bytes,2,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
 	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	Total  string `protobuf:"bytes,4,opt,name=total,proto3" json:"total,omitempty"`
+	// total is the hotkey's counted stake after the removal.
+	Total            string `protobuf:"bytes,4,opt,name=total,proto3" json:"total,omitempty"`
+	Paid             string `protobuf:"bytes,5,opt,name=paid,proto3" json:"paid,omitempty"`
+	Unbonding        string `protobuf:"bytes,6,opt,name=unbonding,proto3" json:"unbonding,omitempty"`
+	UnbondingId      uint64 `protobuf:"varint,7,opt,name=unbonding_id,json=unbondingId,proto3" json:"unbonding_id,omitempty"`
+	CompletionHeight int64  `protobuf:"varint,8,opt,name=completion_height,json=completionHeight,proto3" json:"completion_height,omitempty"`
 }
 
 func (m *EventStakeRemoved) Reset()         { *m = EventStakeRemoved{} }
@@ -576,6 +602,260 @@ func (m *EventStakeRemoved) GetTotal() string {
 	return ""
 }
 
+func (m *EventStakeRemoved) GetPaid() string {
+	if m != nil {
+		return m.Paid
+	}
+	return ""
+}
+
+func (m *EventStakeRemoved) GetUnbonding() string {
+	if m != nil {
+		return m.Unbonding
+	}
+	return ""
+}
+
+func (m *EventStakeRemoved) GetUnbondingId() uint64 {
+	if m != nil {
+		return m.UnbondingId
+	}
+	return 0
+}
+
+func (m *EventStakeRemoved) GetCompletionHeight() int64 {
+	if m != nil {
+		return m.CompletionHeight
+	}
+	return 0
+}
+
+// EventStakeMatured is emitted when warming stake begins to count.
+type EventStakeMatured struct {
+	Staker string `protobuf:"bytes,1,opt,name=staker,proto3" json:"staker,omitempty"`
+	Hotkey string `protobuf:"bytes,2,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
+	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// total is the hotkey's counted stake after it.
+	Total string `protobuf:"bytes,4,opt,name=total,proto3" json:"total,omitempty"`
+}
+
+func (m *EventStakeMatured) Reset()         { *m = EventStakeMatured{} }
+func (m *EventStakeMatured) String() string { return proto.CompactTextString(m) }
+func (*EventStakeMatured) ProtoMessage()    {}
+func (*EventStakeMatured) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a92d2943e3a1113f, []int{8}
+}
+func (m *EventStakeMatured) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventStakeMatured) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventStakeMatured.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventStakeMatured) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventStakeMatured.Merge(m, src)
+}
+func (m *EventStakeMatured) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventStakeMatured) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventStakeMatured.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventStakeMatured proto.InternalMessageInfo
+
+func (m *EventStakeMatured) GetStaker() string {
+	if m != nil {
+		return m.Staker
+	}
+	return ""
+}
+
+func (m *EventStakeMatured) GetHotkey() string {
+	if m != nil {
+		return m.Hotkey
+	}
+	return ""
+}
+
+func (m *EventStakeMatured) GetAmount() string {
+	if m != nil {
+		return m.Amount
+	}
+	return ""
+}
+
+func (m *EventStakeMatured) GetTotal() string {
+	if m != nil {
+		return m.Total
+	}
+	return ""
+}
+
+// EventUnbondingCompleted is emitted when an unbonding is paid out.
+type EventUnbondingCompleted struct {
+	Id     uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Staker string `protobuf:"bytes,2,opt,name=staker,proto3" json:"staker,omitempty"`
+	Hotkey string `protobuf:"bytes,3,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
+	Amount string `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+}
+
+func (m *EventUnbondingCompleted) Reset()         { *m = EventUnbondingCompleted{} }
+func (m *EventUnbondingCompleted) String() string { return proto.CompactTextString(m) }
+func (*EventUnbondingCompleted) ProtoMessage()    {}
+func (*EventUnbondingCompleted) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a92d2943e3a1113f, []int{9}
+}
+func (m *EventUnbondingCompleted) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventUnbondingCompleted) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventUnbondingCompleted.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventUnbondingCompleted) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventUnbondingCompleted.Merge(m, src)
+}
+func (m *EventUnbondingCompleted) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventUnbondingCompleted) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventUnbondingCompleted.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventUnbondingCompleted proto.InternalMessageInfo
+
+func (m *EventUnbondingCompleted) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+func (m *EventUnbondingCompleted) GetStaker() string {
+	if m != nil {
+		return m.Staker
+	}
+	return ""
+}
+
+func (m *EventUnbondingCompleted) GetHotkey() string {
+	if m != nil {
+		return m.Hotkey
+	}
+	return ""
+}
+
+func (m *EventUnbondingCompleted) GetAmount() string {
+	if m != nil {
+		return m.Amount
+	}
+	return ""
+}
+
+// EventUnbondingCancelled is emitted by CancelUnbonding: amount went back
+// to counted stake on the hotkey, remaining is left in the unbonding.
+type EventUnbondingCancelled struct {
+	Id        uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Staker    string `protobuf:"bytes,2,opt,name=staker,proto3" json:"staker,omitempty"`
+	Hotkey    string `protobuf:"bytes,3,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
+	Amount    string `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	Remaining string `protobuf:"bytes,5,opt,name=remaining,proto3" json:"remaining,omitempty"`
+	// total is the hotkey's counted stake after it.
+	Total string `protobuf:"bytes,6,opt,name=total,proto3" json:"total,omitempty"`
+}
+
+func (m *EventUnbondingCancelled) Reset()         { *m = EventUnbondingCancelled{} }
+func (m *EventUnbondingCancelled) String() string { return proto.CompactTextString(m) }
+func (*EventUnbondingCancelled) ProtoMessage()    {}
+func (*EventUnbondingCancelled) Descriptor() ([]byte, []int) {
+	return fileDescriptor_a92d2943e3a1113f, []int{10}
+}
+func (m *EventUnbondingCancelled) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *EventUnbondingCancelled) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_EventUnbondingCancelled.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *EventUnbondingCancelled) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_EventUnbondingCancelled.Merge(m, src)
+}
+func (m *EventUnbondingCancelled) XXX_Size() int {
+	return m.Size()
+}
+func (m *EventUnbondingCancelled) XXX_DiscardUnknown() {
+	xxx_messageInfo_EventUnbondingCancelled.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_EventUnbondingCancelled proto.InternalMessageInfo
+
+func (m *EventUnbondingCancelled) GetId() uint64 {
+	if m != nil {
+		return m.Id
+	}
+	return 0
+}
+
+func (m *EventUnbondingCancelled) GetStaker() string {
+	if m != nil {
+		return m.Staker
+	}
+	return ""
+}
+
+func (m *EventUnbondingCancelled) GetHotkey() string {
+	if m != nil {
+		return m.Hotkey
+	}
+	return ""
+}
+
+func (m *EventUnbondingCancelled) GetAmount() string {
+	if m != nil {
+		return m.Amount
+	}
+	return ""
+}
+
+func (m *EventUnbondingCancelled) GetRemaining() string {
+	if m != nil {
+		return m.Remaining
+	}
+	return ""
+}
+
+func (m *EventUnbondingCancelled) GetTotal() string {
+	if m != nil {
+		return m.Total
+	}
+	return ""
+}
+
 // EventDelegateTakeSet is emitted by SetDelegateTake.
 type EventDelegateTakeSet struct {
 	Hotkey string `protobuf:"bytes,1,opt,name=hotkey,proto3" json:"hotkey,omitempty"`
@@ -586,7 +866,7 @@ func (m *EventDelegateTakeSet) Reset()         { *m = EventDelegateTakeSet{} }
 func (m *EventDelegateTakeSet) String() string { return proto.CompactTextString(m) }
 func (*EventDelegateTakeSet) ProtoMessage()    {}
 func (*EventDelegateTakeSet) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a92d2943e3a1113f, []int{8}
+	return fileDescriptor_a92d2943e3a1113f, []int{11}
 }
 func (m *EventDelegateTakeSet) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -641,7 +921,7 @@ func (m *EventEpochFailed) Reset()         { *m = EventEpochFailed{} }
 func (m *EventEpochFailed) String() string { return proto.CompactTextString(m) }
 func (*EventEpochFailed) ProtoMessage()    {}
 func (*EventEpochFailed) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a92d2943e3a1113f, []int{9}
+	return fileDescriptor_a92d2943e3a1113f, []int{12}
 }
 func (m *EventEpochFailed) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -704,7 +984,7 @@ func (m *EventWeightsSet) Reset()         { *m = EventWeightsSet{} }
 func (m *EventWeightsSet) String() string { return proto.CompactTextString(m) }
 func (*EventWeightsSet) ProtoMessage()    {}
 func (*EventWeightsSet) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a92d2943e3a1113f, []int{10}
+	return fileDescriptor_a92d2943e3a1113f, []int{13}
 }
 func (m *EventWeightsSet) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -781,7 +1061,7 @@ func (m *EventWeightsCommitted) Reset()         { *m = EventWeightsCommitted{} }
 func (m *EventWeightsCommitted) String() string { return proto.CompactTextString(m) }
 func (*EventWeightsCommitted) ProtoMessage()    {}
 func (*EventWeightsCommitted) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a92d2943e3a1113f, []int{11}
+	return fileDescriptor_a92d2943e3a1113f, []int{14}
 }
 func (m *EventWeightsCommitted) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -869,7 +1149,7 @@ func (m *EventEpoch) Reset()         { *m = EventEpoch{} }
 func (m *EventEpoch) String() string { return proto.CompactTextString(m) }
 func (*EventEpoch) ProtoMessage()    {}
 func (*EventEpoch) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a92d2943e3a1113f, []int{12}
+	return fileDescriptor_a92d2943e3a1113f, []int{15}
 }
 func (m *EventEpoch) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -985,7 +1265,7 @@ func (m *EventDistribution) Reset()         { *m = EventDistribution{} }
 func (m *EventDistribution) String() string { return proto.CompactTextString(m) }
 func (*EventDistribution) ProtoMessage()    {}
 func (*EventDistribution) Descriptor() ([]byte, []int) {
-	return fileDescriptor_a92d2943e3a1113f, []int{13}
+	return fileDescriptor_a92d2943e3a1113f, []int{16}
 }
 func (m *EventDistribution) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -1065,6 +1345,9 @@ func init() {
 	proto.RegisterType((*EventAxonServed)(nil), "tensorcosm.subnet.v1.EventAxonServed")
 	proto.RegisterType((*EventStakeAdded)(nil), "tensorcosm.subnet.v1.EventStakeAdded")
 	proto.RegisterType((*EventStakeRemoved)(nil), "tensorcosm.subnet.v1.EventStakeRemoved")
+	proto.RegisterType((*EventStakeMatured)(nil), "tensorcosm.subnet.v1.EventStakeMatured")
+	proto.RegisterType((*EventUnbondingCompleted)(nil), "tensorcosm.subnet.v1.EventUnbondingCompleted")
+	proto.RegisterType((*EventUnbondingCancelled)(nil), "tensorcosm.subnet.v1.EventUnbondingCancelled")
 	proto.RegisterType((*EventDelegateTakeSet)(nil), "tensorcosm.subnet.v1.EventDelegateTakeSet")
 	proto.RegisterType((*EventEpochFailed)(nil), "tensorcosm.subnet.v1.EventEpochFailed")
 	proto.RegisterType((*EventWeightsSet)(nil), "tensorcosm.subnet.v1.EventWeightsSet")
@@ -1076,62 +1359,73 @@ func init() {
 func init() { proto.RegisterFile("tensorcosm/subnet/v1/events.proto", fileDescriptor_a92d2943e3a1113f) }
 
 var fileDescriptor_a92d2943e3a1113f = []byte{
-	// 880 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x56, 0xcd, 0x6e, 0x23, 0x45,
-	0x10, 0xce, 0x24, 0x8e, 0xd7, 0x2e, 0x27, 0xd9, 0x65, 0x14, 0x96, 0x51, 0x00, 0x93, 0x0c, 0x42,
-	0xec, 0xc9, 0xd6, 0x1a, 0x6e, 0x9c, 0x36, 0xc9, 0xa2, 0x2c, 0xd2, 0x22, 0x34, 0xe1, 0x4f, 0x5c,
-	0x46, 0xed, 0xe9, 0x4a, 0x3c, 0xf2, 0x4c, 0xf7, 0xd0, 0xdd, 0x33, 0x9b, 0x3c, 0x00, 0x07, 0x6e,
-	0xdc, 0xe0, 0xc2, 0x5b, 0x70, 0xe1, 0xce, 0x81, 0xe3, 0x1e, 0x39, 0xa2, 0xe4, 0x45, 0x50, 0x57,
-	0xf7, 0x38, 0x8e, 0x64, 0x56, 0x5a, 0x11, 0x6e, 0xfd, 0x7d, 0xae, 0x9f, 0xaf, 0xaa, 0xab, 0xcb,
-	0x03, 0x07, 0x06, 0x85, 0x96, 0x2a, 0x93, 0xba, 0x1c, 0xeb, 0x7a, 0x2a, 0xd0, 0x8c, 0x9b, 0xc7,
-	0x63, 0x6c, 0x50, 0x18, 0x3d, 0xaa, 0x94, 0x34, 0x32, 0xdc, 0xbd, 0x31, 0x19, 0x39, 0x93, 0x51,
-	0xf3, 0x78, 0x6f, 0xb5, 0x63, 0xc5, 0x14, 0x2b, 0xbd, 0xe3, 0xde, 0xfe, 0x4a, 0x13, 0x73, 0x59,
-	0xa1, 0xb7, 0x88, 0x3f, 0x83, 0xf0, 0xa9, 0x4d, 0xf5, 0x05, 0xb9, 0x7d, 0x55, 0x71, 0x66, 0x90,
-	0x87, 0x1f, 0x43, 0xd7, 0xc5, 0x89, 0x82, 0xfd, 0xe0, 0xd1, 0x60, 0xf2, 0xce, 0x68, 0x95, 0x82,
-	0x91, 0x73, 0x4a, 0xbc, 0x6d, 0x2c, 0x7c, 0xac, 0x53, 0x32, 0x38, 0x52, 0x48, 0xb1, 0x1e, 0x42,
-	0x57, 0xa0, 0xa9, 0x73, 0x4e, 0xb1, 0xb6, 0x13, 0x8f, 0xc2, 0x5d, 0xd8, 0x94, 0x2f, 0x04, 0xaa,
-	0x68, 0x7d, 0x3f, 0x78, 0xd4, 0x4f, 0x1c, 0x08, 0x43, 0xe8, 0x08, 0x56, 0x62, 0xb4, 0x41, 0x24,
-	0x9d, 0x6d, 0x84, 0x42, 0x66, 0x73, 0xe4, 0x51, 0x87, 0x58, 0x8f, 0xe2, 0x1f, 0x03, 0xd8, 0x5d,
-	0x4a, 0x78, 0x9c, 0x6b, 0x2d, 0x8b, 0xe6, 0xb5, 0x53, 0xee, 0x41, 0x4f, 0xe1, 0x59, 0x2d, 0x38,
-	0x72, 0x9f, 0x76, 0x81, 0xc3, 0x0f, 0xe1, 0xbe, 0xc0, 0x5a, 0x49, 0xa1, 0x53, 0x85, 0xa5, 0x6c,
-	0xbc, 0x86, 0xed, 0x64, 0xc7, 0xd3, 0x89, 0x63, 0xe3, 0xdf, 0x03, 0x78, 0x8b, 0xb4, 0x9c, 0x5c,
-	0x56, 0xa8, 0xaa, 0x5b, 0xdd, 0xfc, 0x37, 0x39, 0x47, 0x30, 0x98, 0xdd, 0x58, 0x93, 0xa8, 0xc1,
-	0xe4, 0x60, 0x75, 0xab, 0x97, 0xc2, 0x26, 0xcb, 0x5e, 0x56, 0x21, 0x9e, 0x9d, 0x61, 0x66, 0xf2,
-	0x06, 0xd3, 0xa9, 0xed, 0x0c, 0x15, 0xb1, 0x91, 0xec, 0x2c, 0xe8, 0x43, 0xcb, 0x86, 0x11, 0xdc,
-	0x63, 0x55, 0x55, 0xe4, 0xbe, 0x84, 0x5e, 0xd2, 0xc2, 0xf8, 0xb7, 0x00, 0xde, 0x24, 0xed, 0x9f,
-	0x53, 0x4d, 0x09, 0x9e, 0xe7, 0xda, 0xa0, 0x7a, 0x85, 0xf2, 0x07, 0xb0, 0x61, 0xc9, 0x75, 0x22,
-	0xed, 0xd1, 0x5a, 0xce, 0xa4, 0x99, 0xe3, 0xa5, 0x6f, 0xa1, 0x47, 0x36, 0x6b, 0x26, 0x0b, 0x6e,
-	0x7f, 0x70, 0x97, 0xd7, 0x42, 0xeb, 0x31, 0xad, 0x95, 0x40, 0x1e, 0x6d, 0x3a, 0x0f, 0x87, 0x6c,
-	0x41, 0x0a, 0xab, 0x82, 0x65, 0xc8, 0x53, 0x1f, 0xb2, 0x4b, 0x06, 0x3b, 0x2d, 0x7d, 0x42, 0x6c,
-	0xfc, 0x47, 0x00, 0xf7, 0x49, 0xf6, 0x93, 0x0b, 0x29, 0x4e, 0x51, 0x35, 0x77, 0x22, 0x78, 0x02,
-	0x1d, 0x76, 0x21, 0x05, 0xa9, 0x1d, 0x4c, 0x86, 0xab, 0x6f, 0xc3, 0x66, 0x7c, 0x26, 0xce, 0x64,
-	0x42, 0xb6, 0xe1, 0x27, 0xb0, 0x59, 0x4a, 0x8e, 0x05, 0x55, 0x32, 0x98, 0x7c, 0xb0, 0xda, 0xe9,
-	0xb9, 0x35, 0x39, 0x92, 0x65, 0x99, 0x9b, 0x12, 0x85, 0x49, 0x9c, 0x4f, 0x2c, 0x7d, 0x15, 0xa7,
-	0x86, 0xcd, 0xf1, 0x09, 0xe7, 0xae, 0x0a, 0x6d, 0x91, 0xa2, 0x2a, 0xfa, 0x89, 0x47, 0x4b, 0x9a,
-	0xd7, 0x6f, 0x69, 0x7e, 0x08, 0x5d, 0x56, 0xca, 0x5a, 0x98, 0xb6, 0x16, 0x87, 0xec, 0xbc, 0x1b,
-	0x69, 0x58, 0xe1, 0x5b, 0xef, 0x40, 0xfc, 0x3d, 0xbc, 0x71, 0x93, 0xd0, 0xcf, 0xef, 0xff, 0x9c,
-	0xf2, 0xd0, 0x3f, 0xd4, 0x63, 0x2c, 0xf0, 0x9c, 0x19, 0xfc, 0x92, 0xcd, 0xf1, 0x14, 0xcd, 0x52,
-	0xf4, 0xe0, 0x56, 0xf4, 0x10, 0x3a, 0x36, 0xbd, 0xbf, 0x2f, 0x3a, 0xc7, 0xdf, 0xc2, 0x03, 0x8a,
-	0xf1, 0xb4, 0x92, 0xd9, 0xec, 0x53, 0x96, 0x17, 0xaf, 0xb8, 0x6e, 0x1b, 0x17, 0xf3, 0xf3, 0x99,
-	0xa1, 0x08, 0x1b, 0x89, 0x47, 0x56, 0x1d, 0x2a, 0x25, 0x95, 0x17, 0xed, 0x40, 0xfc, 0x43, 0x3b,
-	0x48, 0xdf, 0x90, 0x95, 0xf6, 0xca, 0xfe, 0xe3, 0x20, 0xed, 0xc2, 0x66, 0x46, 0x0d, 0x72, 0x0b,
-	0xc3, 0x01, 0xb7, 0x6c, 0x1a, 0x64, 0x85, 0x9f, 0xfb, 0x5e, 0xb2, 0xc0, 0xf1, 0xaf, 0xed, 0x3b,
-	0xf4, 0x3a, 0xdc, 0xac, 0x98, 0x3b, 0x19, 0xeb, 0xf7, 0x60, 0x90, 0x51, 0xb8, 0x74, 0xc6, 0xf4,
-	0x8c, 0x34, 0x6d, 0x25, 0xe0, 0xa8, 0x13, 0xa6, 0x67, 0xe1, 0x01, 0x6c, 0x39, 0x21, 0x29, 0xda,
-	0x06, 0x93, 0xb8, 0x4e, 0x32, 0x70, 0x1c, 0xf5, 0x3c, 0xfe, 0x65, 0x1d, 0xe0, 0xe6, 0x0a, 0x5e,
-	0xbb, 0xf9, 0x7b, 0xd0, 0xc3, 0x32, 0xd7, 0x3a, 0x97, 0xa2, 0xdd, 0xb3, 0x2d, 0x0e, 0xdf, 0x86,
-	0x3e, 0x2d, 0xe3, 0x34, 0xab, 0x8d, 0x1f, 0x9d, 0x1e, 0x11, 0x47, 0xb5, 0xb1, 0x3f, 0x1a, 0x99,
-	0x96, 0xb9, 0x40, 0xa5, 0xfd, 0xb2, 0xe8, 0x19, 0xf9, 0x9c, 0x70, 0xf8, 0x3e, 0x6c, 0x1b, 0x99,
-	0x36, 0xac, 0xc8, 0x39, 0x33, 0x52, 0x69, 0xbf, 0x2c, 0xb6, 0x8c, 0xfc, 0x7a, 0xc1, 0xd9, 0x79,
-	0xe2, 0xb5, 0x36, 0xd1, 0x3d, 0xf7, 0xaf, 0x62, 0xcf, 0x76, 0x33, 0xf9, 0x1d, 0x1e, 0xf5, 0x48,
-	0x7f, 0x0b, 0xad, 0xf5, 0x0b, 0xa9, 0xe6, 0x51, 0x9f, 0x5a, 0x40, 0xe7, 0xf0, 0x5d, 0x00, 0x5e,
-	0x63, 0xea, 0x0b, 0x03, 0x2a, 0xac, 0xcf, 0x6b, 0x3c, 0x21, 0x22, 0xfe, 0x39, 0xf0, 0x8f, 0xea,
-	0x38, 0xd7, 0x46, 0xe5, 0xd3, 0xda, 0xd8, 0xaa, 0xee, 0x64, 0x88, 0xa8, 0xee, 0xf6, 0x39, 0x11,
-	0x58, 0x3c, 0x0f, 0xd7, 0x0b, 0x3a, 0x2f, 0x1e, 0x30, 0xf7, 0x0d, 0xf0, 0xe8, 0xf0, 0xd9, 0x9f,
-	0x57, 0xc3, 0xe0, 0xe5, 0xd5, 0x30, 0xf8, 0xfb, 0x6a, 0x18, 0xfc, 0x74, 0x3d, 0x5c, 0x7b, 0x79,
-	0x3d, 0x5c, 0xfb, 0xeb, 0x7a, 0xb8, 0xf6, 0xdd, 0xf8, 0x3c, 0x37, 0xb3, 0x7a, 0x3a, 0xca, 0x64,
-	0x39, 0x5e, 0xfa, 0x4e, 0x58, 0x3a, 0x5e, 0xb4, 0x1f, 0x0d, 0xf4, 0xc5, 0x30, 0xed, 0xd2, 0x27,
-	0xc3, 0x47, 0xff, 0x04, 0x00, 0x00, 0xff, 0xff, 0xb5, 0x4b, 0x2f, 0xbf, 0xb2, 0x08, 0x00, 0x00,
+	// 1042 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xb4, 0x56, 0x31, 0x6f, 0x24, 0xb5,
+	0x17, 0xcf, 0x6c, 0x36, 0x7b, 0xbb, 0xde, 0x24, 0x97, 0x1b, 0xe5, 0x7f, 0xff, 0x55, 0x38, 0x96,
+	0x64, 0x10, 0x22, 0x12, 0xd2, 0x46, 0x17, 0xe8, 0xa8, 0x2e, 0xc9, 0xa1, 0x04, 0x29, 0x08, 0x39,
+	0x1c, 0x20, 0x9a, 0x91, 0x77, 0xfc, 0x92, 0xb5, 0x76, 0xc6, 0x9e, 0xf3, 0x78, 0x36, 0xc9, 0x07,
+	0xa0, 0xa0, 0xa3, 0x83, 0x86, 0x92, 0x8e, 0x92, 0x86, 0x9e, 0x82, 0xf2, 0x4a, 0x4a, 0x94, 0x7c,
+	0x04, 0xbe, 0x00, 0xf2, 0xb3, 0x67, 0x77, 0x22, 0x36, 0x27, 0x9d, 0x48, 0x3a, 0xff, 0x7e, 0xf3,
+	0xfc, 0xde, 0xef, 0x3d, 0x3f, 0xbf, 0x31, 0xd9, 0x32, 0x20, 0x0b, 0xa5, 0x13, 0x55, 0x64, 0x3b,
+	0x45, 0x39, 0x94, 0x60, 0x76, 0x26, 0x4f, 0x77, 0x60, 0x02, 0xd2, 0x14, 0x83, 0x5c, 0x2b, 0xa3,
+	0xc2, 0xf5, 0x99, 0xc9, 0xc0, 0x99, 0x0c, 0x26, 0x4f, 0x37, 0xe6, 0x6f, 0xcc, 0x99, 0x66, 0x99,
+	0xdf, 0xb8, 0xb1, 0x39, 0xd7, 0xc4, 0x5c, 0xe6, 0xe0, 0x2d, 0xa2, 0x4f, 0x49, 0xf8, 0xdc, 0x86,
+	0xfa, 0x1c, 0xb7, 0xbd, 0xc8, 0x39, 0x33, 0xc0, 0xc3, 0x8f, 0x48, 0xcb, 0xf9, 0xe9, 0x05, 0x9b,
+	0xc1, 0x76, 0x77, 0xf7, 0xc9, 0x60, 0x9e, 0x82, 0x81, 0xdb, 0x44, 0xbd, 0x6d, 0x24, 0xbd, 0xaf,
+	0x13, 0x34, 0xd8, 0xd7, 0x80, 0xbe, 0x1e, 0x93, 0x96, 0x04, 0x53, 0x0a, 0x8e, 0xbe, 0x56, 0xa8,
+	0x47, 0xe1, 0x3a, 0x59, 0x52, 0xe7, 0x12, 0x74, 0xaf, 0xb1, 0x19, 0x6c, 0x77, 0xa8, 0x03, 0x61,
+	0x48, 0x9a, 0x92, 0x65, 0xd0, 0x5b, 0x44, 0x12, 0xd7, 0xd6, 0x43, 0xaa, 0x92, 0x31, 0xf0, 0x5e,
+	0x13, 0x59, 0x8f, 0xa2, 0xef, 0x02, 0xb2, 0x5e, 0x0b, 0x78, 0x20, 0x8a, 0x42, 0xa5, 0x93, 0x37,
+	0x0e, 0xb9, 0x41, 0xda, 0x1a, 0x4e, 0x4b, 0xc9, 0x81, 0xfb, 0xb0, 0x53, 0x1c, 0xbe, 0x4f, 0x1e,
+	0x4a, 0x28, 0xb5, 0x92, 0x45, 0xac, 0x21, 0x53, 0x13, 0xaf, 0x61, 0x85, 0xae, 0x7a, 0x9a, 0x3a,
+	0x36, 0xfa, 0x2d, 0x20, 0xff, 0x47, 0x2d, 0x87, 0x97, 0x39, 0xe8, 0xfc, 0x46, 0x35, 0x6f, 0x93,
+	0xb3, 0x4f, 0xba, 0xa3, 0x99, 0x35, 0x8a, 0xea, 0xee, 0x6e, 0xcd, 0x2f, 0x75, 0xcd, 0x2d, 0xad,
+	0xef, 0xb2, 0x0a, 0xe1, 0xf4, 0x14, 0x12, 0x23, 0x26, 0x10, 0x0f, 0x6d, 0x65, 0x30, 0x89, 0x45,
+	0xba, 0x3a, 0xa5, 0xf7, 0x2c, 0x1b, 0xf6, 0xc8, 0x03, 0x96, 0xe7, 0xa9, 0xf0, 0x29, 0xb4, 0x69,
+	0x05, 0xa3, 0x5f, 0x03, 0xf2, 0x3f, 0xd4, 0xfe, 0x19, 0xe6, 0x44, 0xe1, 0x4c, 0x14, 0x06, 0xf4,
+	0x6b, 0x94, 0xaf, 0x91, 0x45, 0x4b, 0x36, 0x90, 0xb4, 0x4b, 0x6b, 0x39, 0x52, 0x66, 0x0c, 0x97,
+	0xbe, 0x84, 0x1e, 0xd9, 0xa8, 0x89, 0x4a, 0xb9, 0xfd, 0xe0, 0x0e, 0xaf, 0x82, 0x76, 0xc7, 0xb0,
+	0xd4, 0x12, 0x78, 0x6f, 0xc9, 0xed, 0x70, 0xc8, 0x26, 0xa4, 0x21, 0x4f, 0x59, 0x02, 0x3c, 0xf6,
+	0x2e, 0x5b, 0x68, 0xb0, 0x5a, 0xd1, 0x87, 0xc8, 0x46, 0xbf, 0x07, 0xe4, 0x21, 0xca, 0x7e, 0x76,
+	0xa1, 0xe4, 0x09, 0xe8, 0xc9, 0x9d, 0x08, 0xde, 0x25, 0x4d, 0x76, 0xa1, 0x24, 0xaa, 0xed, 0xee,
+	0xf6, 0xe7, 0x9f, 0x86, 0x8d, 0x78, 0x24, 0x4f, 0x15, 0x45, 0xdb, 0xf0, 0x63, 0xb2, 0x94, 0x29,
+	0x0e, 0x29, 0x66, 0xd2, 0xdd, 0x7d, 0x6f, 0xfe, 0xa6, 0x63, 0x6b, 0xb2, 0xaf, 0xb2, 0x4c, 0x98,
+	0x0c, 0xa4, 0xa1, 0x6e, 0x4f, 0xf4, 0x4b, 0x95, 0xc6, 0x89, 0x61, 0x63, 0x78, 0xc6, 0xb9, 0x4b,
+	0xa3, 0xb0, 0x48, 0x63, 0x1a, 0x1d, 0xea, 0x51, 0x4d, 0x74, 0xe3, 0x86, 0xe8, 0xc7, 0xa4, 0xc5,
+	0x32, 0x55, 0x4a, 0x53, 0x25, 0xe3, 0x90, 0x6d, 0x78, 0xa3, 0x0c, 0x4b, 0x7d, 0xed, 0x1d, 0xb0,
+	0x67, 0x72, 0xce, 0x74, 0x26, 0xe4, 0x99, 0x2f, 0x7d, 0x05, 0xc3, 0x2d, 0xb2, 0x9c, 0x31, 0x53,
+	0xea, 0xaa, 0x93, 0x5a, 0xd8, 0x49, 0x5d, 0xc7, 0x61, 0x1b, 0x45, 0x7f, 0x07, 0xe4, 0xd1, 0x4c,
+	0xae, 0x6f, 0xff, 0x7b, 0x16, 0x1c, 0x92, 0x66, 0xce, 0x44, 0xd5, 0x28, 0xb8, 0x0e, 0x9f, 0x90,
+	0x4e, 0x29, 0x87, 0x4a, 0x72, 0x9b, 0x86, 0x6b, 0x90, 0x19, 0x61, 0x13, 0x99, 0x82, 0x58, 0xf0,
+	0xde, 0x83, 0xcd, 0x60, 0xbb, 0x49, 0xbb, 0x53, 0xee, 0x88, 0x87, 0x1f, 0x90, 0x47, 0x89, 0xca,
+	0xf2, 0x14, 0x8c, 0x50, 0x32, 0x1e, 0x81, 0x38, 0x1b, 0x99, 0x5e, 0x1b, 0x13, 0x5e, 0x9b, 0x7d,
+	0x38, 0x44, 0x3e, 0x7a, 0x59, 0x4f, 0xfa, 0x18, 0xcb, 0x71, 0xcf, 0x49, 0x47, 0x2f, 0xfd, 0x40,
+	0x79, 0x51, 0x69, 0xde, 0x77, 0xa2, 0x80, 0x87, 0xab, 0xa4, 0xe1, 0x3b, 0xbc, 0x49, 0x1b, 0xa2,
+	0x2e, 0xa4, 0x71, 0x8b, 0x90, 0xc5, 0x5b, 0x84, 0x34, 0xeb, 0x42, 0xa2, 0x9f, 0x83, 0x7f, 0xc5,
+	0x64, 0x32, 0x81, 0x34, 0xbd, 0xbf, 0x98, 0xf6, 0x1c, 0x35, 0x64, 0x4c, 0xc8, 0x59, 0x3b, 0xce,
+	0x88, 0x59, 0x69, 0x5a, 0xf5, 0xd2, 0xec, 0xf9, 0xb9, 0x7f, 0x00, 0x29, 0x9c, 0x31, 0x03, 0x5f,
+	0xb0, 0x31, 0x9c, 0x80, 0xa9, 0xc5, 0x0e, 0x6e, 0xc4, 0x0e, 0x49, 0xd3, 0x8a, 0xf3, 0xd7, 0x1f,
+	0xd7, 0xd1, 0xd7, 0x64, 0x0d, 0x7d, 0x3c, 0xcf, 0x55, 0x32, 0xfa, 0x84, 0x89, 0xf4, 0x35, 0xd3,
+	0xc3, 0xfa, 0x75, 0xfd, 0xd1, 0xc0, 0xfe, 0xf0, 0xc8, 0xaa, 0x03, 0xad, 0x95, 0xf6, 0xa9, 0x3a,
+	0x10, 0x7d, 0x5b, 0x5d, 0xe8, 0xaf, 0xd0, 0xaa, 0xf0, 0xca, 0xfe, 0xe3, 0x5c, 0x5a, 0x27, 0x4b,
+	0xc9, 0xb4, 0x7c, 0x2b, 0xd4, 0x01, 0xf7, 0xef, 0x9a, 0x00, 0x4b, 0xfd, 0x18, 0x6d, 0xd3, 0x29,
+	0x8e, 0x7e, 0xaa, 0xc6, 0xba, 0xd7, 0xe1, 0x46, 0x8f, 0xb9, 0x93, 0x29, 0xf9, 0x0e, 0xe9, 0x26,
+	0xe8, 0x2e, 0x1e, 0xb1, 0x62, 0x84, 0x9a, 0x96, 0x29, 0x71, 0xd4, 0x21, 0x2b, 0x46, 0xf6, 0x02,
+	0x3a, 0x21, 0x31, 0xd8, 0x02, 0xa3, 0xb8, 0x26, 0xed, 0x3a, 0x0e, 0x6b, 0x1e, 0xfd, 0xd8, 0x20,
+	0x64, 0x76, 0x04, 0x6f, 0x5c, 0xfc, 0x0d, 0xd2, 0x86, 0x4c, 0x14, 0x85, 0x50, 0xb2, 0xfa, 0x6d,
+	0x57, 0x38, 0x7c, 0x8b, 0x74, 0xf0, 0xdf, 0x1e, 0x27, 0x65, 0xd5, 0x6f, 0x6d, 0x24, 0xf6, 0x4b,
+	0x63, 0x3f, 0x1a, 0x15, 0x67, 0x42, 0x82, 0x2e, 0x7c, 0xc7, 0xb5, 0x8d, 0x3a, 0x46, 0x1c, 0xbe,
+	0x4b, 0x56, 0x8c, 0x8a, 0x27, 0x2c, 0x15, 0x9c, 0x19, 0xa5, 0x0b, 0xdf, 0x78, 0xcb, 0x46, 0x7d,
+	0x39, 0xe5, 0x6c, 0x3f, 0xf1, 0xb2, 0x30, 0x38, 0x55, 0x3a, 0x14, 0xd7, 0x76, 0xa8, 0xfa, 0x27,
+	0x01, 0x0e, 0x91, 0x15, 0x5a, 0x41, 0x6b, 0x7d, 0xae, 0xf4, 0xb8, 0xd7, 0xc1, 0x12, 0xe0, 0x3a,
+	0x7c, 0x9b, 0x10, 0x5e, 0x42, 0x35, 0x75, 0x08, 0x26, 0xd6, 0xe1, 0x25, 0xf8, 0x71, 0xf3, 0x43,
+	0x35, 0x64, 0x0f, 0x44, 0x61, 0xb4, 0x18, 0x96, 0x76, 0x14, 0xdd, 0x4d, 0x13, 0x61, 0xde, 0xd5,
+	0xa4, 0x41, 0x30, 0xbd, 0x1e, 0x7e, 0xbc, 0xda, 0xf5, 0xf4, 0x7a, 0x73, 0x5f, 0x00, 0x8f, 0xf6,
+	0x8e, 0xfe, 0xb8, 0xea, 0x07, 0xaf, 0xae, 0xfa, 0xc1, 0x5f, 0x57, 0xfd, 0xe0, 0xfb, 0xeb, 0xfe,
+	0xc2, 0xab, 0xeb, 0xfe, 0xc2, 0x9f, 0xd7, 0xfd, 0x85, 0x6f, 0x76, 0xce, 0x84, 0x19, 0x95, 0xc3,
+	0x41, 0xa2, 0xb2, 0x9d, 0xda, 0xb3, 0xb3, 0xb6, 0xbc, 0xa8, 0xde, 0xa0, 0xf8, 0x00, 0x1d, 0xb6,
+	0xf0, 0x05, 0xfa, 0xe1, 0x3f, 0x01, 0x00, 0x00, 0xff, 0xff, 0x11, 0xf7, 0xcb, 0x30, 0x01, 0x0b,
+	0x00, 0x00,
 }
 
 func (m *EventParamsUpdated) Marshal() (dAtA []byte, err error) {
@@ -1465,6 +1759,18 @@ func (m *EventStakeAdded) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.MatureBlock != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.MatureBlock))
+		i--
+		dAtA[i] = 0x30
+	}
+	if len(m.Warming) > 0 {
+		i -= len(m.Warming)
+		copy(dAtA[i:], m.Warming)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Warming)))
+		i--
+		dAtA[i] = 0x2a
+	}
 	if len(m.Total) > 0 {
 		i -= len(m.Total)
 		copy(dAtA[i:], m.Total)
@@ -1516,6 +1822,30 @@ func (m *EventStakeRemoved) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.CompletionHeight != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.CompletionHeight))
+		i--
+		dAtA[i] = 0x40
+	}
+	if m.UnbondingId != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.UnbondingId))
+		i--
+		dAtA[i] = 0x38
+	}
+	if len(m.Unbonding) > 0 {
+		i -= len(m.Unbonding)
+		copy(dAtA[i:], m.Unbonding)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Unbonding)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.Paid) > 0 {
+		i -= len(m.Paid)
+		copy(dAtA[i:], m.Paid)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Paid)))
+		i--
+		dAtA[i] = 0x2a
+	}
 	if len(m.Total) > 0 {
 		i -= len(m.Total)
 		copy(dAtA[i:], m.Total)
@@ -1543,6 +1873,169 @@ func (m *EventStakeRemoved) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		i = encodeVarintEvents(dAtA, i, uint64(len(m.Staker)))
 		i--
 		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventStakeMatured) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventStakeMatured) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventStakeMatured) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Total) > 0 {
+		i -= len(m.Total)
+		copy(dAtA[i:], m.Total)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Total)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Amount) > 0 {
+		i -= len(m.Amount)
+		copy(dAtA[i:], m.Amount)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Amount)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Hotkey) > 0 {
+		i -= len(m.Hotkey)
+		copy(dAtA[i:], m.Hotkey)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Hotkey)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if len(m.Staker) > 0 {
+		i -= len(m.Staker)
+		copy(dAtA[i:], m.Staker)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Staker)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventUnbondingCompleted) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventUnbondingCompleted) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventUnbondingCompleted) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Amount) > 0 {
+		i -= len(m.Amount)
+		copy(dAtA[i:], m.Amount)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Amount)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Hotkey) > 0 {
+		i -= len(m.Hotkey)
+		copy(dAtA[i:], m.Hotkey)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Hotkey)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Staker) > 0 {
+		i -= len(m.Staker)
+		copy(dAtA[i:], m.Staker)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Staker)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Id != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *EventUnbondingCancelled) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *EventUnbondingCancelled) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *EventUnbondingCancelled) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Total) > 0 {
+		i -= len(m.Total)
+		copy(dAtA[i:], m.Total)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Total)))
+		i--
+		dAtA[i] = 0x32
+	}
+	if len(m.Remaining) > 0 {
+		i -= len(m.Remaining)
+		copy(dAtA[i:], m.Remaining)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Remaining)))
+		i--
+		dAtA[i] = 0x2a
+	}
+	if len(m.Amount) > 0 {
+		i -= len(m.Amount)
+		copy(dAtA[i:], m.Amount)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Amount)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.Hotkey) > 0 {
+		i -= len(m.Hotkey)
+		copy(dAtA[i:], m.Hotkey)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Hotkey)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.Staker) > 0 {
+		i -= len(m.Staker)
+		copy(dAtA[i:], m.Staker)
+		i = encodeVarintEvents(dAtA, i, uint64(len(m.Staker)))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Id != 0 {
+		i = encodeVarintEvents(dAtA, i, uint64(m.Id))
+		i--
+		dAtA[i] = 0x8
 	}
 	return len(dAtA) - i, nil
 }
@@ -2046,6 +2539,13 @@ func (m *EventStakeAdded) Size() (n int) {
 	if l > 0 {
 		n += 1 + l + sovEvents(uint64(l))
 	}
+	l = len(m.Warming)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.MatureBlock != 0 {
+		n += 1 + sovEvents(uint64(m.MatureBlock))
+	}
 	return n
 }
 
@@ -2064,6 +2564,101 @@ func (m *EventStakeRemoved) Size() (n int) {
 		n += 1 + l + sovEvents(uint64(l))
 	}
 	l = len(m.Amount)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Total)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Paid)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Unbonding)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	if m.UnbondingId != 0 {
+		n += 1 + sovEvents(uint64(m.UnbondingId))
+	}
+	if m.CompletionHeight != 0 {
+		n += 1 + sovEvents(uint64(m.CompletionHeight))
+	}
+	return n
+}
+
+func (m *EventStakeMatured) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Staker)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Hotkey)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Amount)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Total)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventUnbondingCompleted) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovEvents(uint64(m.Id))
+	}
+	l = len(m.Staker)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Hotkey)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Amount)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	return n
+}
+
+func (m *EventUnbondingCancelled) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Id != 0 {
+		n += 1 + sovEvents(uint64(m.Id))
+	}
+	l = len(m.Staker)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Hotkey)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Amount)
+	if l > 0 {
+		n += 1 + l + sovEvents(uint64(l))
+	}
+	l = len(m.Remaining)
 	if l > 0 {
 		n += 1 + l + sovEvents(uint64(l))
 	}
@@ -3353,6 +3948,57 @@ func (m *EventStakeAdded) Unmarshal(dAtA []byte) error {
 			}
 			m.Total = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Warming", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Warming = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field MatureBlock", wireType)
+			}
+			m.MatureBlock = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.MatureBlock |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipEvents(dAtA[iNdEx:])
@@ -3500,6 +4146,680 @@ func (m *EventStakeRemoved) Unmarshal(dAtA []byte) error {
 			m.Amount = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
 		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Total", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Total = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Paid", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Paid = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Unbonding", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Unbonding = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 7:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field UnbondingId", wireType)
+			}
+			m.UnbondingId = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.UnbondingId |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 8:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field CompletionHeight", wireType)
+			}
+			m.CompletionHeight = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.CompletionHeight |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventStakeMatured) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventStakeMatured: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventStakeMatured: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Staker", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Staker = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hotkey", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Hotkey = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Amount = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Total", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Total = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventUnbondingCompleted) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventUnbondingCompleted: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventUnbondingCompleted: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Staker", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Staker = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hotkey", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Hotkey = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Amount = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipEvents(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *EventUnbondingCancelled) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowEvents
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: EventUnbondingCancelled: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: EventUnbondingCancelled: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Id", wireType)
+			}
+			m.Id = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Id |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Staker", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Staker = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Hotkey", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Hotkey = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Amount", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Amount = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Remaining", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowEvents
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthEvents
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthEvents
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Remaining = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 6:
 			if wireType != 2 {
 				return fmt.Errorf("proto: wrong wireType = %d for field Total", wireType)
 			}

@@ -9,7 +9,7 @@ import (
 // DefaultGenesis returns the default x/subnet genesis: default params, no
 // subnets, netuids starting at 1.
 func DefaultGenesis() *GenesisState {
-	return &GenesisState{Params: DefaultParams(), NextNetuid: 1, TotalIssued: math.ZeroInt(), TotalDistributed: math.ZeroInt()}
+	return &GenesisState{Params: DefaultParams(), NextNetuid: 1, NextUnbondingId: 1, TotalIssued: math.ZeroInt(), TotalDistributed: math.ZeroInt()}
 }
 
 // Validate checks the genesis state for consistency: params, unique netuids
@@ -64,6 +64,9 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("%w: stake of %s on %s must be > 0", ErrInvalidGenesis, st.Staker, st.Hotkey)
 		}
 	}
+	if err := gs.validateStakeQueues(); err != nil {
+		return err
+	}
 	for _, w := range gs.Weights {
 		if !uids[uidKey{w.Netuid, w.Uid}] {
 			return fmt.Errorf("%w: weights of %d/%d, which is not a neuron", ErrInvalidGenesis, w.Netuid, w.Uid)
@@ -78,6 +81,45 @@ func (gs GenesisState) Validate() error {
 		if _, ok := subnets[b.Netuid]; !ok {
 			return fmt.Errorf("%w: burn state for unknown subnet %d", ErrInvalidGenesis, b.Netuid)
 		}
+	}
+	return nil
+}
+
+// validateStakeQueues checks the warm-up, unbonding and rate-limit records:
+// positive amounts, one warming entry and one stake op per (hotkey,
+// staker), unique unbonding ids below next_unbonding_id, and completion
+// heights after creation.
+func (gs GenesisState) validateStakeQueues() error {
+	type pair struct{ hotkey, staker string }
+	warming := map[pair]bool{}
+	for _, w := range gs.WarmingStakes {
+		if w.Amount.IsNil() || !w.Amount.IsPositive() {
+			return fmt.Errorf("%w: warming stake of %s on %s must be > 0", ErrInvalidGenesis, w.Staker, w.Hotkey)
+		}
+		if warming[pair{w.Hotkey, w.Staker}] {
+			return fmt.Errorf("%w: warming stake of %s on %s repeated", ErrInvalidGenesis, w.Staker, w.Hotkey)
+		}
+		warming[pair{w.Hotkey, w.Staker}] = true
+	}
+	ids := map[uint64]bool{}
+	for _, u := range gs.Unbondings {
+		if u.Amount.IsNil() || !u.Amount.IsPositive() {
+			return fmt.Errorf("%w: unbonding %d must be > 0", ErrInvalidGenesis, u.Id)
+		}
+		if u.Id == 0 || u.Id >= gs.NextUnbondingId || ids[u.Id] {
+			return fmt.Errorf("%w: unbonding id %d repeated or not in [1, next_unbonding_id=%d)", ErrInvalidGenesis, u.Id, gs.NextUnbondingId)
+		}
+		if u.CompletionHeight < u.CreationHeight {
+			return fmt.Errorf("%w: unbonding %d completes at %d, before its creation at %d", ErrInvalidGenesis, u.Id, u.CompletionHeight, u.CreationHeight)
+		}
+		ids[u.Id] = true
+	}
+	ops := map[pair]bool{}
+	for _, op := range gs.StakeOps {
+		if ops[pair{op.Hotkey, op.Staker}] {
+			return fmt.Errorf("%w: stake op of %s on %s repeated", ErrInvalidGenesis, op.Staker, op.Hotkey)
+		}
+		ops[pair{op.Hotkey, op.Staker}] = true
 	}
 	return nil
 }

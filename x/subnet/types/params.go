@@ -33,8 +33,28 @@ func DefaultParams() Params {
 		MaxTempo:              DefaultMaxTempo,
 		MaxEpochWorkPerBlock:  DefaultMaxEpochWorkPerBlock,
 		WeightsGasPerEntry:    DefaultWeightsGasPerEntry,
+		StakeWarmupBlocks:     DefaultStakeWarmupBlocks,
+		UnbondingBlocks:       DefaultUnbondingBlocks,
+		StakeRateLimit:        DefaultStakeRateLimit,
 	}
 }
+
+const (
+	// DefaultStakeWarmupBlocks: added stake counts after about an hour of
+	// 1 s blocks. It must be at least max_tempo (so counted stake was held
+	// through a whole tempo of any subnet); 3,600 leaves governance room to
+	// raise max_tempo from 1,000 without touching it.
+	DefaultStakeWarmupBlocks = 3_600
+	// DefaultUnbondingBlocks: removed stake is paid after 3 days of 1 s
+	// blocks, so stake cannot leave right after the epoch it weighed in.
+	DefaultUnbondingBlocks = 259_200
+	// DefaultStakeRateLimit: one stake operation per staker and hotkey per
+	// 100 blocks (a default tempo), which bounds the warm-up and unbonding
+	// queue entries one pair can make.
+	DefaultStakeRateLimit = 100
+	// maxStakeBlocks bounds the stake delays (about 115 days of 1 s blocks).
+	maxStakeBlocks = 10_000_000
+)
 
 const (
 	// DefaultMinTempo keeps a subnet from running an epoch more often than
@@ -44,10 +64,12 @@ const (
 	// 1 s blocks), so stake moves and emission reach neurons within that.
 	DefaultMaxTempo = 1_000
 	// DefaultMaxEpochWorkPerBlock fits one epoch of the largest subnet an
-	// account may create (EpochWorkBound of 256 UIDs: 131,328 units) and
-	// about 1.5 BenchmarkEpoch subnets (4096 UIDs, 256 validators x 256
-	// weights, about 135,000 units, under 100 ms).
-	DefaultMaxEpochWorkPerBlock = 200_000
+	// account may create (EpochWorkBound(256): 262,400 units). Measured
+	// (BenchmarkEndBlockerBudget), a block of it runs four 256-UID,
+	// 64-validator epochs with full validator rows in about 50 ms on one
+	// core; BenchmarkEpoch's subnet (4096 UIDs, 256 validators x 256
+	// weights: 266,000 units) takes 55-85 ms.
+	DefaultMaxEpochWorkPerBlock = 300_000
 	// DefaultWeightsGasPerEntry is charged per weight entry (per uid) of
 	// SetWeights, CommitWeights and RevealWeights: a 4096-entry set costs
 	// 4096 x 100 = 409,600 gas on top of the store gas, in proportion to the
@@ -55,10 +77,17 @@ const (
 	DefaultWeightsGasPerEntry = 100
 )
 
+// ValidatorWork is the work units an epoch is charged per validator permit
+// slot (min(max_allowed_validators, UIDs)) on top of one per UID and one per
+// stored weight or bond entry: paying a validator's dividends (take, stake
+// compounding over its stakers, totals) costs about what 512 entries do.
+const ValidatorWork = 512
+
 // EpochWorkBound is the most work units one epoch of a subnet with n UIDs
-// can cost: its UIDs plus a full n-entry weight row and bonds row per UID.
+// can cost: its UIDs, a full n-entry weight row and bonds row per UID, and
+// every UID holding a validator permit.
 func EpochWorkBound(n uint32) uint64 {
-	return uint64(n) + 2*uint64(n)*uint64(n)
+	return uint64(n)*(1+ValidatorWork) + 2*uint64(n)*uint64(n)
 }
 
 // CheckTempo checks a tempo against the min_tempo and max_tempo params.
@@ -126,7 +155,26 @@ func (p Params) Validate() error {
 	if p.MaxEpochsPerBlock == 0 {
 		return fmt.Errorf("%w: max_epochs_per_block must be >= 1", ErrInvalidParams)
 	}
-	return p.validateEpochBounds()
+	if err := p.validateEpochBounds(); err != nil {
+		return err
+	}
+	return p.validateStakeDelays()
+}
+
+// validateStakeDelays checks the warm-up, unbonding and rate limit: the
+// warm-up must cover the longest tempo a subnet may have, so stake that
+// counts in an epoch was held since before the subnet's previous epoch.
+func (p Params) validateStakeDelays() error {
+	if p.StakeWarmupBlocks < uint64(p.MaxTempo) || p.StakeWarmupBlocks > maxStakeBlocks {
+		return fmt.Errorf("%w: stake_warmup_blocks must be in [max_tempo %d, %d], got %d", ErrInvalidParams, p.MaxTempo, maxStakeBlocks, p.StakeWarmupBlocks)
+	}
+	if p.UnbondingBlocks == 0 || p.UnbondingBlocks > maxStakeBlocks {
+		return fmt.Errorf("%w: unbonding_blocks must be in [1, %d], got %d", ErrInvalidParams, maxStakeBlocks, p.UnbondingBlocks)
+	}
+	if p.StakeRateLimit > maxStakeBlocks {
+		return fmt.Errorf("%w: stake_rate_limit must be <= %d, got %d", ErrInvalidParams, maxStakeBlocks, p.StakeRateLimit)
+	}
+	return nil
 }
 
 // validateEpochBounds checks the tempo range and the epoch work budget:
