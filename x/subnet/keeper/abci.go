@@ -2,8 +2,10 @@ package keeper
 
 import (
 	"context"
+	"errors"
 	"sort"
 
+	"cosmossdk.io/collections"
 	"github.com/cosmos/gogoproto/proto"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -50,6 +52,13 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			break
 		}
 		work, err := k.EpochWorkEstimate(ctx, d.netuid)
+		if errors.Is(err, collections.ErrNotFound) {
+			// dissolved while queued: nothing to run
+			if err := k.DueEpochs.Remove(ctx, d.netuid); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}

@@ -222,3 +222,62 @@ func TestEpochQueueIsFair(t *testing.T) {
 	}
 	t.Logf("netuid 17: %d of %d due epochs ran; pending emission peaked at %s utensor", ran, due, maxPending)
 }
+
+// TestEpochWorkStaysUnderBudget is attack 2's second half: before, up to 8
+// epochs ran per block whatever their size (4,096 validators x 4,096-entry
+// rows: 5.7-12.3 s per epoch). Now six of the biggest subnets an account
+// may create, all with full rows on every UID and all due at once, run
+// oldest due first within max_epoch_work_per_block: every block's charged
+// work stays within the budget (or is one epoch), each epoch is charged
+// its estimate, and all six run within ceil(6 x estimate / budget) blocks.
+func TestEpochWorkStaysUnderBudget(t *testing.T) {
+	const subnets = 6
+	e := newEnv(t)
+	gs := budgetGenesis(t, e.SubnetFixture, subnets, 256)
+	for netuid := uint32(1); netuid <= subnets; netuid++ {
+		gs.DueEpochs = append(gs.DueEpochs, netuid)
+	}
+	if err := e.Keeper.InitGenesis(e.Ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+	e.Bank.Fund(moduleAddress(), coins(2_000_000_000_000))
+	estimate, err := e.Keeper.EpochWorkEstimate(e.Ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 256 UIDs + 64 permit slots x ValidatorWork + 256 rows of 256 entries
+	if want := uint64(256 + 64*types.ValidatorWork + 256*256); estimate != want {
+		t.Fatalf("estimate %d, want %d", estimate, want)
+	}
+	budget := types.DefaultParams().MaxEpochWorkPerBlock
+	perBlock := budget / estimate
+	blocks := (subnets + perBlock - 1) / perBlock
+	for h := int64(20); h < 20+int64(blocks); h++ { // no subnet is due by tempo at these heights
+		e.SetHeight(h)
+		if err := e.Keeper.EndBlocker(e.Ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	work, count := map[int64]uint64{}, map[int64]int{}
+	var order []uint32
+	for _, r := range e.epochRuns() {
+		if r.work != estimate {
+			t.Errorf("netuid %d charged %d work units, its estimate is %d", r.netuid, r.work, estimate)
+		}
+		work[r.height] += r.work
+		count[r.height]++
+		order = append(order, r.netuid)
+	}
+	for h, w := range work {
+		if w > budget && count[h] > 1 {
+			t.Errorf("block %d ran %d epochs charging %d work units, budget %d", h, count[h], w, budget)
+		}
+	}
+	if fmt.Sprint(order) != "[1 2 3 4 5 6]" {
+		t.Errorf("epochs ran in order %v, want queue order [1 2 3 4 5 6]", order)
+	}
+	if has, _ := e.Keeper.DueEpochs.Has(e.Ctx, subnets); has {
+		t.Error("the last subnet is still queued")
+	}
+	t.Logf("estimate %d per epoch, budget %d: %d epochs per block over %d blocks", estimate, budget, perBlock, blocks)
+}

@@ -6,18 +6,23 @@ import (
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
-// EpochWorkEstimate returns a subnet's epoch cost in work units: its UIDs
-// plus the weight and bond entries stored for it. The Yuma engine is sparse
-// and loading the rows dominates an epoch, so the cost grows with these
-// (BenchmarkEpoch: about 135,000 units in under 100 ms). It reads two
-// counters, not the rows.
+// EpochWorkEstimate returns a subnet's epoch cost in work units: one per
+// UID, one per weight and bond entry stored for it, and types.ValidatorWork
+// per validator permit slot (min(max_allowed_validators, UIDs)). The Yuma
+// engine is sparse, so loading rows and paying validators dominate an
+// epoch. It reads the subnet and two counters, not the rows.
 func (k Keeper) EpochWorkEstimate(ctx context.Context, netuid uint32) (uint64, error) {
+	s, err := k.Subnets.Get(ctx, netuid)
+	if err != nil {
+		return 0, err
+	}
 	n, err := k.neuronCount(ctx, netuid)
 	if err != nil {
 		return 0, err
 	}
 	entries, err := getOr(ctx, k.EpochWork, netuid, 0)
-	return uint64(n) + entries, err
+	slots := uint64(min(s.Hyperparams.MaxAllowedValidators, n))
+	return uint64(n) + slots*types.ValidatorWork + entries, err
 }
 
 // changeEpochWork moves a subnet's stored-entries counter from having old

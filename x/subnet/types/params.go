@@ -65,10 +65,11 @@ const (
 	DefaultMaxTempo = 1_000
 	// DefaultMaxEpochWorkPerBlock fits one epoch of the largest subnet an
 	// account may create (EpochWorkBound(256): 262,400 units). Measured
-	// (BenchmarkEndBlockerBudget), a block of it runs four 256-UID,
-	// 64-validator epochs with full validator rows in about 50 ms on one
-	// core; BenchmarkEpoch's subnet (4096 UIDs, 256 validators x 256
-	// weights: 266,000 units) takes 55-85 ms.
+	// (BenchmarkEndBlockerBudget, medians of 5), a block of it runs four
+	// 256-UID, 64-validator epochs with full validator rows (262,912 units)
+	// in 26 ms, or two with full rows on every UID (229,760) in 31 ms;
+	// BenchmarkEpoch's subnet (4096 UIDs, 256 validators x 256 weights,
+	// about 266,000 units) takes 75 ms.
 	DefaultMaxEpochWorkPerBlock = 300_000
 	// DefaultWeightsGasPerEntry is charged per weight entry (per uid) of
 	// SetWeights, CommitWeights and RevealWeights: a 4096-entry set costs
