@@ -156,6 +156,8 @@ func (a *Account) fundHotkey(ctx context.Context, cold string) error {
 
 // EnsureStake tops the hotkey's total stake up to target utensor with stake
 // from the coldkey; it does nothing when target is 0 or already reached.
+// Stake still warming up (it counts stake_warmup_blocks after it was added)
+// is part of the total here, so a restart does not stake it twice.
 func (a *Account) EnsureStake(ctx context.Context, target uint64) error {
 	if target == 0 {
 		return nil
@@ -165,16 +167,20 @@ func (a *Account) EnsureStake(ctx context.Context, target uint64) error {
 		return fmt.Errorf("query stake of hotkey %s: %w", a.Hotkey, err)
 	}
 	want := sdkmath.NewIntFromUint64(target)
-	if res.Total.GTE(want) {
-		a.Log.Info("hotkey stake already at target", "stake", res.Total.String(), "target", want.String())
+	have := res.Total
+	if !res.Warming.IsNil() {
+		have = have.Add(res.Warming)
+	}
+	if have.GTE(want) {
+		a.Log.Info("hotkey stake already at target", "stake", res.Total.String(), "warming", res.Warming.String(), "target", want.String())
 		return nil
 	}
 	cold, err := KeyAddress(a.Keyring, a.ColdkeyName)
 	if err != nil {
 		return err
 	}
-	add := want.Sub(res.Total)
-	a.Log.Info("adding stake", "coldkey", cold, "amount", add.String(), "stake", res.Total.String(), "target", want.String())
+	add := want.Sub(have)
+	a.Log.Info("adding stake", "coldkey", cold, "amount", add.String(), "stake", res.Total.String(), "warming", res.Warming.String(), "target", want.String())
 	_, err = a.Chain.Broadcast(ctx, []string{a.ColdkeyName}, &subnettypes.MsgAddStake{Staker: cold, Hotkey: a.Hotkey, Amount: add})
 	a.tx("add_stake", err)
 	if err != nil {

@@ -51,6 +51,7 @@ init_home() {
 	done
 	"$BINARY" genesis gentx validator "$SELF_BOND" --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1 || die "gentx failed"
 	"$BINARY" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1 || die "collect-gentxs failed"
+	dev_subnet_params "$HOME_DIR/config/genesis.json" "$TEMPO"
 	"$BINARY" genesis validate --home "$HOME_DIR" >/dev/null || die "genesis does not validate"
 	configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
 	configure_client "$HOME_DIR" "$((PORT_BASE + 57))"

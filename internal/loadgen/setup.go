@@ -243,18 +243,24 @@ func (g *Generator) stake(ctx context.Context) (int64, error) {
 	return res.Height, nil
 }
 
-// awaitPermits waits for every subnet's first epoch after the stake, which
-// gives the staked hotkeys their validator permits, and checks them.
+// awaitPermits waits for every subnet's first epoch after the stake has
+// warmed up (stake_warmup_blocks after it was added), which gives the
+// staked hotkeys their validator permits, and checks them.
 func (g *Generator) awaitPermits(ctx context.Context, stakedAt int64) error {
+	q := types.NewQueryClient(g.client.Conn())
+	params, err := q.Params(ctx, &types.QueryParamsRequest{})
+	if err != nil {
+		return err
+	}
+	mature := stakedAt + int64(params.Params.StakeWarmupBlocks)
 	var until int64
 	for _, s := range g.subnets {
-		until = max(until, types.NextEpochBlock(s.netuid, s.hp.Tempo, stakedAt+1))
+		until = max(until, types.NextEpochBlock(s.netuid, s.hp.Tempo, mature))
 	}
-	g.log.Info("waiting for the epoch that grants validator permits", "height", until)
+	g.log.Info("waiting for the epoch that grants validator permits", "height", until, "stake_counts_from", mature)
 	if err := g.waitHeight(ctx, until); err != nil {
 		return err
 	}
-	q := types.NewQueryClient(g.client.Conn())
 	for _, s := range g.subnets {
 		res, err := q.Metagraph(ctx, &types.QueryMetagraphRequest{Netuid: s.netuid})
 		if err != nil {

@@ -37,6 +37,32 @@ toml_set() {
 	mv "$tmp" "$file"
 }
 
+# dev_subnet_params GENESIS TEMPO shortens x/subnet's tempo bound and stake
+# delays in a fresh genesis so a dev chain ranks miners within a few tempos:
+# max_tempo and the default tempo = TEMPO, stake_warmup_blocks = TEMPO (the
+# chain requires warm-up >= max_tempo: stake counts from the next tempo),
+# unbonding_blocks 20 and stake_rate_limit 1. The real network's defaults
+# (x/subnet/README.md) are an hour of warm-up and three days of unbonding.
+dev_subnet_params() {
+	local genesis="$1" tempo="$2"
+	local edits=(
+		"s/\"tempo\": [0-9]+,/\"tempo\": $tempo,/"
+		"s/\"max_tempo\": [0-9]+/\"max_tempo\": $tempo/"
+		"s/\"stake_warmup_blocks\": \"[0-9]+\"/\"stake_warmup_blocks\": \"$tempo\"/"
+		"s/\"unbonding_blocks\": \"[0-9]+\"/\"unbonding_blocks\": \"20\"/"
+		"s/\"stake_rate_limit\": \"[0-9]+\"/\"stake_rate_limit\": \"1\"/"
+	)
+	local e
+	for e in "${edits[@]}"; do
+		# each key must be there exactly once (the default hyperparams' tempo
+		# is the only "tempo" of a genesis without subnets)
+		local key="${e#s/\"}"
+		key="${key%%\"*}"
+		[[ "$(grep -c "\"$key\": " "$genesis")" == 1 ]] || die "$genesis: want exactly one \"$key\""
+		sed -E -i "$e" "$genesis" || die "$genesis: setting $key failed"
+	done
+}
+
 # configure_node HOME PORT_BASE BLOCK_TIME binds every listener of the node
 # to 127.0.0.1 on ports derived from PORT_BASE and sets the block time.
 #   rpc PORT_BASE+57  p2p PORT_BASE+56  grpc PORT_BASE+90  api PORT_BASE+17

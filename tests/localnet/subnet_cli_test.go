@@ -78,9 +78,18 @@ func TestSubnetCLI(t *testing.T) {
 		} `json:"neurons"`
 	}
 	l.query(t, &mg, "q", "subnet", "metagraph", "1")
-	if len(mg.Neurons) != 1 || mg.Neurons[0].Neuron.Hotkey != hot || mg.Neurons[0].Stake != "5000000" ||
+	if len(mg.Neurons) != 1 || mg.Neurons[0].Neuron.Hotkey != hot || mg.Neurons[0].Stake != "0" ||
 		mg.Neurons[0].Neuron.Axon.Port != 8091 || mg.Neurons[0].Neuron.Model.Sha256 != strings.Repeat("cd", 32) {
 		t.Fatalf("metagraph after register/serve/stake: %+v", mg)
+	}
+	// the stake warms up first (stake_warmup_blocks; the localnet's tempo)
+	var byHot struct {
+		Total   string `json:"total"`
+		Warming string `json:"warming"`
+	}
+	l.query(t, &byHot, "q", "subnet", "stake-by-hotkey", hot)
+	if byHot.Total != "0" || byHot.Warming != "5000000" {
+		t.Fatalf("stake by hotkey after add-stake: %+v, want 5000000 warming", byHot)
 	}
 
 	l.txOK(t, "tx", "subnet", "remove-stake", hot, "5000000", "--from", "bob")
@@ -92,7 +101,7 @@ func TestSubnetCLI(t *testing.T) {
 		} `json:"subnet"`
 	}
 	l.query(t, &sub, "q", "subnet", "subnet", "1")
-	sub.Subnet.Hyperparams["tempo"] = 20
+	sub.Subnet.Hyperparams["tempo"] = 8 // within [min_tempo 4, max_tempo 10] of the localnet
 	hp, err := json.Marshal(sub.Subnet.Hyperparams)
 	if err != nil {
 		t.Fatal(err)

@@ -59,10 +59,11 @@ func TestYumaEpochsOnNetwork(t *testing.T) {
 	hp.Tempo, hp.WeightsRateLimit, hp.MaxRegistrationsPerBlock = 10, 0, uint32(len(integrationNeurons))
 	h.exec([]string{"owner"}, &types.MsgCreateSubnet{Creator: h.addrs["owner"], Name: "digits", Task: integrationTask(), Hyperparams: &hp})
 	const netuid = 1
-	h.registerAndStake(netuid)
+	staked := h.registerAndStake(netuid)
 
-	// the next epoch hands out the validator permits, by stake
-	h.waitFor(types.NextEpochBlock(netuid, hp.Tempo, h.height()+1))
+	// the first epoch once the stake has warmed up hands out the validator
+	// permits, by stake
+	h.waitFor(types.NextEpochBlock(netuid, hp.Tempo, staked+int64(h.params().StakeWarmupBlocks)))
 	permits := h.snapshotAt(h.height(), netuid, nil)
 	for uid, n := range permits.neurons {
 		require.Equal(t, uid < 2, n.Neuron.ValidatorPermit, "uid %d permit", uid)
@@ -123,8 +124,8 @@ func integrationTask() types.TaskSpec {
 
 // registerAndStake registers the neurons in order, a few per transaction (each
 // coldkey and hotkey signs; a transaction carries at most 7 signatures), then stakes
-// on the validators.
-func (h *harness) registerAndStake(netuid uint32) {
+// on the validators, and returns the height of the stake.
+func (h *harness) registerAndStake(netuid uint32) int64 {
 	for chunk := range slices.Chunk(integrationNeurons, 3) {
 		var msgs []sdk.Msg
 		var signers []string
@@ -138,8 +139,8 @@ func (h *harness) registerAndStake(netuid uint32) {
 		return &types.MsgAddStake{Staker: h.addrs[staker], Hotkey: h.addrs[hotkey], Amount: math.NewInt(amount)}
 	}
 	// V1's stake is split between two stakers so that compounding rounds
-	h.exec([]string{"cold-v1", "delegator", "cold-v2"},
-		stake("cold-v1", "hot-v1", 2_000_000), stake("delegator", "hot-v1", 1_000_001), stake("cold-v2", "hot-v2", 1_000_000))
+	return h.exec([]string{"cold-v1", "delegator", "cold-v2"},
+		stake("cold-v1", "hot-v1", 2_000_000), stake("delegator", "hot-v1", 1_000_001), stake("cold-v2", "hot-v2", 1_000_000)).Height
 }
 
 // weightMsgs returns V1's and V2's commits (commit) or reveals of integrationWeights.

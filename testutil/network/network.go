@@ -17,6 +17,7 @@ import (
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 
 	"github.com/tensorcosm/tensorcosm/app"
+	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
 type (
@@ -29,11 +30,20 @@ type (
 )
 
 // DefaultConfig returns a network config for the tensorcosm app: chain
-// "tensorcosm-test", denom utensor, free transactions, 500 ms blocks.
+// "tensorcosm-test", denom utensor, free transactions, 500 ms blocks, and
+// the test stake delays of ShortStakeDelays.
 func DefaultConfig(numValidators int) (Config, error) {
 	cfg, err := sdknetwork.DefaultConfigWithAppConfig(app.AppConfig)
 	if err != nil {
 		return Config{}, fmt.Errorf("network config: %w", err)
+	}
+	var gs subnettypes.GenesisState
+	if err := cfg.Codec.UnmarshalJSON(cfg.GenesisState[subnettypes.ModuleName], &gs); err != nil {
+		return Config{}, fmt.Errorf("network config: subnet genesis: %w", err)
+	}
+	ShortStakeDelays(&gs.Params)
+	if cfg.GenesisState[subnettypes.ModuleName], err = cfg.Codec.MarshalJSON(&gs); err != nil {
+		return Config{}, fmt.Errorf("network config: subnet genesis: %w", err)
 	}
 	cfg.NumValidators = numValidators
 	cfg.ChainID = "tensorcosm-test"
@@ -61,6 +71,19 @@ func DefaultConfig(numValidators int) (Config, error) {
 		return a
 	}
 	return cfg, nil
+}
+
+// TestMaxTempo is the longest tempo on test networks: the module's default
+// tempo (100), so subnets created with default hyperparameters still fit.
+const TestMaxTempo = 100
+
+// ShortStakeDelays sets the stake delays of test networks: max_tempo 100
+// and a warm-up of as many blocks (the chain requires warm-up >= max_tempo),
+// 20 blocks of unbonding and no stake rate limit. A test that needs
+// counted stake waits stake_warmup_blocks after staking.
+func ShortStakeDelays(p *subnettypes.Params) {
+	p.MaxTempo, p.StakeWarmupBlocks = TestMaxTempo, TestMaxTempo
+	p.UnbondingBlocks, p.StakeRateLimit = 20, 0
 }
 
 // New starts a network with cfg in a temporary directory and stops it when
