@@ -281,3 +281,48 @@ func TestEpochWorkStaysUnderBudget(t *testing.T) {
 	}
 	t.Logf("estimate %d per epoch, budget %d: %d epochs per block over %d blocks", estimate, budget, perBlock, blocks)
 }
+
+// TestEpochWorkCounter: EpochWork follows weight sets and dissolve, the
+// estimate adds UIDs and permit slots, and CheckDerivedState catches a
+// counter that disagrees with the stored rows (the epoch tests check it
+// after every block, bonds writes included).
+func TestEpochWorkCounter(t *testing.T) {
+	e := newEnv(t)
+	hp := types.DefaultHyperparams()
+	hp.CommitReveal, hp.WeightsRateLimit, hp.MaxRegistrationsPerBlock = false, 0, 8
+	owner := e.account("owner")
+	netuid := e.createSubnet(owner, &hp)
+	hots := []string{e.key("a"), e.key("b"), e.key("c")}
+	for _, h := range hots {
+		e.register(e.account("cold-"+h), h, netuid)
+	}
+	// a non-permit neuron may set only a self-weight: one entry
+	if _, err := e.Msgs.SetWeights(e.Ctx, &types.MsgSetWeights{Hotkey: hots[1], Netuid: netuid, Uids: []uint32{1}, Values: []uint32{1}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.Keeper.EpochWork.Get(e.Ctx, netuid); got != 1 {
+		t.Fatalf("EpochWork %d after a 1-entry row, want 1", got)
+	}
+	if err := e.Keeper.CheckDerivedState(e.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	estimate, err := e.Keeper.EpochWorkEstimate(e.Ctx, netuid)
+	if want := uint64(3 + 3*types.ValidatorWork + 1); err != nil || estimate != want {
+		t.Fatalf("estimate %d (%v), want 3 UIDs + 3 permit slots + 1 entry = %d", estimate, err, want)
+	}
+	if err := e.Keeper.EpochWork.Set(e.Ctx, netuid, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Keeper.CheckDerivedState(e.Ctx); err == nil || !strings.Contains(err.Error(), "EpochWork 7 != 1") {
+		t.Fatalf("damaged counter: got %v", err)
+	}
+	if _, err := e.Msgs.DissolveSubnet(e.Ctx, &types.MsgDissolveSubnet{Signer: owner, Netuid: netuid}); err != nil {
+		t.Fatal(err)
+	}
+	if has, _ := e.Keeper.EpochWork.Has(e.Ctx, netuid); has {
+		t.Error("EpochWork of a dissolved subnet still stored")
+	}
+	if err := e.Keeper.CheckDerivedState(e.Ctx); err != nil {
+		t.Error(err)
+	}
+}

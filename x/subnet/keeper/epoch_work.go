@@ -2,6 +2,9 @@ package keeper
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -82,4 +85,52 @@ func bondEntries(rows map[uint32]types.BondsRow) uint64 {
 		n += uint64(len(r.Entries))
 	}
 	return n
+}
+
+// checkEpochWork verifies that EpochWork holds, for each subnet, exactly
+// the weight and bond entries stored for it (no entry at zero), and that
+// every queued epoch belongs to an existing subnet.
+func (k Keeper) checkEpochWork(ctx context.Context) error {
+	counts := map[uint32]uint64{}
+	if err := k.Weights.Walk(ctx, nil, func(key NeuronKey, row types.WeightsRow) (bool, error) {
+		counts[key.K1()] += uint64(len(row.Entries))
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	if err := k.Bonds.Walk(ctx, nil, func(key NeuronKey, row types.BondsRow) (bool, error) {
+		counts[key.K1()] += uint64(len(row.Entries))
+		return false, nil
+	}); err != nil {
+		return err
+	}
+	var bad error
+	err := k.EpochWork.Walk(ctx, nil, func(netuid uint32, n uint64) (bool, error) {
+		if counts[netuid] != n || n == 0 {
+			bad = fmt.Errorf("subnet %d: EpochWork %d != %d stored weight and bond entries", netuid, n, counts[netuid])
+			return true, nil
+		}
+		delete(counts, netuid)
+		return false, nil
+	})
+	if err != nil || bad != nil {
+		return errors.Join(err, bad)
+	}
+	missing := make([]uint32, 0, len(counts))
+	for netuid, n := range counts {
+		if n > 0 {
+			missing = append(missing, netuid)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("subnet %d: %d stored weight and bond entries but no EpochWork", missing[0], counts[missing[0]])
+	}
+	return k.DueEpochs.Walk(ctx, nil, func(netuid uint32, _ int64) (bool, error) {
+		has, err := k.Subnets.Has(ctx, netuid)
+		if err == nil && !has {
+			err = fmt.Errorf("queued epoch of subnet %d, which does not exist", netuid)
+		}
+		return err != nil, err
+	})
 }

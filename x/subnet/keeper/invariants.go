@@ -142,6 +142,9 @@ func (k Keeper) CheckDerivedState(ctx context.Context) error {
 	if err := k.checkWarming(ctx); err != nil {
 		return err
 	}
+	if err := k.checkEpochWork(ctx); err != nil {
+		return err
+	}
 	return k.checkSubnetStake(ctx)
 }
 
