@@ -74,15 +74,29 @@ func sessionModel(t *testing.T, path string) *miner.SessionModel {
 // axon that lets validator download, and announces model A.
 func startCheat(t *testing.T, c *neurontest.Chain, m *swapModel, validatorHotkey string) string {
 	t.Helper()
-	cold, hot := c.Key("cheat-cold", 10_000_000_000), c.Key("cheat-hot", 1)
-	c.Exec([]string{"cheat-cold", "cheat-hot"}, &subnettypes.MsgRegister{Coldkey: cold, Hotkey: hot, Netuid: netuid,
+	return startSwapMiner(t, c, "cheat", m, validatorHotkey, true)
+}
+
+// startDodger is startCheat for a miner whose axon never sees validator's
+// permit: it refuses ModelDownload with PermissionDenied for ever.
+func startDodger(t *testing.T, c *neurontest.Chain, m *swapModel, validatorHotkey string) string {
+	t.Helper()
+	return startSwapMiner(t, c, "dodger", m, validatorHotkey, false)
+}
+
+// startSwapMiner registers name's hotkey, serves m on an axon whose
+// metagraph gives validator the permit permit, and announces model A.
+func startSwapMiner(t *testing.T, c *neurontest.Chain, name string, m *swapModel, validatorHotkey string, permit bool) string {
+	t.Helper()
+	cold, hot := c.Key(name+"-cold", 10_000_000_000), c.Key(name+"-hot", 1)
+	c.Exec([]string{name + "-cold", name + "-hot"}, &subnettypes.MsgRegister{Coldkey: cold, Hotkey: hot, Netuid: netuid,
 		MaxBurn: sdkmath.NewInt(1_000_000_000)})
-	signer, err := axon.NewKeyringSigner(c.Keyring(), "cheat-hot")
+	signer, err := axon.NewKeyringSigner(c.Keyring(), name+"-hot")
 	if err != nil {
 		t.Fatal(err)
 	}
 	meta := axon.NewStaticMetagraph()
-	meta.SetNeuron(netuid, validatorHotkey, axon.NeuronInfo{UID: 0, Stake: 1, ValidatorPermit: true})
+	meta.SetNeuron(netuid, validatorHotkey, axon.NeuronInfo{UID: 0, Stake: 1, ValidatorPermit: permit})
 	cfg := axon.DefaultServerConfig()
 	cfg.ListenAddress, cfg.Netuid, cfg.Workers, cfg.ServeModelDownload = "127.0.0.1:0", netuid, 2, true
 	srv, err := axon.NewServer(cfg, m, meta, signer, nil, nil)
@@ -98,7 +112,7 @@ func startCheat(t *testing.T, c *neurontest.Chain, m *swapModel, validatorHotkey
 	_, port, _ := net.SplitHostPort(lis.Addr().String())
 	p, _ := strconv.Atoi(port)
 	info := m.Info()
-	c.Exec([]string{"cheat-hot"}, &subnettypes.MsgServeAxon{Hotkey: hot, Netuid: netuid,
+	c.Exec([]string{name + "-hot"}, &subnettypes.MsgServeAxon{Hotkey: hot, Netuid: netuid,
 		Axon:  subnettypes.AxonInfo{Host: "127.0.0.1", Port: uint32(p), Protocol: "grpc"},
 		Model: subnettypes.ModelCommitment{Sha256: hex.EncodeToString(info.SHA256[:]), Size_: info.Size}})
 	return hot
@@ -261,13 +275,17 @@ func metric(t *testing.T, body, name string) float64 {
 
 // TestValidatorOnNetwork runs a validator against an in-process chain with
 // a digits subnet (tempo 10, model_download on), a strong and an untrained
-// honest miner (the real miner daemon) and a dishonest miner that commits
+// honest miner (the real miner daemon), a dishonest miner that commits
 // model A, serves it until it has been verified, then answers with a better
-// model B. The validator must register, stake, get a permit, verify all
-// three, score the dishonest one 0 within one tempo of the swap (never an
-// honest one), and reveal weights without it. Then it is restarted, and
-// killed with SIGKILL right after a commit: the next process resumes the
-// scores, commits nothing more in that epoch, and reveals the commit.
+// model B, and a dodger that answers from another model than it committed
+// and refuses ModelDownload with PermissionDenied for ever. The validator
+// must register, stake, get a permit, verify the first three, score the
+// dishonest one 0 within one tempo of the swap, flag the dodger
+// download_refused at the verify.max_refusals-th refusal after
+// verify.permit_grace (never an honest miner), and reveal weights without
+// either. Then it is restarted, and killed with SIGKILL right after a
+// commit: the next process resumes the scores, commits nothing more in that
+// epoch, and reveals the commit.
 func TestValidatorOnNetwork(t *testing.T) {
 	c := neurontest.StartChain(t, 300*time.Millisecond)
 	opts := model.DefaultTrainOptions()
@@ -276,6 +294,8 @@ func TestValidatorOnNetwork(t *testing.T) {
 	weakPath, _ := neurontest.TrainModel(t, opts)
 	opts.Seed = 7
 	committedPath, _ := neurontest.TrainModel(t, opts)
+	opts.Seed = 9
+	dodgerPath, _ := neurontest.TrainModel(t, opts) // a model nobody else commits to
 
 	owner := c.Key("owner", 1_000_000_000_000)
 	hp := subnettypes.DefaultHyperparams()
@@ -287,6 +307,7 @@ func TestValidatorOnNetwork(t *testing.T) {
 	_, vaddrs := neurontest.NewKeyring(t, keyDir, "cold", "hot")
 	c.Fund(vaddrs[0], 100_000_000_000)
 	cfg := validatorConfig(c, keyDir, stateDir)
+	cfg.Verify.PermitGrace = 5 * time.Second // honest miners here see a permit within 300 ms
 	logs := &logLines{t: t}
 	reg := prometheus.NewRegistry()
 	v, err := validator.New(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), reg)
@@ -298,11 +319,15 @@ func TestValidatorOnNetwork(t *testing.T) {
 	weak := startMiner(t, c, "weak", weakPath, netuid)
 	cheat := &swapModel{SessionModel: sessionModel(t, committedPath), b: sessionModel(t, strongPath)}
 	cheatHot := startCheat(t, c, cheat, v.Hotkey())
+	dodger := &swapModel{SessionModel: sessionModel(t, dodgerPath), b: sessionModel(t, weakPath)}
+	dodger.swapped.Store(true) // answers from the untrained model, never the best
+	dodgerHot := startDodger(t, c, dodger, v.Hotkey())
 	r := start(t, v)
 
 	uid := map[string]uint32{}
 	until(t, "every neuron to serve and the validator to register", 2*time.Minute, func() bool {
-		for name, hot := range map[string]string{"strong": strong.Hotkey(), "weak": weak.Hotkey(), "cheat": cheatHot, "validator": v.Hotkey()} {
+		for name, hot := range map[string]string{"strong": strong.Hotkey(), "weak": weak.Hotkey(), "cheat": cheatHot,
+			"dodger": dodgerHot, "validator": v.Hotkey()} {
 			n, err := c.Neuron(netuid, hot)
 			if err != nil || (name != "validator" && n.Axon == nil) {
 				return false
@@ -354,6 +379,9 @@ func TestValidatorOnNetwork(t *testing.T) {
 			scoreOf(v.Scores(), uid["cheat"]).EMA > 0
 	})
 	t.Logf("permit at height %d; models verified by height %d", hPermit, height(t, c))
+	if s := scoreOf(v.Scores(), uid["dodger"]); s.FlagReason != "" {
+		t.Errorf("the dodger was flagged %q within the permit grace", s.FlagReason)
+	}
 
 	// 2. the dishonest miner swaps models: scored 0 within one tempo
 	hSwap := height(t, c)
@@ -387,6 +415,31 @@ func TestValidatorOnNetwork(t *testing.T) {
 	t.Logf("revealed weights after the flag: %v (uids %v)", row, uid)
 	if row[uid["cheat"]] != 0 || row[uid["strong"]] != 65535 || row[uid["weak"]] == 0 || row[uid["weak"]] >= row[uid["strong"]] {
 		t.Errorf("weights row %v: want the strong miner at 65535, the untrained one below but above 0, the dishonest one absent", row)
+	}
+
+	// 4. the dodger is flagged download_refused after the grace and weighs 0
+	var hDodger int64
+	until(t, "the dodger to be flagged", 2*time.Minute, func() bool {
+		hDodger = height(t, c)
+		return scoreOf(v.Scores(), uid["dodger"]).FlagReason == "download_refused"
+	})
+	refusals := logs.find("miner refuses its model to this validator, which holds a permit")
+	t.Logf("permit at height %d, dodger flagged download_refused at height %d after %d counted refusals",
+		hPermit, hDodger, len(refusals))
+	if len(refusals) != cfg.Verify.MaxRefusals {
+		t.Errorf("%d refusals counted before the flag, want verify.max_refusals %d", len(refusals), cfg.Verify.MaxRefusals)
+	}
+	until(t, "weights committed after the dodger's flag to be revealed", time.Minute, func() bool {
+		for _, rec := range logs.find("weights revealed") {
+			if ce, _ := rec["commit_epoch"].(float64); uint64(ce) > epochAt(hDodger) {
+				row = weightsOf(t, c, uid["validator"])
+				return true
+			}
+		}
+		return false
+	})
+	if _, ok := row[uid["dodger"]]; ok || row[uid["strong"]] != 65535 {
+		t.Errorf("weights row %v after the dodger's flag: want the dodger absent, the strong miner at 65535", row)
 	}
 	stopPoll()
 	<-polled
@@ -423,6 +476,7 @@ func checkDaemon(t *testing.T, v *validator.Validator, logs *logLines) {
 		`tensorcosm_validator_queries_total{outcome="ok"}`:                              10,
 		`tensorcosm_validator_model_checks_total{result="mismatch"}`:                    1,
 		`tensorcosm_validator_miners_flagged_total{reason="answers_mismatch"}`:          1,
+		`tensorcosm_validator_miners_flagged_total{reason="download_refused"}`:          1,
 		`tensorcosm_validator_weights_submitted_total{kind="commit",result="ok"}`:       2,
 		`tensorcosm_validator_weights_submitted_total{kind="reveal",result="ok"}`:       2,
 		`tensorcosm_validator_validator_permit`:                                         1,
