@@ -43,6 +43,10 @@ toml_set() {
 # chain requires warm-up >= max_tempo: stake counts from the next tempo),
 # unbonding_blocks 20 and stake_rate_limit 1. The real network's defaults
 # (x/subnet/README.md) are an hour of warm-up and three days of unbonding.
+# The default hyperparameters also bound what an account may create: the
+# dev chain lets accounts create load-test subnets (tensorcosm-loadgen: up
+# to 256 validators, registration at 1 utensor) with default min_burn 1 and
+# max_allowed_validators 256; the real network keeps 1 TENSOR and 64.
 dev_subnet_params() {
 	local genesis="$1" tempo="$2"
 	local edits=(
@@ -51,6 +55,8 @@ dev_subnet_params() {
 		"s/\"stake_warmup_blocks\": \"[0-9]+\"/\"stake_warmup_blocks\": \"$tempo\"/"
 		"s/\"unbonding_blocks\": \"[0-9]+\"/\"unbonding_blocks\": \"20\"/"
 		"s/\"stake_rate_limit\": \"[0-9]+\"/\"stake_rate_limit\": \"1\"/"
+		"s/\"min_burn\": \"[0-9]+\"/\"min_burn\": \"1\"/"
+		"s/\"max_allowed_validators\": [0-9]+/\"max_allowed_validators\": 256/"
 	)
 	local e
 	for e in "${edits[@]}"; do
