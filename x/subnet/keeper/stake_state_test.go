@@ -148,3 +148,31 @@ func TestGenesisValidateStakeQueues(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateStake: from consensus version 1, the stake params get their
+// defaults and SubnetStake, which counted a hotkey in full in each of its
+// subnets, is split over them.
+func TestMigrateStake(t *testing.T) {
+	e := newEnv(t)
+	owner := e.account("owner")
+	n1, n2 := e.createSubnet(owner, nil), e.createSubnet(owner, nil)
+	hot := e.key("hot")
+	e.register(e.account("cold"), hot, n1)
+	e.register(e.account("cold"), hot, n2)
+	e.stakeNow(e.account("staker"), hot, 1001)
+	// version 1: no stake params, the stake counted in full in both subnets
+	e.setParams(func(p *types.Params) { p.StakeWarmupBlocks, p.UnbondingBlocks, p.StakeRateLimit = 0, 0, 0 })
+	require.NoError(t, e.Keeper.SubnetStake.Set(e.Ctx, n1, math.NewInt(1001)))
+	require.NoError(t, e.Keeper.SubnetStake.Set(e.Ctx, n2, math.NewInt(1001)))
+	require.Error(t, e.Keeper.CheckInvariants(e.Ctx))
+
+	require.NoError(t, e.Keeper.Migrate1to2(e.Ctx))
+	p, err := e.Keeper.Params.Get(e.Ctx)
+	require.NoError(t, err)
+	require.NoError(t, p.Validate())
+	d := types.DefaultParams()
+	require.Equal(t, []uint64{d.StakeWarmupBlocks, d.UnbondingBlocks, d.StakeRateLimit}, []uint64{p.StakeWarmupBlocks, p.UnbondingBlocks, p.StakeRateLimit})
+	require.True(t, e.subnetStake(n1).Equal(math.NewInt(501)))
+	require.True(t, e.subnetStake(n2).Equal(math.NewInt(500)))
+	require.NoError(t, e.Keeper.CheckInvariants(e.Ctx))
+}

@@ -85,56 +85,88 @@ func (k Keeper) CancelUnbonding(ctx context.Context, msg *types.MsgCancelUnbondi
 // most height, in (completion, id) order, and returns an
 // EventUnbondingCompleted for each.
 func (k Keeper) completeUnbondings(ctx context.Context, height int64) ([]proto.Message, error) {
+	ids, err := k.dueUnbondings(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]proto.Message, 0, len(ids))
+	for _, id := range ids {
+		ev, err := k.completeOne(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}
+
+// dueUnbondings lists the ids of the unbondings whose completion height is
+// at most height, in (completion, id) order.
+func (k Keeper) dueUnbondings(ctx context.Context, height int64) ([]uint64, error) {
 	var ids []uint64
 	rng := collections.NewPrefixUntilPairRange[int64, uint64](height)
 	err := k.Unbondings.Indexes.Completion.Walk(ctx, rng, func(_ int64, id uint64) (bool, error) {
 		ids = append(ids, id)
 		return false, nil
 	})
+	return ids, err
+}
+
+// completeOne pays one unbonding to its staker and removes it.
+func (k Keeper) completeOne(ctx context.Context, id uint64) (proto.Message, error) {
+	u, err := k.Unbondings.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("unbonding %d: %w", id, err)
+	}
+	staker, err := k.parseAddr("staker", u.Staker)
 	if err != nil {
 		return nil, err
 	}
-	events := make([]proto.Message, 0, len(ids))
-	for _, id := range ids {
-		u, err := k.Unbondings.Get(ctx, id)
-		if err != nil {
-			return nil, fmt.Errorf("unbonding %d: %w", id, err)
-		}
-		staker, err := k.parseAddr("staker", u.Staker)
-		if err != nil {
-			return nil, err
-		}
-		if err := k.Unbondings.Remove(ctx, id); err != nil {
-			return nil, err
-		}
-		if err := k.pay(ctx, staker, u.Amount); err != nil {
-			return nil, err
-		}
-		events = append(events, &types.EventUnbondingCompleted{Id: id, Staker: u.Staker, Hotkey: u.Hotkey, Amount: u.Amount.String()})
+	if err := k.Unbondings.Remove(ctx, id); err != nil {
+		return nil, err
 	}
-	return events, nil
+	if err := k.pay(ctx, staker, u.Amount); err != nil {
+		return nil, err
+	}
+	return &types.EventUnbondingCompleted{Id: id, Staker: u.Staker, Hotkey: u.Hotkey, Amount: u.Amount.String()}, nil
 }
 
 // processStakeQueues makes warmed stake count and pays completed
-// unbondings, in a cached context written only if all of it succeeds, and
-// emits the events. A failure is logged and leaves both queues as they
-// were, to be retried next block; it does not halt the chain.
+// unbondings. Each entry runs in a cached context written only if it
+// succeeds: an entry that fails (a bug, or a payment the bank refuses) is
+// logged and stays queued for the next block, and holds up no other.
 func (k Keeper) processStakeQueues(ctx sdk.Context) error {
-	cacheCtx, write := ctx.CacheContext()
-	matured, err := k.matureStakes(cacheCtx, ctx.BlockHeight())
-	var completed []proto.Message
-	if err == nil {
-		completed, err = k.completeUnbondings(cacheCtx, ctx.BlockHeight())
-	}
+	height := ctx.BlockHeight()
+	warm, err := k.dueWarmups(ctx, height)
 	if err != nil {
-		k.Logger(ctx).Error("stake queues failed; warm-up and unbonding left for the next block", "height", ctx.BlockHeight(), "err", err)
-		return nil
+		return err
 	}
-	write()
-	for _, ev := range append(matured, completed...) {
-		if err := emit(ctx, ev); err != nil {
+	for _, key := range warm {
+		if err := k.isolated(ctx, "stake maturity", func(c context.Context) (proto.Message, error) { return k.matureOne(c, key) }); err != nil {
+			return err
+		}
+	}
+	ids, err := k.dueUnbondings(ctx, height)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := k.isolated(ctx, "unbonding payout", func(c context.Context) (proto.Message, error) { return k.completeOne(c, id) }); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// isolated runs f in a cached context, writes it and emits f's event if f
+// succeeds, and logs f's error otherwise (returning only emit errors).
+func (k Keeper) isolated(ctx sdk.Context, what string, f func(context.Context) (proto.Message, error)) error {
+	cacheCtx, write := ctx.CacheContext()
+	ev, err := f(cacheCtx)
+	if err != nil {
+		k.Logger(ctx).Error(what+" failed; left queued for the next block", "height", ctx.BlockHeight(), "err", err)
+		return nil
+	}
+	write()
+	return emit(ctx, ev)
 }

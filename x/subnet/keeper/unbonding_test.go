@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"testing"
 
+	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 	"github.com/stretchr/testify/require"
 
@@ -218,4 +219,23 @@ func TestStakeParamsValidate(t *testing.T) {
 		})
 	}
 	require.NoError(t, types.DefaultParams().Validate())
+}
+
+// TestStakeQueueEntryFailsAlone: an entry of the stake queues that cannot
+// be processed stays queued and holds up no other entry of the block.
+func TestStakeQueueEntryFailsAlone(t *testing.T) {
+	e, _, hot := stakeEnv(t)
+	staker := e.account("staker")
+	h := e.Ctx.BlockHeight()
+	_, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hot, Amount: math.NewInt(700)})
+	require.NoError(t, err)
+	// a queue key with no warming stake behind it, due in the same block
+	broken := collections.Join3(h+1000, mustAddr(e, hot), mustAddr(e, e.account("ghost")))
+	require.NoError(t, e.Keeper.WarmupQueue.Set(e.Ctx, broken))
+	e.SetHeight(h + 1000)
+	require.NoError(t, e.Keeper.BeginBlocker(e.Ctx))
+	require.True(t, e.counted(hot).Equal(math.NewInt(700)), "the good entry did not mature")
+	has, err := e.Keeper.WarmupQueue.Has(e.Ctx, broken)
+	require.NoError(t, err)
+	require.True(t, has, "the failed entry left the queue")
 }

@@ -103,10 +103,27 @@ func (k Keeper) addHotkeyWarming(ctx context.Context, hotkey sdk.AccAddress, del
 }
 
 // matureStakes makes the warming stake whose mature_block is at most height
-// count, in queue order, and returns an EventStakeMatured for each. The
-// queue only grows by transactions, so the work per block is bounded by the
-// transactions of earlier blocks.
+// count, in queue order, and returns an EventStakeMatured for each.
 func (k Keeper) matureStakes(ctx context.Context, height int64) ([]proto.Message, error) {
+	due, err := k.dueWarmups(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]proto.Message, 0, len(due))
+	for _, key := range due {
+		ev, err := k.matureOne(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}
+
+// dueWarmups lists the warm-up queue keys whose mature_block is at most
+// height. The queue only grows by transactions, so the work per block is
+// bounded by the transactions of earlier blocks.
+func (k Keeper) dueWarmups(ctx context.Context, height int64) ([]WarmupKey, error) {
 	var due []WarmupKey
 	err := k.WarmupQueue.Walk(ctx, nil, func(key WarmupKey) (bool, error) {
 		if key.K1() > height {
@@ -115,24 +132,22 @@ func (k Keeper) matureStakes(ctx context.Context, height int64) ([]proto.Message
 		due = append(due, key)
 		return false, nil
 	})
+	return due, err
+}
+
+// matureOne moves one queued warming stake to counted stake.
+func (k Keeper) matureOne(ctx context.Context, key WarmupKey) (proto.Message, error) {
+	hotkey, staker := key.K2(), key.K3()
+	w, err := k.WarmingStakes.Get(ctx, collections.Join(hotkey, staker))
+	if err != nil {
+		return nil, fmt.Errorf("warm-up queue entry (%d, %s, %s): %w", key.K1(), hotkey, staker, err)
+	}
+	if err := k.subWarming(ctx, hotkey, staker, w, w.Amount); err != nil {
+		return nil, err
+	}
+	total, err := k.changeStake(ctx, hotkey, staker, w.Amount)
 	if err != nil {
 		return nil, err
 	}
-	events := make([]proto.Message, 0, len(due))
-	for _, key := range due {
-		hotkey, staker := key.K2(), key.K3()
-		w, err := k.WarmingStakes.Get(ctx, collections.Join(hotkey, staker))
-		if err != nil {
-			return nil, fmt.Errorf("warm-up queue entry (%d, %s, %s): %w", key.K1(), hotkey, staker, err)
-		}
-		if err := k.subWarming(ctx, hotkey, staker, w, w.Amount); err != nil {
-			return nil, err
-		}
-		total, err := k.changeStake(ctx, hotkey, staker, w.Amount)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, &types.EventStakeMatured{Staker: w.Staker, Hotkey: w.Hotkey, Amount: w.Amount.String(), Total: total.String()})
-	}
-	return events, nil
+	return &types.EventStakeMatured{Staker: w.Staker, Hotkey: w.Hotkey, Amount: w.Amount.String(), Total: total.String()}, nil
 }
