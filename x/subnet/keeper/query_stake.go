@@ -16,8 +16,9 @@ import (
 )
 
 const (
-	// defaultUnbondingsPage is the page size of the unbonding queries when
-	// the request names none; maxUnbondingsPage caps a requested limit.
+	// defaultUnbondingsPage is the page size of the unbonding and warming
+	// queries when the request names none; maxUnbondingsPage caps a
+	// requested limit.
 	defaultUnbondingsPage = 100
 	maxUnbondingsPage     = 1_000
 )
@@ -89,7 +90,8 @@ func (k Keeper) unbondingsPage(ctx context.Context, idx *indexes.Multi[sdk.AccAd
 	return res, nil
 }
 
-// WarmingStakes lists the stake warming up on a hotkey, by staker, by page.
+// WarmingStakes lists the stake warming up on a hotkey, by staker, by page
+// (limit as the unbonding queries).
 func (q queryServer) WarmingStakes(ctx context.Context, req *types.QueryWarmingStakesRequest) (*types.QueryWarmingStakesResponse, error) {
 	if req == nil {
 		return nil, status.Error(codes.InvalidArgument, "empty request")
@@ -98,7 +100,15 @@ func (q queryServer) WarmingStakes(ctx context.Context, req *types.QueryWarmingS
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	warming, page, err := query.CollectionPaginate(ctx, q.k.WarmingStakes, req.Pagination,
+	pageReq := query.PageRequest{Limit: defaultUnbondingsPage}
+	if req.Pagination != nil {
+		pageReq = *req.Pagination
+		if pageReq.Limit == 0 {
+			pageReq.Limit = defaultUnbondingsPage
+		}
+		pageReq.Limit = min(pageReq.Limit, maxUnbondingsPage)
+	}
+	warming, page, err := query.CollectionPaginate(ctx, q.k.WarmingStakes, &pageReq,
 		func(_ StakeKey, w types.WarmingStake) (types.WarmingStake, error) { return w, nil },
 		query.WithCollectionPaginationPairPrefix[sdk.AccAddress, sdk.AccAddress](hotkey))
 	if err != nil {

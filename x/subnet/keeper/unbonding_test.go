@@ -239,3 +239,24 @@ func TestStakeQueueEntryFailsAlone(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, has, "the failed entry left the queue")
 }
+
+// TestUnbondingPagesAreBounded: 100 unbondings per page by default, at most
+// 1,000 whatever the request asks.
+func TestUnbondingPagesAreBounded(t *testing.T) {
+	e, _, hot := stakeEnv(t)
+	staker := e.account("staker")
+	e.stakeNow(staker, hot, 2000)
+	for range 1001 {
+		_, err := e.Msgs.RemoveStake(e.Ctx, &types.MsgRemoveStake{Staker: staker, Hotkey: hot, Amount: math.NewInt(1)})
+		require.NoError(t, err)
+	}
+	for _, tc := range []struct {
+		limit uint64
+		want  int
+	}{{0, 100}, {5000, 1000}} {
+		res, err := e.Queries.UnbondingsByHotkey(e.Ctx, &types.QueryUnbondingsByHotkeyRequest{Hotkey: hot, Pagination: &query.PageRequest{Limit: tc.limit}})
+		require.NoError(t, err)
+		require.Len(t, res.Unbondings, tc.want, "limit %d", tc.limit)
+		require.NotEmpty(t, res.Pagination.NextKey)
+	}
+}
