@@ -33,14 +33,14 @@ func (l localnet) addr(t *testing.T, name string) string {
 	return strings.TrimSpace(mustCLI(t, "keys", "show", name, "-a", "--keyring-backend", "test", "--home", l.home))
 }
 
-func startLocalnet(t *testing.T, blockTime string) localnet {
+func startLocalnet(t *testing.T, blockTime string, env ...string) localnet {
 	t.Helper()
 	l := localnet{home: filepath.Join(t.TempDir(), "node"), base: freePortBase(t)}
-	l.env = []string{
+	l.env = append([]string{
 		"LOCALNET_HOME=" + l.home,
 		"LOCALNET_PORT_BASE=" + strconv.Itoa(l.base),
 		"LOCALNET_BLOCK_TIME=" + blockTime,
-	}
+	}, env...)
 	out, err := script(t, l.env, "localnet.sh", "start")
 	t.Cleanup(func() {
 		pid := readPID(filepath.Join(l.home, "tensorcosmd.pid"))
