@@ -41,6 +41,7 @@ func initRootCmd(rootCmd *cobra.Command, txConfig client.TxConfig, basicManager 
 		queryCommand(),
 		txCommand(),
 		keys.Commands(),
+		configCmd(),
 	)
 	for _, c := range extraCommands {
 		rootCmd.AddCommand(c())
@@ -60,8 +61,7 @@ func queryCommand() *cobra.Command {
 		RunE:                       client.ValidateCmd,
 	}
 	cmd.AddCommand(
-		rpc.QueryEventForTxCmd(),
-		rpc.WaitTxCmd(),
+		rpc.WaitTxCmd(), // QueryEventForTxCmd is the same command: adding both listed wait-tx twice
 		rpc.ValidatorCommand(),
 		server.QueryBlockCmd(),
 		authcmd.QueryTxsByEventsCmd(),

@@ -82,6 +82,7 @@ func NewRootCmd() (*cobra.Command, error) {
 		return nil, err
 	}
 	guardBankSend(rootCmd)
+	clarifyErrors(rootCmd)
 	return rootCmd, nil
 }
 
