@@ -28,8 +28,8 @@ PKGS        := ./...
 
 build: ## build tensorcosmd, tensorcosm-miner and tensorcosm-validator into build/
 	$(GO) build $(TAGS) -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosmd ./cmd/tensorcosmd
-	$(GO) build $(TAGS) -o $(BUILD_DIR)/tensorcosm-miner ./cmd/tensorcosm-miner
-	$(GO) build $(TAGS) -o $(BUILD_DIR)/tensorcosm-validator ./cmd/tensorcosm-validator
+	$(GO) build $(TAGS) -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosm-miner ./cmd/tensorcosm-miner
+	$(GO) build $(TAGS) -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosm-validator ./cmd/tensorcosm-validator
 
 install: ## install tensorcosmd into $GOBIN (or $GOPATH/bin)
 	$(GO) install $(TAGS) -ldflags '$(LDFLAGS)' ./cmd/tensorcosmd

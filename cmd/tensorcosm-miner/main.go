@@ -5,12 +5,17 @@ package main
 import (
 	"os"
 
+	"github.com/cosmos/cosmos-sdk/version"
+
 	"github.com/tensorcosm/tensorcosm/miner/cli"
 )
 
 func main() {
 	// Cobra has already printed the error.
-	if err := cli.NewRootCmd().Execute(); err != nil {
+	root := cli.NewRootCmd()
+	// the same build information as `tensorcosmd version` (set by make's ldflags)
+	root.AddCommand(version.NewVersionCommand())
+	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
 }
