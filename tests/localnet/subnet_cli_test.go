@@ -94,6 +94,15 @@ func TestSubnetCLI(t *testing.T) {
 
 	l.txOK(t, "tx", "subnet", "remove-stake", hot, "5000000", "--from", "bob")
 	l.txOK(t, "tx", "subnet", "set-delegate-take", hot, "6553", "--from", "alice")
+	var takes struct {
+		Neurons []struct {
+			DelegateTake int `json:"delegate_take"`
+		} `json:"neurons"`
+	}
+	l.query(t, &takes, "q", "subnet", "metagraph", "1")
+	if len(takes.Neurons) != 1 || takes.Neurons[0].DelegateTake != 6553 {
+		t.Fatalf("delegate take after set-delegate-take 6553: %+v", takes)
+	}
 
 	var sub struct {
 		Subnet struct {
