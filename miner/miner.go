@@ -86,7 +86,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 	m.base = logger
 	m.log = logger.With("component", "miner", "hotkey", m.hotkey, "netuid", cfg.Netuid)
 	cfg.Keyring.WarnDev(m.log, cfg.Dev)
-	if m.lock, err = lockStateDir(cfg.StateDir); err != nil {
+	if m.lock, err = neuron.LockStateDir(cfg.StateDir); err != nil {
 		return nil, fmt.Errorf("miner: %w", err)
 	}
 	if err := m.loadModel(); err != nil {

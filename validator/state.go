@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/tensorcosm/tensorcosm/neuron"
 )
 
 // State files in state_dir.
@@ -16,14 +17,13 @@ const (
 	scoresFile  = "scores.json"
 	commitsFile = "commits.json"
 	seedFile    = "challenge_seed.json"
-	lockFile    = "LOCK"
 	// stateVersion is the format of the state files.
 	stateVersion = 1
 )
 
 // ErrStateDirInUse is returned by New when another validator holds the
 // state directory.
-var ErrStateDirInUse = errors.New("state_dir is in use by another validator")
+var ErrStateDirInUse = neuron.ErrStateDirInUse
 
 // stateDir is the validator's directory of state files, locked for one
 // process (an flock, released when the process dies however it dies).
@@ -62,16 +62,9 @@ type seedState struct {
 
 // openStateDir creates and locks dir for the validator (netuid, hotkey).
 func openStateDir(dir string, netuid uint32, hotkey string) (*stateDir, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("state_dir: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Clean(filepath.Join(dir, lockFile)), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := neuron.LockStateDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("state_dir: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("%w: %s (%v)", ErrStateDirInUse, dir, err)
+		return nil, err
 	}
 	return &stateDir{dir: dir, netuid: netuid, hotkey: hotkey, lock: f}, nil
 }
