@@ -147,9 +147,9 @@ func TestSubnetCLIWeightsAndStake(t *testing.T) {
 	}
 
 	setHyperparams(t, l, map[string]any{"commit_reveal": true})
-	salt := []byte("cli-test-salt")
-	hash := types.CommitHash(hot, 1, []uint32{0}, []uint32{7}, salt, 0)
-	l.txOK(t, "tx", "subnet", "commit-weights", "1", base64.StdEncoding.EncodeToString(hash), "--from", "miner-hot")
+	// the CLI computes the hash; the reveal below matches only if it is right
+	salt := base64.StdEncoding.EncodeToString([]byte("cli-test-salt"))
+	l.txOK(t, "tx", "subnet", "commit-weights", "1", "--uids", "0", "--values", "7", "--salt", salt, "--from", "miner-hot")
 	var cm struct {
 		Commits []struct {
 			Commits struct {
@@ -170,7 +170,7 @@ func TestSubnetCLIWeightsAndStake(t *testing.T) {
 		t.Fatalf("reveal epoch %d never came", due)
 	}
 	l.txOK(t, "tx", "subnet", "reveal-weights", "1", "--uids", "0", "--values", "7",
-		"--salt", base64.StdEncoding.EncodeToString(salt), "--from", "miner-hot")
+		"--salt", salt, "--from", "miner-hot")
 	cm.Commits = nil // an empty list is left out of the output
 	l.query(t, &cm, "q", "subnet", "commits", "1")
 	if len(cm.Commits) != 0 {
@@ -284,6 +284,22 @@ func TestSubnetCLIOffline(t *testing.T) {
 			mustJSON(t, m[0].UIDs) != "[1,2]" || mustJSON(t, m[0].Values) != "[65535,1000]" {
 			t.Fatalf("generated tx: %s", out)
 		}
+	})
+	t.Run("commit-weights takes a hash or computes it", func(t *testing.T) {
+		addr := strings.TrimSpace(mustCLI(t, "keys", "show", "v", "-a", "--keyring-backend", "test", "--home", home))
+		want := base64.StdEncoding.EncodeToString(types.CommitHash(addr, 1, []uint32{1, 2}, []uint32{65535, 1000}, []byte("salt"), 3))
+		for _, args := range [][]string{
+			{want},
+			{"--uids", "1,2", "--values", "65535,1000", "--salt", "c2FsdA==", "--version-key", "3"},
+		} {
+			out := mustCLI(t, append(append([]string{"tx", "subnet", "commit-weights", "1"}, args...),
+				"--from", "v", "--keyring-backend", "test", "--home", home, "--generate-only")...)
+			if !strings.Contains(out, `"commit_hash":"`+want+`"`) {
+				t.Errorf("commit-weights %v: want hash %s in %s", args, want, out)
+			}
+		}
+		_, errOut, err := cli(t, "tx", "subnet", "commit-weights", "1", "c2FsdA==", "--from", "v", "--keyring-backend", "test", "--home", home, "--generate-only")
+		expectCleanFailure(t, err, errOut, "is not a base64 SHA-256 hash")
 	})
 	t.Run("register takes max-burn with a denom", func(t *testing.T) {
 		addr := strings.TrimSpace(mustCLI(t, "keys", "show", "v", "-a", "--keyring-backend", "test", "--home", home))

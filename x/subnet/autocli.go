@@ -87,10 +87,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				{RpcMethod: "SetDelegateTake", Use: "set-delegate-take [hotkey] [take]", Short: "Set a hotkey's take (of 65535); --from is its coldkey",
 					Example:        "tensorcosmd tx subnet set-delegate-take tensor1... 6553 --from coldkey",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "hotkey"}, {ProtoField: "take"}}},
-				{RpcMethod: "SetWeights", Skip: true}, // client/cli: autocli cannot bind repeated uint32
-				{RpcMethod: "CommitWeights", Use: "commit-weights [netuid] [commit-hash-base64]", Short: "Commit to weights by hash; --from is the hotkey (validators do this for you)",
-					Example:        "tensorcosmd tx subnet commit-weights 1 3q2+7w... --from validator-hot",
-					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "netuid"}, {ProtoField: "commit_hash"}}},
+				{RpcMethod: "SetWeights", Skip: true},    // client/cli: autocli cannot bind repeated uint32
+				{RpcMethod: "CommitWeights", Skip: true}, // client/cli: the hash can be computed from the weights
 				{RpcMethod: "RevealWeights", Skip: true}, // client/cli: autocli cannot bind repeated uint32
 			},
 		},

@@ -6,6 +6,10 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+
 	"cosmossdk.io/math"
 	"github.com/spf13/cobra"
 
@@ -33,7 +37,7 @@ func GetTxCmd() *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
-	cmd.AddCommand(SetWeightsCmd(), RevealWeightsCmd(), AddStakeCmd(), RemoveStakeCmd(), CancelUnbondingCmd(), RegisterCmd())
+	cmd.AddCommand(SetWeightsCmd(), CommitWeightsCmd(), RevealWeightsCmd(), AddStakeCmd(), RemoveStakeCmd(), CancelUnbondingCmd(), RegisterCmd())
 	return cmd
 }
 
@@ -76,6 +80,57 @@ func SetWeightsCmd() *cobra.Command {
 		})
 	addWeightsFlags(cmd)
 	return cmd
+}
+
+// CommitWeightsCmd commits to weights by hash: the hash given in base64, or
+// computed from --uids, --values, --salt and --version-key with the hotkey
+// (--from), exactly as reveal-weights will need to match it.
+func CommitWeightsCmd() *cobra.Command {
+	cmd := txCmd("commit-weights [netuid] [commit-hash-base64]",
+		"Commit to weights by hash, given or computed from --uids --values --salt; --from is the hotkey (validators do this for you)",
+		"tensorcosmd tx subnet commit-weights 1 --uids 0,1 --values 65535,1000 --salt c2FsdA== --from validator-hot\n"+
+			"tensorcosmd tx subnet commit-weights 1 3q2+7w... --from validator-hot", 1,
+		func(clientCtx client.Context, cmd *cobra.Command, args []string) (sdk.Msg, error) {
+			netuid, err := ParseUint32Arg("[netuid]", args[0])
+			if err != nil {
+				return nil, err
+			}
+			hotkey := clientCtx.GetFromAddress().String()
+			hash, err := commitHash(cmd, args, hotkey, netuid)
+			return &types.MsgCommitWeights{Hotkey: hotkey, Netuid: netuid, CommitHash: hash}, err
+		})
+	cmd.Args = cobra.RangeArgs(1, 2) // the hash is optional
+	addWeightsFlags(cmd)
+	cmd.Flags().String(flagSalt, "", "base64 salt to compute the hash with (keep it for the reveal)")
+	return cmd
+}
+
+// commitHash is the base64 hash argument, or the hash of the weights flags.
+func commitHash(cmd *cobra.Command, args []string, hotkey string, netuid uint32) ([]byte, error) {
+	uidsStr, _ := cmd.Flags().GetString(flagUIDs)
+	if len(args) == 2 {
+		if uidsStr != "" {
+			return nil, fmt.Errorf("give either [commit-hash-base64] or --uids/--values/--salt, not both")
+		}
+		hash, err := base64.StdEncoding.DecodeString(args[1])
+		if err != nil || len(hash) != sha256.Size {
+			return nil, fmt.Errorf("argument [commit-hash-base64]: %q is not a base64 SHA-256 hash (32 bytes)", args[1])
+		}
+		return hash, nil
+	}
+	_, uids, values, version, err := weightsArgs(cmd, args)
+	if err != nil {
+		return nil, err
+	}
+	saltStr, _ := cmd.Flags().GetString(flagSalt)
+	salt, err := ParseSalt(saltStr)
+	if err != nil {
+		return nil, err
+	}
+	if hotkey == "" {
+		return nil, fmt.Errorf("--from (the hotkey) is needed to compute the commit hash")
+	}
+	return types.CommitHash(hotkey, netuid, uids, values, salt, version), nil
 }
 
 // RevealWeightsCmd reveals committed weights in their reveal epoch.
