@@ -7,10 +7,13 @@ BIN_DIR     := $(BUILD_DIR)/bin
 GO          ?= go
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT      ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-LDFLAGS     := -X github.com/cosmos/cosmos-sdk/version.Name=tensorcosm \
-               -X github.com/cosmos/cosmos-sdk/version.AppName=tensorcosmd \
+# version.AppName is set per binary (appname BINARY), so `version --long`
+# names the binary that prints it.
+VERSION_FLAGS := -X github.com/cosmos/cosmos-sdk/version.Name=tensorcosm \
                -X github.com/cosmos/cosmos-sdk/version.Version=$(VERSION) \
                -X github.com/cosmos/cosmos-sdk/version.Commit=$(COMMIT)
+appname      = $(VERSION_FLAGS) -X github.com/cosmos/cosmos-sdk/version.AppName=$(1)
+LDFLAGS     := $(call appname,tensorcosmd)
 # Build tags for every build, install, test and vet. libsecp256k1_sdk makes the
 # Cosmos SDK sign and verify secp256k1 with libsecp256k1 (C, bundled in the SDK's
 # module and compiled by cgo, which ONNX Runtime needs anyway) instead of pure Go:
@@ -28,8 +31,8 @@ PKGS        := ./...
 
 build: ## build tensorcosmd, tensorcosm-miner and tensorcosm-validator into build/
 	$(GO) build $(TAGS) -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosmd ./cmd/tensorcosmd
-	$(GO) build $(TAGS) -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosm-miner ./cmd/tensorcosm-miner
-	$(GO) build $(TAGS) -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosm-validator ./cmd/tensorcosm-validator
+	$(GO) build $(TAGS) -ldflags '$(call appname,tensorcosm-miner)' -o $(BUILD_DIR)/tensorcosm-miner ./cmd/tensorcosm-miner
+	$(GO) build $(TAGS) -ldflags '$(call appname,tensorcosm-validator)' -o $(BUILD_DIR)/tensorcosm-validator ./cmd/tensorcosm-validator
 
 install: ## install tensorcosmd into $GOBIN (or $GOPATH/bin)
 	$(GO) install $(TAGS) -ldflags '$(LDFLAGS)' ./cmd/tensorcosmd
