@@ -61,7 +61,7 @@ func queryCommand() *cobra.Command {
 		RunE:                       client.ValidateCmd,
 	}
 	cmd.AddCommand(
-		rpc.WaitTxCmd(), // QueryEventForTxCmd is the same command: adding both listed wait-tx twice
+		waitTxCmd(), // not rpc.WaitTxCmd: see waittx.go
 		rpc.ValidatorCommand(),
 		server.QueryBlockCmd(),
 		authcmd.QueryTxsByEventsCmd(),
