@@ -86,13 +86,13 @@ func TestSubnetCLIWeightsAndStake(t *testing.T) {
 	hot := createAndRegister(t, l)
 	bob := l.addr(t, "bob")
 
-	l.txOK(t, "tx", "subnet", "add-stake", hot, "0.5TENSOR", "--from", "bob")
+	staked := atHeight(t, l.txOK(t, "tx", "subnet", "add-stake", hot, "0.5TENSOR", "--from", "bob"))
 	var warming struct {
 		Warming []struct {
 			Amount string `json:"amount"`
 		} `json:"warming"`
 	}
-	l.query(t, &warming, "q", "subnet", "warming-stakes", hot)
+	l.query(t, &warming, append([]string{"q", "subnet", "warming-stakes", hot}, staked...)...)
 	if len(warming.Warming) != 1 || warming.Warming[0].Amount != "500000" {
 		t.Fatalf("warming stake after add-stake 0.5TENSOR: %+v, want 500000", warming)
 	}

@@ -45,6 +45,19 @@ func (l localnet) waitTx(t *testing.T, out string) string {
 	return got
 }
 
+// atHeight returns the query flags that read the state as the block of the
+// tx result out (from txOK) left it.
+func atHeight(t *testing.T, out string) []string {
+	t.Helper()
+	var res struct {
+		Height string `json:"height"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Height == "" || res.Height == "0" {
+		t.Fatalf("tx result has no height: %v\n%s", err, out)
+	}
+	return []string{"--height", res.Height}
+}
+
 func (l localnet) query(t *testing.T, v any, args ...string) {
 	t.Helper()
 	out := mustCLI(t, append(args, "--home", l.home, "--output", "json")...)
@@ -61,7 +74,9 @@ func TestSubnetCLI(t *testing.T) {
 
 	l.txOK(t, "tx", "subnet", "serve-axon", "1", `{"host":"127.0.0.1","port":8091,"protocol":"grpc"}`,
 		`{"sha256":"`+strings.Repeat("cd", 32)+`","size":10240}`, "--from", "miner-hot")
-	l.txOK(t, "tx", "subnet", "add-stake", hot, "5000000", "--from", "bob")
+	// read the state as the add-stake block left it: with 200 ms blocks the
+	// warm-up (the localnet's tempo) can be over by the time the CLI asks
+	atStake := atHeight(t, l.txOK(t, "tx", "subnet", "add-stake", hot, "5000000", "--from", "bob"))
 
 	var mg struct {
 		Neurons []struct {
@@ -77,7 +92,7 @@ func TestSubnetCLI(t *testing.T) {
 			Stake string `json:"stake"`
 		} `json:"neurons"`
 	}
-	l.query(t, &mg, "q", "subnet", "metagraph", "1")
+	l.query(t, &mg, append([]string{"q", "subnet", "metagraph", "1"}, atStake...)...)
 	if len(mg.Neurons) != 1 || mg.Neurons[0].Neuron.Hotkey != hot || mg.Neurons[0].Stake != "0" ||
 		mg.Neurons[0].Neuron.Axon.Port != 8091 || mg.Neurons[0].Neuron.Model.Sha256 != strings.Repeat("cd", 32) {
 		t.Fatalf("metagraph after register/serve/stake: %+v", mg)
@@ -87,7 +102,7 @@ func TestSubnetCLI(t *testing.T) {
 		Total   string `json:"total"`
 		Warming string `json:"warming"`
 	}
-	l.query(t, &byHot, "q", "subnet", "stake-by-hotkey", hot)
+	l.query(t, &byHot, append([]string{"q", "subnet", "stake-by-hotkey", hot}, atStake...)...)
 	if byHot.Total != "0" || byHot.Warming != "5000000" {
 		t.Fatalf("stake by hotkey after add-stake: %+v, want 5000000 warming", byHot)
 	}
