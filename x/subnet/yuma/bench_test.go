@@ -1,13 +1,9 @@
 package yuma
 
-import (
-	"fmt"
-	"slices"
-	"testing"
-)
+import "slices"
 
 // benchSizes are the subnet shapes of the acceptance table: UIDs x validators.
-var benchSizes = []struct{ uids, validators int }{{256, 64}, {1024, 128}, {4096, 256}}
+var benchSizes = []struct{ Uids, Validators int }{{256, 64}, {1024, 128}, {4096, 256}}
 
 // sparseTargets is how many miners each validator weights in the sparse case.
 const sparseTargets = 32
@@ -65,36 +61,4 @@ func benchRow(g *gen, n, self int, dense bool) ([]Weight, []Bond) {
 		b[k] = Bond{UID: uint16(j), Value: g.fixed()}
 	}
 	return w, b
-}
-
-func benchName(uids, validators int, dense bool) string {
-	d := "sparse"
-	if dense {
-		d = "dense"
-	}
-	return fmt.Sprintf("n=%d_v=%d_%s", uids, validators, d)
-}
-
-// BenchmarkEngine times the fixed-point engine beside the float64 reference for each
-// size and density; bench.sh runs it and prints the table with ratios.
-func BenchmarkEngine(b *testing.B) {
-	for _, s := range benchSizes {
-		for _, dense := range []bool{true, false} {
-			in := benchInput(s.uids, s.validators, dense)
-			b.Run(benchName(s.uids, s.validators, dense)+"/fixed", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := Run(in); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run(benchName(s.uids, s.validators, dense)+"/float64", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					refRun(in)
-				}
-			})
-		}
-	}
 }
