@@ -6,8 +6,7 @@ var SetNeuronKeepHotkey = Keeper.setNeuronKeepHotkey
 // SubnetStakeOf exposes subnetStake to the keeper_test package.
 var SubnetStakeOf = Keeper.subnetStake
 
-// MatureStakes exposes matureStakes to the keeper_test package.
-var MatureStakes = Keeper.matureStakes
-
-// CompleteUnbondings exposes completeUnbondings to the keeper_test package.
-var CompleteUnbondings = Keeper.completeUnbondings
+// ProcessStakeQueuesUntil exposes processStakeQueuesUntil to the
+// keeper_test package: it matures the warming stake and pays the
+// unbondings due at height, as the EndBlocker does at that height.
+var ProcessStakeQueuesUntil = Keeper.processStakeQueuesUntil

@@ -40,7 +40,7 @@ func (e *env) stakeNow(staker, hotkey string, amount int64) {
 	if _, err := e.Msgs.AddStake(e.Ctx, &types.MsgAddStake{Staker: staker, Hotkey: hotkey, Amount: math.NewInt(amount)}); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := keeper.MatureStakes(e.Keeper, e.Ctx, stdmath.MaxInt64); err != nil {
+	if err := keeper.ProcessStakeQueuesUntil(e.Keeper, e.Ctx, stdmath.MaxInt64); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -85,7 +85,7 @@ func runFlashStake(t *testing.T, flash int64, counts bool) flashResult {
 			t.Fatal(err)
 		}
 		if counts {
-			if _, err := keeper.MatureStakes(e.Keeper, e.Ctx, stdmath.MaxInt64); err != nil {
+			if err := keeper.ProcessStakeQueuesUntil(e.Keeper, e.Ctx, stdmath.MaxInt64); err != nil {
 				t.Fatal(err)
 			}
 		}

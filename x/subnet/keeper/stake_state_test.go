@@ -113,10 +113,10 @@ func TestGenesisRoundTripStakeQueues(t *testing.T) {
 	// warming stake matures
 	fresh.Bank.Fund(moduleAddress(), coins(300)) // the bank's genesis is not imported here
 	fresh.SetHeight(exported.Unbondings[0].CompletionHeight)
-	_, err = keeper.CompleteUnbondings(fresh.Keeper, fresh.Ctx, fresh.Ctx.BlockHeight())
+	err = keeper.ProcessStakeQueuesUntil(fresh.Keeper, fresh.Ctx, fresh.Ctx.BlockHeight())
 	require.NoError(t, err)
 	require.True(t, fresh.Bank.GetBalance(fresh.Ctx, mustAddr(e, staker), types.DefaultDenom).Amount.Equal(math.NewInt(300)))
-	_, err = keeper.MatureStakes(fresh.Keeper, fresh.Ctx, exported.WarmingStakes[0].MatureBlock)
+	err = keeper.ProcessStakeQueuesUntil(fresh.Keeper, fresh.Ctx, exported.WarmingStakes[0].MatureBlock)
 	require.NoError(t, err)
 	total, err := fresh.Keeper.HotkeyStake(fresh.Ctx, mustAddr(e, hot))
 	require.NoError(t, err)

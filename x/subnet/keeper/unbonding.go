@@ -81,25 +81,6 @@ func (k Keeper) CancelUnbonding(ctx context.Context, msg *types.MsgCancelUnbondi
 	return u, total, err
 }
 
-// completeUnbondings pays every unbonding whose completion height is at
-// most height, in (completion, id) order, and returns an
-// EventUnbondingCompleted for each.
-func (k Keeper) completeUnbondings(ctx context.Context, height int64) ([]proto.Message, error) {
-	ids, err := k.dueUnbondings(ctx, height)
-	if err != nil {
-		return nil, err
-	}
-	events := make([]proto.Message, 0, len(ids))
-	for _, id := range ids {
-		ev, err := k.completeOne(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
-	}
-	return events, nil
-}
-
 // dueUnbondings lists the ids of the unbondings whose completion height is
 // at most height, in (completion, id) order.
 func (k Keeper) dueUnbondings(ctx context.Context, height int64) ([]uint64, error) {
@@ -136,7 +117,12 @@ func (k Keeper) completeOne(ctx context.Context, id uint64) (proto.Message, erro
 // succeeds: an entry that fails (a bug, or a payment the bank refuses) is
 // logged and stays queued for the next block, and holds up no other.
 func (k Keeper) processStakeQueues(ctx sdk.Context) error {
-	height := ctx.BlockHeight()
+	return k.processStakeQueuesUntil(ctx, ctx.BlockHeight())
+}
+
+// processStakeQueuesUntil is processStakeQueues for the entries due at
+// height (tests pass a later height to skip the wait).
+func (k Keeper) processStakeQueuesUntil(ctx sdk.Context, height int64) error {
 	warm, err := k.dueWarmups(ctx, height)
 	if err != nil {
 		return err

@@ -102,24 +102,6 @@ func (k Keeper) addHotkeyWarming(ctx context.Context, hotkey sdk.AccAddress, del
 	}
 }
 
-// matureStakes makes the warming stake whose mature_block is at most height
-// count, in queue order, and returns an EventStakeMatured for each.
-func (k Keeper) matureStakes(ctx context.Context, height int64) ([]proto.Message, error) {
-	due, err := k.dueWarmups(ctx, height)
-	if err != nil {
-		return nil, err
-	}
-	events := make([]proto.Message, 0, len(due))
-	for _, key := range due {
-		ev, err := k.matureOne(ctx, key)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
-	}
-	return events, nil
-}
-
 // dueWarmups lists the warm-up queue keys whose mature_block is at most
 // height. The queue only grows by transactions, so the work per block is
 // bounded by the transactions of earlier blocks.
