@@ -137,10 +137,12 @@ var AppConfig = depinject.Configs(appconfig.Compose(&appv1alpha1.Config{
 	},
 }),
 	depinject.Supply(
-		// genutil and gov need module basics with constructor arguments.
+		// genutil and gov need module basics with constructor arguments;
+		// bank's adds the coin's denom metadata to the default genesis.
 		map[string]module.AppModuleBasic{
 			genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
 			govtypes.ModuleName:     gov.NewAppModuleBasic([]govclient.ProposalHandler{}),
+			banktypes.ModuleName:    bankModuleBasic{},
 		},
 		// the simulator's genesis accounts, without vesting accounts
 		authtypes.RandomGenesisAccountsFn(simGenesisAccounts),
