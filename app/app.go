@@ -102,6 +102,7 @@ func New(
 	}
 
 	app.App = appBuilder.Build(db, traceStore, baseAppOptions...)
+	app.SubnetKeeper.SetEpochObserver(EpochTimer{})
 
 	app.sm = module.NewSimulationManagerFromAppModules(app.ModuleManager.Modules, nil)
 	app.sm.RegisterStoreDecoders()

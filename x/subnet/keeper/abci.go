@@ -128,13 +128,18 @@ func (k Keeper) runDueEpoch(ctx sdk.Context, d dueEpoch, work uint64) error {
 	if err != nil {
 		return nil // dissolved since it became due
 	}
+	ended := k.epochStarted(d.netuid)
 	cacheCtx, write := ctx.CacheContext()
 	events, err := k.epochBoundary(cacheCtx, s)
 	if err != nil {
+		ended(false)
+		recordEpochFailed(d.netuid)
 		k.Logger(ctx).Error("epoch failed; subnet state left as it was", "netuid", d.netuid, "height", ctx.BlockHeight(), "err", err)
 		return emit(ctx, &types.EventEpochFailed{Netuid: d.netuid, Height: ctx.BlockHeight(), Error: err.Error()})
 	}
 	write()
+	ended(true)
+	recordEpoch(d.netuid, events)
 	for _, ev := range events {
 		if e, ok := ev.(*types.EventEpoch); ok {
 			e.Work, e.DueHeight = work, d.due

@@ -7,6 +7,7 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
+	"github.com/cosmos/cosmos-sdk/telemetry"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
@@ -77,16 +78,28 @@ func (k Keeper) MintBlockEmission(ctx context.Context) error {
 			return err
 		}
 	}
+	var newPending []subnetShare // for the metrics only
+	if telemetry.IsTelemetryEnabled() {
+		newPending = make([]subnetShare, 0, len(shares))
+	}
 	for _, s := range shares {
 		pending, err := k.Pending(ctx, s.netuid)
 		if err != nil {
 			return err
 		}
-		if err := k.PendingEmission.Set(ctx, s.netuid, pending.Add(s.amount)); err != nil {
+		pending = pending.Add(s.amount)
+		if err := k.PendingEmission.Set(ctx, s.netuid, pending); err != nil {
 			return err
 		}
+		if newPending != nil {
+			newPending = append(newPending, subnetShare{netuid: s.netuid, amount: pending})
+		}
 	}
-	return k.TotalIssued.Set(ctx, issued.Add(minted))
+	if err := k.TotalIssued.Set(ctx, issued.Add(minted)); err != nil {
+		return err
+	}
+	recordPending(newPending)
+	return nil
 }
 
 func (k Keeper) addDistributed(ctx context.Context, amount math.Int) error {

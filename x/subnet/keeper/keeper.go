@@ -149,6 +149,9 @@ type Keeper struct {
 	// legacyDueEpochs is the version-1 due set (netuid keys at prefix 19),
 	// read only by Migrate1to2.
 	legacyDueEpochs collections.KeySet[uint32]
+
+	// observer sees epochs start and end, for the node's metrics; never state.
+	observer *epochObserver
 }
 
 // NewKeeper builds the keeper. authority and denom must be valid.
@@ -174,6 +177,7 @@ func NewKeeper(
 		bank:         bank,
 		authority:    authority,
 		denom:        denom,
+		observer:     &epochObserver{},
 
 		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NextNetuid: collections.NewSequence(sb, types.NextNetuidKey, "next_netuid"),

@@ -13,6 +13,7 @@ func (s msgServer) Register(ctx context.Context, msg *types.MsgRegister) (*types
 	if err != nil {
 		return nil, err
 	}
+	recordRegistration(ctx, msg.Netuid, res)
 	return &types.MsgRegisterResponse{Uid: res.UID, Burned: res.Burned, ReplacedHotkey: res.Replaced}, emit(ctx, &types.EventNeuronRegistered{
 		Netuid: msg.Netuid, Uid: res.UID, Hotkey: msg.Hotkey, Coldkey: msg.Coldkey,
 		Burned: res.Burned.String(), ReplacedHotkey: res.Replaced,

@@ -23,6 +23,7 @@ func (s msgServer) DissolveSubnet(ctx context.Context, msg *types.MsgDissolveSub
 	if err != nil {
 		return nil, err
 	}
+	recordDissolved(ctx, msg.Netuid)
 	return &types.MsgDissolveSubnetResponse{}, emit(ctx, &types.EventSubnetDissolved{
 		Netuid: subnet.Netuid, Owner: subnet.Owner, Refunded: subnet.Locked.String(), NeuronsRemoved: removed,
 	})

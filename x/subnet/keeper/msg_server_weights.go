@@ -9,6 +9,7 @@ import (
 // SetWeights stores weights directly; the hotkey signs.
 func (s msgServer) SetWeights(ctx context.Context, msg *types.MsgSetWeights) (*types.MsgSetWeightsResponse, error) {
 	n, count, err := s.k.SetWeights(ctx, msg)
+	recordWeightsTx(ctx, types.MetricKindSet, err)
 	if err != nil {
 		return nil, err
 	}
@@ -18,6 +19,7 @@ func (s msgServer) SetWeights(ctx context.Context, msg *types.MsgSetWeights) (*t
 // CommitWeights records a weights commitment; the hotkey signs.
 func (s msgServer) CommitWeights(ctx context.Context, msg *types.MsgCommitWeights) (*types.MsgCommitWeightsResponse, error) {
 	n, reveal, err := s.k.CommitWeights(ctx, msg)
+	recordWeightsTx(ctx, types.MetricKindCommit, err)
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +31,7 @@ func (s msgServer) CommitWeights(ctx context.Context, msg *types.MsgCommitWeight
 // RevealWeights reveals committed weights; the hotkey signs.
 func (s msgServer) RevealWeights(ctx context.Context, msg *types.MsgRevealWeights) (*types.MsgRevealWeightsResponse, error) {
 	n, count, err := s.k.RevealWeights(ctx, msg)
+	recordWeightsTx(ctx, types.MetricKindReveal, err)
 	if err != nil {
 		return nil, err
 	}
