@@ -9,6 +9,8 @@
 #   scripts/localnet.sh status   show height, endpoints and daemons
 #   scripts/localnet.sh clean    stop and delete the home directory
 #   scripts/localnet.sh restart-neuron NAME   restart one daemon (miner-strong, validator-1, ...)
+#   scripts/localnet.sh prometheus-config     print the Prometheus scrape config `up` writes
+#                                to LOCALNET_HOME/prometheus.yml (node and every daemon)
 #
 # Environment:
 #   LOCALNET_HOME        home directory      (default: <repo>/.localnet/node)
@@ -37,6 +39,7 @@ ACCOUNTS=(alice bob charlie)
 FUND="1000000000000$DENOM"   # 1,000,000 TENSOR each
 SELF_BOND="100000000000$DENOM" # 100,000 TENSOR
 source "$ROOT/scripts/lib/neurons.sh"
+source "$ROOT/scripts/lib/monitoring.sh"
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
@@ -54,6 +57,7 @@ init_home() {
 	dev_subnet_params "$HOME_DIR/config/genesis.json" "$TEMPO"
 	"$BINARY" genesis validate --home "$HOME_DIR" >/dev/null || die "genesis does not validate"
 	configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
+	configure_telemetry "$HOME_DIR"
 	configure_client "$HOME_DIR" "$((PORT_BASE + 57))"
 }
 
@@ -68,7 +72,8 @@ print_endpoints() {
   RPC       http://127.0.0.1:$((PORT_BASE + 57))
   gRPC      127.0.0.1:$((PORT_BASE + 90))
   REST      http://127.0.0.1:$((PORT_BASE + 17))
-  metrics   http://127.0.0.1:$((PORT_BASE + 60))/metrics
+  metrics   http://127.0.0.1:$((PORT_BASE + 60))/metrics (CometBFT)
+            http://127.0.0.1:$((PORT_BASE + 17))/metrics?format=prometheus (app telemetry, x/subnet)
   accounts  validator ${ACCOUNTS[*]} (keyring-backend test)
 
   try:  $BINARY q bank balances \$($BINARY keys show alice -a --home $HOME_DIR --keyring-backend test) --home $HOME_DIR
@@ -93,6 +98,7 @@ start() {
 	else
 		log "reusing $HOME_DIR (scripts/localnet.sh clean starts over)"
 		configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
+		configure_telemetry "$HOME_DIR"
 	fi
 	log "starting tensorcosmd, log: $LOGFILE"
 	nohup "$BINARY" start --home "$HOME_DIR" >"$LOGFILE" 2>&1 </dev/null &
@@ -131,6 +137,7 @@ case "${1:-start}" in
 up) up ;;
 start) start ;;
 restart-neuron) restart_neuron "${2:-}" ;;
+prometheus-config) prometheus_config ;;
 stop) stop ;;
 status) status ;;
 clean)

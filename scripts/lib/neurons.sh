@@ -277,6 +277,7 @@ up() {
 	ensure_neuron_keys
 	ensure_subnet
 	start_neurons
+	write_prometheus_config
 	wait_registered
 	print_neurons
 }
