@@ -32,67 +32,94 @@ func (e *epoch) oldBonds(i int) []Bond {
 func (e *epoch) bondsDefault() {
 	alpha := e.p.emaAlpha()
 	deltaScale := scalers(uint64(alpha)<<wideUp, e.deltaSum)
-	oldScale := scalers(uint64(One-alpha)<<wideUp, e.oldBondSums())
+	// Columns registered since the previous epoch have no old bonds left in these sums,
+	// so their scalers are zero and drop the reset bonds without a check per entry.
+	oldScale := scalers(uint64(One-alpha)<<wideUp, e.oldSums)
 	cons, pen := e.out.Consensus, e.p.BondsPenalty
 	ema := newBondRows(e.n, max(len(e.w.col), countBonds(e.bonds)))
-	emaSum := make([]uint64, e.n) // wide shares: a column sums to at most 1
-	colMax := make([]uint64, e.n)
+	cols := emaColumns{sum: make([]uint64, e.n), max: make([]uint64, e.n)}
+	all := ema.all
 	for i := range e.n {
 		s := e.deltaStake[i]
-		r := e.merge(i, e.raw[i] != 0)
-		for {
-			j, w, b, ok := r.next()
-			if !ok {
-				break
-			}
-			var v uint64
-			if w != 0 {
-				v = deltaScale[j].of(mul128(bondWeightWide(w, cons[j], pen), s))
-			}
-			if b != 0 {
-				v += oldScale[j].of64(uint64(b))
-			}
-			if v != 0 {
-				ema.add(j, Fixed(v)) // wide until defaultDividends rescales the row
-				emaSum[j] += v
-				colMax[j] = max(colMax[j], v)
-			}
+		var wcols []uint16
+		var wvals []Fixed
+		if e.raw[i] != 0 {
+			wcols, wvals = e.w.row(i)
 		}
-		ema.endRow(i)
+		old, m := e.oldBonds(i), 0
+		for k, j := range wcols {
+			for ; m < len(old) && old[m].UID < j; m++ {
+				all = cols.put(all, old[m].UID, oldScale[old[m].UID].of64(uint64(old[m].Value)))
+			}
+			v := deltaScale[j].of(mul128(bondWeightWide(wvals[k], cons[j], pen), s))
+			if m < len(old) && old[m].UID == j {
+				v += oldScale[j].of64(uint64(old[m].Value))
+				m++
+			}
+			all = cols.put(all, j, v)
+		}
+		for ; m < len(old); m++ {
+			all = cols.put(all, old[m].UID, oldScale[old[m].UID].of64(uint64(old[m].Value)))
+		}
+		ema.start[i+1] = len(all)
 	}
-	e.defaultDividends(ema, emaSum, colMax)
+	ema.all = all
+	e.defaultDividends(ema, cols)
 	e.storeBonds(ema)
+}
+
+// emaColumns holds the column sums and maxima of the wide EMA bonds.
+type emaColumns struct{ sum, max []uint64 }
+
+// put appends a non-zero wide bond v on column j to all and adds it to the column's
+// sum (a column of wide shares sums to at most 1) and maximum.
+func (c emaColumns) put(all []Bond, j uint16, v uint64) []Bond {
+	if v == 0 {
+		return all
+	}
+	c.sum[j] += v
+	c.max[j] = max(c.max[j], v)
+	return append(all, Bond{UID: j, Value: Fixed(v)})
 }
 
 // defaultDividends pays dividends sum_j col_norm(B)_ij I_j from the wide EMA bonds and,
 // in the same pass, scales each column in place so that its largest entry is exactly One,
 // dropping the entries that round to zero.
-func (e *epoch) defaultDividends(ema *bondRows, emaSum, colMax []uint64) {
-	share := make([]scaler, e.n)
-	upscale := make([]scaler, e.n)
+func (e *epoch) defaultDividends(ema *bondRows, cols emaColumns) {
+	type column struct {
+		share, up scaler
+		max       uint64
+	}
+	col := make([]column, e.n)
 	for j, inc := range e.out.Incentive {
-		share[j] = newScaler(uint64(inc)<<wideUp, u128{lo: emaSum[j]})
-		upscale[j] = newScaler(uint64(One), u128{lo: colMax[j]})
+		col[j] = column{
+			share: newScaler(uint64(inc)<<wideUp, u128{lo: cols.sum[j]}),
+			up:    newScaler(uint64(One), u128{lo: cols.max[j]}),
+			max:   cols.max[j],
+		}
 	}
 	div := make([]uint64, e.n)
-	p, from := 0, 0 // write and read positions: rows shrink in place
+	all, p, from := ema.all, 0, 0 // write and read positions: rows shrink in place
 	for i := range e.n {
 		to := ema.start[i+1]
-		for _, b := range ema.all[from:to] {
+		var d uint64
+		for _, b := range all[from:to] {
+			c := &col[b.UID]
 			v := uint64(b.Value)
-			div[i] += share[b.UID].of64(v)
+			d += c.share.of64(v)
 			b.Value = One
-			if v != colMax[b.UID] {
-				b.Value = Fixed(upscale[b.UID].of64(v))
+			if v != c.max {
+				b.Value = Fixed(c.up.of64(v))
 			}
 			if b.Value != 0 {
-				ema.all[p] = b
+				all[p] = b
 				p++
 			}
 		}
+		div[i] = d
 		ema.start[i+1], from = p, to
 	}
-	ema.all = ema.all[:p]
+	ema.all = all[:p]
 	normalizeWide(div, e.out.Dividends)
 }
 
@@ -162,19 +189,6 @@ func (e *epoch) storeBonds(ema *bondRows) {
 			e.out.Bonds[i] = ema.row(i)
 		}
 	}
-}
-
-// oldBondSums returns the column sums of the old bonds that survive the reset.
-func (e *epoch) oldBondSums() []u128 {
-	sums := make([]u128, e.n)
-	for i := range e.n {
-		for _, b := range e.oldBonds(i) {
-			if !e.recent[b.UID] {
-				sums[b.UID] = sums[b.UID].add64(uint64(b.Value)) // at most 2^16 * One
-			}
-		}
-	}
-	return sums
 }
 
 // merge walks the union of row i of the weights (if withWeights) and of the old bonds.

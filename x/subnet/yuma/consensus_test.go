@@ -5,13 +5,14 @@ import (
 	"testing"
 )
 
-// votesOf builds votes from (weight, stake) pairs, weights given in 1/10.
-func votesOf(pairs ...uint64) []vote {
-	var v []vote
+// votesOf builds packed votes and their voters' stakes from (weight, stake) pairs,
+// weights given in 1/10, one voter per pair.
+func votesOf(pairs ...uint64) (votes, stake []uint64) {
 	for k := 0; k+1 < len(pairs); k += 2 {
-		v = append(v, vote{w: ratio(pairs[k], 10), stake: pairs[k+1]})
+		votes = append(votes, packVote(ratio(pairs[k], 10), len(stake)))
+		stake = append(stake, pairs[k+1])
 	}
-	return v
+	return votes, stake
 }
 
 func TestWeightedQuantile(t *testing.T) {
@@ -47,7 +48,8 @@ func TestWeightedQuantile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			theta := kappaThreshold(tt.kappa, tt.total)
-			if got := weightedQuantile(votesOf(tt.votes...), theta); got != tt.want {
+			votes, stake := votesOf(tt.votes...)
+			if got := weightedQuantile(votes, stake, theta); got != tt.want {
 				t.Fatalf("consensus = %s, want %s", got, tt.want)
 			}
 		})
@@ -80,37 +82,42 @@ func TestKappaThreshold(t *testing.T) {
 // and adversarial vote orders (sorted, reversed, all equal, organ pipe, few values).
 func TestQuickselectMatchesSort(t *testing.T) {
 	g := &gen{s: 3}
-	shapes := []func(v []vote){
-		func(v []vote) {},
-		func(v []vote) { slices.SortFunc(v, func(a, b vote) int { return cmpFixed(a.w, b.w) }) },
-		func(v []vote) { slices.SortFunc(v, func(a, b vote) int { return cmpFixed(b.w, a.w) }) },
-		func(v []vote) {
-			for i := range v {
-				v[i].w = One / 3
+	shapes := []func(w []Fixed){
+		func(w []Fixed) {},
+		func(w []Fixed) { slices.Sort(w) },
+		func(w []Fixed) { slices.SortFunc(w, func(a, b Fixed) int { return cmpFixed(b, a) }) },
+		func(w []Fixed) {
+			for i := range w {
+				w[i] = One / 3
 			}
 		},
-		func(v []vote) {
-			for i := range v {
-				v[i].w = Fixed(1 + min(i, len(v)-1-i))
+		func(w []Fixed) {
+			for i := range w {
+				w[i] = Fixed(1 + min(i, len(w)-1-i))
 			}
 		},
-		func(v []vote) {
-			for i := range v {
-				v[i].w = Fixed(1 + i%3)
+		func(w []Fixed) {
+			for i := range w {
+				w[i] = Fixed(1 + i%3)
 			}
 		},
 	}
 	for c := range 3000 {
-		v := make([]vote, 1+g.intn(300))
+		w := make([]Fixed, 1+g.intn(300))
+		stake := make([]uint64, len(w))
 		var total uint64
-		for i := range v {
-			v[i] = vote{w: 1 + Fixed(g.u64()%uint64(One)), stake: uint64(g.intn(1000))}
-			total += v[i].stake
+		for i := range w {
+			w[i], stake[i] = 1+Fixed(g.u64()%uint64(One)), uint64(g.intn(1000))
+			total += stake[i]
 		}
-		shapes[c%len(shapes)](v)
+		shapes[c%len(shapes)](w)
+		v := make([]uint64, len(w))
+		for i := range w {
+			v[i] = packVote(w[i], i)
+		}
 		theta := kappaThreshold(g.fixed(), total+uint64(g.intn(500)))
-		want := sortedQuantile(slices.Clone(v), theta, 0)
-		if got := weightedQuantile(v, theta); got != want {
+		want := sortedQuantile(slices.Clone(v), stake, theta, 0)
+		if got := weightedQuantile(v, stake, theta); got != want {
 			t.Fatalf("case %d: quickselect %s, sort %s", c, got, want)
 		}
 	}

@@ -20,8 +20,7 @@ func Run(in Input) (Output, error) {
 	e.activeStake()
 	e.permits()
 	e.maskWeights()
-	e.computeConsensus()
-	e.clipAndRank()
+	e.consensusAndRank()
 	if in.Params.Yuma3 {
 		e.bondsYuma3()
 	} else {
@@ -40,6 +39,8 @@ type epoch struct {
 	bonds   [][]Bond   // sorted, validated rows
 
 	recent []bool // registered after the previous epoch: bonds towards it are reset
+	// oldSums are the column sums of the old bonds that survive the reset.
+	oldSums []u128
 
 	// raw holds the active stake of each UID: zero unless active and permitted.
 	raw []uint64
@@ -65,11 +66,12 @@ func newEpoch(in *Input) (*epoch, error) {
 	if err != nil {
 		return nil, err
 	}
-	bonds, err := sortedBonds(in.Bonds, n)
+	recent := recentUIDs(in)
+	bonds, oldSums, err := sortedBonds(in.Bonds, n, recent)
 	if err != nil {
 		return nil, err
 	}
-	e := &epoch{in: in, p: in.Params, n: n, weights: weights, bonds: bonds}
+	e := &epoch{in: in, p: in.Params, n: n, weights: weights, bonds: bonds, recent: recent, oldSums: oldSums}
 	e.out = Output{
 		Active:            make([]bool, n),
 		ValidatorPermit:   make([]bool, n),
@@ -87,15 +89,21 @@ func newEpoch(in *Input) (*epoch, error) {
 	return e, nil
 }
 
-// activity marks UIDs whose last update is within the cutoff, and UIDs registered since
-// the previous epoch, whose bonds are reset.
+// recentUIDs marks the UIDs registered since the previous epoch, whose bonds are reset.
+func recentUIDs(in *Input) []bool {
+	since := satSub(in.Block, in.Params.Tempo)
+	recent := make([]bool, len(in.Stake))
+	for i, r := range in.RegisteredAt {
+		recent[i] = r > since
+	}
+	return recent
+}
+
+// activity marks UIDs whose last update is within the cutoff.
 func (e *epoch) activity() {
 	in := e.in
-	since := satSub(in.Block, e.p.Tempo)
-	e.recent = make([]bool, e.n)
 	for i := range e.n {
 		e.out.Active[i] = satAdd(in.LastUpdate[i], e.p.ActivityCutoff) >= in.Block
-		e.recent[i] = in.RegisteredAt[i] > since
 	}
 }
 
@@ -209,22 +217,23 @@ func normalizeRow(vals []Fixed, sum uint64) {
 	}
 }
 
-// clipAndRank clips each weight at its column's consensus, sums each validator's
-// clipped weights into its trust, and sums the clipped weights times active stake into
-// ranks, which normalised are the incentive.
+// clipAndRank completes what consensusAndRank began column by column: each weight is
+// clipped at its column's consensus, each validator's clipped weights sum to its trust,
+// and the clipped weights times active stake sum to ranks, which normalised are the
+// incentive. Rows outside the votes (no stake in consensus) are added here from the
+// weight rows.
 //
-// The same pass sums, per column, the clipped and the unclipped weights times the
+// The same sums, per column, add the clipped and the unclipped weights times the
 // integer active stake (deltaStake, exact 128-bit products), whose ratio is the trust,
 // and in the default bonds mode the bonds delta (deltaSum). With the default bonds
 // penalty of one the bond weights are the clipped weights, so the delta is the clipped
-// sum scaled to wide and needs no sum of its own.
-func (e *epoch) clipAndRank() {
-	r := ranker{rank: make([]uint64, e.n), clipped: make([]u128, e.n), pre: make([]u128, e.n),
-		cons: e.out.Consensus, pen: e.p.BondsPenalty}
-	if !e.p.Yuma3 && r.pen != One {
-		r.delta = make([]u128, e.n)
-	}
+// sum scaled to wide and needs no sum of its own. All sums are of integers, so the order
+// of the terms does not change them.
+func (e *epoch) clipAndRank(r *ranker, voted []bool) {
 	for i := range e.n {
+		if voted[i] {
+			continue
+		}
 		cols, vals := e.w.row(i)
 		if e.raw[i] == 0 {
 			var vt Fixed
@@ -260,6 +269,48 @@ type ranker struct {
 	clipped, pre, delta []u128
 	cons                []Fixed
 	pen                 Fixed
+}
+
+func newRanker(e *epoch) *ranker {
+	r := &ranker{rank: make([]uint64, e.n), clipped: make([]u128, e.n), pre: make([]u128, e.n),
+		cons: e.out.Consensus, pen: e.p.BondsPenalty}
+	if !e.p.Yuma3 && r.pen != One {
+		r.delta = make([]u128, e.n)
+	}
+	return r
+}
+
+// voterShares holds, by voter (see columnVotes), the active stake share, the integer
+// active stake of the bonds delta, and the validator trust summed column by column.
+type voterShares struct {
+	share []Fixed
+	stake []uint64
+	trust []Fixed
+}
+
+// column adds the votes of column j, whose consensus is c.
+func (r *ranker) column(j int, c Fixed, votes []uint64, vs voterShares) {
+	var rank uint64
+	var clipped, pre u128
+	for _, x := range votes {
+		v, w := voteVoter(x), voteWeight(x)
+		wc := min(w, c)
+		vs.trust[v] += wc
+		rank += mulWide(wc, vs.share[v])
+		ds := vs.stake[v]
+		clipped = clipped.add(mul128(uint64(wc), ds))
+		pre = pre.add(mul128(uint64(w), ds))
+	}
+	r.rank[j] += rank
+	r.clipped[j] = r.clipped[j].add(clipped)
+	r.pre[j] = r.pre[j].add(pre)
+	if r.delta != nil {
+		var d u128
+		for _, x := range votes {
+			d = d.add(mul128(bondWeightWide(voteWeight(x), c, r.pen), vs.stake[voteVoter(x)]))
+		}
+		r.delta[j] = r.delta[j].add(d)
+	}
 }
 
 // row adds one validator's row with active stake share s and integer stake ds, and

@@ -160,20 +160,30 @@ func checkSortedWeights(row []Weight, n int) error {
 	return nil
 }
 
-// sortedBonds is sortedWeights for bonds rows, and also rejects values above One.
-func sortedBonds(rows [][]Bond, n int) ([][]Bond, error) {
+// sortedBonds is sortedWeights for bonds rows, and also rejects values above One. It
+// returns the column sums of the bonds that survive the reset (neither the row nor the
+// column recent), summed while each row is still in cache.
+func sortedBonds(rows [][]Bond, n int, recent []bool) ([][]Bond, []u128, error) {
 	out := make([][]Bond, n)
+	sums := make([]u128, n)
 	for i, row := range rows {
 		if !bondsInOrder(row, n) {
 			row = slices.Clone(row)
 			slices.SortFunc(row, cmpBond)
 			if err := checkSortedBonds(row, n); err != nil {
-				return nil, fmt.Errorf("yuma: Bonds[%d]: %w", i, err)
+				return nil, nil, fmt.Errorf("yuma: Bonds[%d]: %w", i, err)
 			}
 		}
 		out[i] = row
+		if !recent[i] {
+			for _, b := range row {
+				if !recent[b.UID] {
+					sums[b.UID] = sums[b.UID].add64(uint64(b.Value)) // at most 2^16 * One
+				}
+			}
+		}
 	}
-	return out, nil
+	return out, sums, nil
 }
 
 func bondsInOrder(row []Bond, n int) bool {
