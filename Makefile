@@ -70,8 +70,9 @@ test-sim: ## app simulation, 2,000 blocks, x/subnet invariants checked every blo
 test-sim-long: ## app simulation, 10,000 blocks (about an hour on 2 cores)
 	$(GO) test $(TAGS) ./app -run '^TestFullAppSimulation$$' -count=1 -timeout 8h -v -NumBlocks=10000 $(SIM_FLAGS)
 
-deps: ## install what the tests need: Go modules, the ONNX Runtime library, the digits data
+deps: ## install what the tests need: Go modules, the ONNX Runtime library, the digits data, system packages (scripts/ci-deps.sh)
 	$(GO) mod download
+	./scripts/ci-deps.sh
 	./scripts/install-onnxruntime.sh
 	./scripts/fetch-digits.sh
 
@@ -82,11 +83,11 @@ lint: tools ## gofmt, go vet and golangci-lint
 
 ##@ Protobuf
 
-proto-gen: ## generate Go code from proto/ (works offline, from the module cache)
+proto-gen: ## generate Go code and the OpenAPI document from proto/ (works offline, from the module cache)
 	./scripts/protocgen.sh
 
 proto-check: proto-gen ## regenerate and fail if the committed code differs
-	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' || { echo "generated code is stale: run make proto-gen and commit"; exit 1; }
+	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' app/openapi/openapi.json || { echo "generated code is stale: run make proto-gen and commit"; exit 1; }
 
 ##@ Local networks
 

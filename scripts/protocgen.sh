@@ -2,7 +2,8 @@
 # Generates Go code from proto/ without any network access:
 #   1. copies third-party protos from the Go module cache into third_party/proto
 #   2. runs buf (pinned in tools/go.mod) with the gogoproto and grpc-gateway plugins
-#   3. moves the generated files into the package directories.
+#   3. moves the generated files into the package directories
+#   4. writes the OpenAPI document of the REST gateway to app/openapi/openapi.json.
 # The module cache must hold the modules (any prior `go mod download` or build does).
 set -euo pipefail
 
@@ -16,7 +17,7 @@ log() { printf '[protocgen] %s\n' "$*" >&2; }
 
 ensure_tools() {
 	local missing=0
-	for t in buf protoc-gen-gocosmos protoc-gen-grpc-gateway protoc-gen-go protoc-gen-go-grpc; do
+	for t in buf protoc-gen-gocosmos protoc-gen-grpc-gateway protoc-gen-go protoc-gen-go-grpc protoc-gen-openapiv2; do
 		[[ -x "$BIN/$t" ]] || missing=1
 	done
 	if [[ $missing == 1 ]]; then
@@ -71,6 +72,22 @@ generate() {
 	rm -rf .gen
 }
 
+# openapi merges the query services into one Swagger 2.0 document and gives
+# each operation a unique ID (tools/openapi). AddressStringToBytes shares
+# its route with AddressBytesToString, which the gateway registers first and
+# so always answers: the document leaves the unreachable one out.
+openapi() {
+	local doc="$ROOT/app/openapi/openapi.json"
+	rm -rf .gen
+	log "buf generate (proto/buf.gen.openapi.yaml)"
+	buf generate --template proto/buf.gen.openapi.yaml
+	(cd tools && go run ./openapi -in "$ROOT/.gen/openapi/merged.swagger.json" -out "$doc" \
+		-unreachable cosmos.auth.v1beta1.Query.AddressStringToBytes)
+	rm -rf .gen
+	log "wrote ${doc#"$ROOT"/}"
+}
+
 ensure_tools
 third_party
 generate
+openapi

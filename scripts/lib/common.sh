@@ -91,6 +91,7 @@ configure_node() {
 	toml_set "$appcfg" "" minimum-gas-prices "\"0$DENOM\""
 	toml_set "$appcfg" api enable true
 	toml_set "$appcfg" api address "\"tcp://127.0.0.1:$((base + 17))\""
+	toml_set "$appcfg" api swagger true # OpenAPI document and UI at /swagger/
 	toml_set "$appcfg" grpc address "\"127.0.0.1:$((base + 90))\""
 }
 

@@ -112,6 +112,12 @@ func TestLocalnetBankSend(t *testing.T) {
 		_, errOut, err := cli(t, "q", "bank", "balances", "cosmos1xyz", "--home", l.home)
 		expectCleanFailure(t, err, errOut, "invalid account address")
 	})
+	t.Run("OpenAPI document matches the REST gateway", func(t *testing.T) {
+		checkOpenAPI(t, l, alice)
+	})
+	t.Run("wallet access: denom metadata, CORS, registry files", func(t *testing.T) {
+		checkWalletAccess(t, l)
+	})
 }
 
 // expectCleanFailure checks a CLI run failed with a non-zero exit, printed
