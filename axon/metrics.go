@@ -59,12 +59,26 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.queueDepth, m.modelRun, m.shed, m.downloadCuts} {
+	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("axon: register metrics: %w", err)
 		}
 	}
 	return m, nil
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.requests, m.latency, m.queueDepth, m.modelRun, m.shed, m.downloadCuts}
+}
+
+// DescribeMetrics sends the descriptor of every metric an axon server
+// registers to ch, whether or not it has a sample yet (deploy/grafana's
+// test checks the dashboards' queries against them).
+func DescribeMetrics(ch chan<- *prometheus.Desc) {
+	m, _ := newMetrics(nil) // nil: build the collectors, register none
+	for _, c := range m.collectors() {
+		c.Describe(ch)
+	}
 }
 
 func (m *metrics) observe(method string, start time.Time, err error) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tensorcosm/tensorcosm/axon"
 )
 
 // metrics are the miner's own metrics; the axon server adds its
@@ -44,7 +46,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "1 while the hotkey holds a UID in the subnet (at the last refresh), else 0.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.refreshes, m.refreshHeight, m.neurons, m.chainEvents, m.modelInfo, m.registered} {
+	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
 			return nil, errors.Join(errors.New("miner: register metrics"), err)
 		}
@@ -53,6 +55,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		m.refreshes.WithLabelValues(r)
 	}
 	return m, nil
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.refreshes, m.refreshHeight, m.neurons, m.chainEvents, m.modelInfo, m.registered}
+}
+
+// DescribeMetrics sends the descriptor of every metric a miner serves on
+// /metrics to ch (its own and its axon's; the daemon adds the Go and
+// process collectors, cliconfig.NewRegistry), whether or not it has a
+// sample yet. deploy/grafana's test checks the dashboards against them.
+func DescribeMetrics(ch chan<- *prometheus.Desc) {
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		panic(err) // a fresh registry refuses nothing but a bug in newMetrics
+	}
+	for _, c := range m.collectors() {
+		c.Describe(ch)
+	}
+	axon.DescribeMetrics(ch)
 }
 
 func (m *metrics) tx(kind string, err error) {

@@ -81,9 +81,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		downloads:        counterVec("model_downloads_total", "Committed model downloads, by result (ok, sha_mismatch, refused, not_permitted, error).", "result"),
 		chainTxs:         counterVec("chain_transactions_total", "Startup transactions sent, by kind (fund_hotkey, register, add_stake) and result (ok, error).", "kind", "result"),
 	}
-	for _, c := range []prometheus.Collector{m.queries, m.queryDuration, m.steps, m.stepDuration, m.score, m.weights,
-		m.lastWeightsEpoch, m.missedReveals, m.chainHeight, m.metagraphHeight, m.syncLag, m.syncs, m.neurons, m.miners,
-		m.permit, m.checks, m.flags, m.flagged, m.downloads, m.chainTxs} {
+	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
 			return nil, errors.Join(errors.New("validator: register metrics"), err)
 		}
@@ -98,6 +96,26 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.checks.WithLabelValues(checkMatch)
 	m.checks.WithLabelValues(checkMismatch)
 	return m, nil
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.queries, m.queryDuration, m.steps, m.stepDuration, m.score, m.weights,
+		m.lastWeightsEpoch, m.missedReveals, m.chainHeight, m.metagraphHeight, m.syncLag, m.syncs, m.neurons, m.miners,
+		m.permit, m.checks, m.flags, m.flagged, m.downloads, m.chainTxs}
+}
+
+// DescribeMetrics sends the descriptor of every metric a validator serves
+// on /metrics to ch (the daemon adds the Go and process collectors,
+// cliconfig.NewRegistry), whether or not it has a sample yet.
+// deploy/grafana's test checks the dashboards against them.
+func DescribeMetrics(ch chan<- *prometheus.Desc) {
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		panic(err) // a fresh registry refuses nothing but a bug in newMetrics
+	}
+	for _, c := range m.collectors() {
+		c.Describe(ch)
+	}
 }
 
 func result(err error) string {

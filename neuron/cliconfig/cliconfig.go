@@ -158,6 +158,14 @@ func Write(w io.Writer, cfg any) error {
 	return out.WriteConfigTo(w)
 }
 
+// NewRegistry returns the registry a daemon serves on /metrics before the
+// daemon adds its own metrics: the Go runtime and process collectors.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
 // Daemon is what RunDaemon runs: a miner or a validator.
 type Daemon interface {
 	Run(ctx context.Context) error
@@ -172,9 +180,7 @@ func RunDaemon(cmd *cobra.Command, logLevel string, build func(*slog.Logger, *pr
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d, err := build(logger, reg)
+	d, err := build(logger, NewRegistry())
 	if err != nil {
 		return err
 	}
