@@ -59,6 +59,23 @@ init_home() {
 	configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
 	configure_telemetry "$HOME_DIR"
 	configure_client "$HOME_DIR" "$((PORT_BASE + 57))"
+	enable_cors "$HOME_DIR"
+}
+
+# enable_cors HOME lets browser dApps and wallets on any origin call the
+# node's CometBFT RPC and REST API (CORS). The dev chain only: a node made by
+# `tensorcosmd init` keeps CORS off.
+enable_cors() {
+	toml_set "$1/config/config.toml" rpc cors_allowed_origins '["*"]'
+	toml_set "$1/config/app.toml" api enabled-unsafe-cors true
+}
+
+# write_registry writes chain.json, assetlist.json and keplr-chain-info.json
+# for this localnet, with its ports, into HOME_DIR/registry.
+write_registry() {
+	"$BINARY" registry write "$HOME_DIR/registry" --preset localnet --chain-id "$CHAIN_ID" \
+		--rpc "http://127.0.0.1:$((PORT_BASE + 57))" --rest "http://127.0.0.1:$((PORT_BASE + 17))" \
+		--grpc "127.0.0.1:$((PORT_BASE + 90))" >/dev/null || die "writing the chain registry files failed"
 }
 
 is_running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
@@ -75,6 +92,7 @@ print_endpoints() {
   metrics   http://127.0.0.1:$((PORT_BASE + 60))/metrics (CometBFT)
             http://127.0.0.1:$((PORT_BASE + 17))/metrics?format=prometheus (app telemetry, x/subnet)
   accounts  validator ${ACCOUNTS[*]} (keyring-backend test)
+  wallets   $HOME_DIR/registry: chain.json, assetlist.json, keplr-chain-info.json (CORS on)
 
   try:  $BINARY q bank balances \$($BINARY keys show alice -a --home $HOME_DIR --keyring-backend test) --home $HOME_DIR
         $BINARY tx bank send alice \$($BINARY keys show bob -a --home $HOME_DIR --keyring-backend test) 1000$DENOM --home $HOME_DIR -y
@@ -99,7 +117,9 @@ start() {
 		log "reusing $HOME_DIR (scripts/localnet.sh clean starts over)"
 		configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
 		configure_telemetry "$HOME_DIR"
+		enable_cors "$HOME_DIR"
 	fi
+	write_registry
 	log "starting tensorcosmd, log: $LOGFILE"
 	nohup "$BINARY" start --home "$HOME_DIR" >"$LOGFILE" 2>&1 </dev/null &
 	echo $! >"$PIDFILE"
