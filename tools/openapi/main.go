@@ -56,7 +56,7 @@ func run(in, out string, unreachable []string) error {
 	if in == "" || out == "" {
 		return errors.New("-in and -out are required")
 	}
-	raw, err := os.ReadFile(in)
+	raw, err := os.ReadFile(in) //nolint:gosec // G304: the path is the build script's own argument
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func run(in, out string, unreachable []string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, append(b, '\n'), 0o644)
+	return os.WriteFile(out, append(b, '\n'), 0o644) //nolint:gosec // G306: a committed, world-readable source file
 }
 
 // decode keeps numbers as written (json.Number) so no value passes
