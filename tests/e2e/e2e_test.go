@@ -216,7 +216,7 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() (bo
 // `localnet.sh up`, the strong miner has the highest incentive and the untrained one the
 // lowest, both validators earn dividends, every account moved by exactly what the epoch
 // events paid it, and a validator killed mid-tempo and restarted neither commits twice
-// nor misses a reveal.
+// nor misses a reveal; the node's telemetry and the Prometheus config show it.
 func TestLocalnetEndToEnd(t *testing.T) {
 	l := startLocalnet(t)
 	ctx := context.Background()
@@ -309,6 +309,9 @@ func TestLocalnetEndToEnd(t *testing.T) {
 			t.Errorf("%s found %v mismatches between honest miners' answers and their models", name, n)
 		}
 	}
+
+	// 5. Monitoring: the Prometheus config `up` wrote, and the node's x/subnet metrics.
+	checkMonitoring(t, l)
 }
 
 // checkBalances asserts that from h0 to h1 the owner's, the miners' and the validators'
