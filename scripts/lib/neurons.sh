@@ -259,6 +259,7 @@ print_neurons() {
 	done
 	cat >&2 <<INFO
   logs      $NEURONS_DIR/NAME/NAME.log
+  scrape    $HOME_DIR/prometheus.yml (Prometheus config; dashboards in deploy/grafana/)
 
   watch the incentive loop (the strong miner should lead within a few tempos):
         $BINARY q subnet metagraph $NETUID --home $HOME_DIR
