@@ -51,6 +51,9 @@ test: deps ## run every test: unit, in-process networks, then the process tests 
 test-unit: ## run the fast tests only: everything but tests/ (which start real node processes and networks)
 	$(GO) test $(TAGS) $(TEST_FLAGS) $$($(GO) list ./... | grep -v /tests/)
 
+bench: build ## the headline benchmarks in one run, one table with targets and ratios (Yuma vs plain float64, epoch, metagraph, weights tx/s, axon; about 10 min)
+	TENSORCOSMD=$(BUILD_DIR)/tensorcosmd BUILD_TAGS='$(BUILD_TAGS)' ./scripts/bench.sh
+
 bench-axon: deps ## axon and ONNX Runtime benchmarks of axon/README.md's Performance section (fetches the OCR model)
 	./scripts/fetch-ocr-model.sh
 	$(GO) test $(TAGS) -run '^$$' -bench 'AxonRoundTrip|AxonParallel|GRPCBaseline|AxonORT|Sign$$|Verify$$' -count 5 ./axon
@@ -120,4 +123,4 @@ help: ## show this help
 		/^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2 } \
 		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
-.PHONY: build install tools test test-unit test-sim test-sim-long bench-axon deps lint proto-gen proto-check localnet localnet-chain localnet-status localnet-stop localnet-clean multinode multinode-stop load-weights help
+.PHONY: build install tools test test-unit test-sim test-sim-long bench bench-axon deps lint proto-gen proto-check localnet localnet-chain localnet-status localnet-stop localnet-clean multinode multinode-stop load-weights help
