@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh runs BenchmarkEngine on one core (-cpu 1) COUNT times (default 5) and prints,
 # for each subnet shape, the median time per epoch of the fixed-point engine and of the
-# dense float64 reference, and their ratio (fixed / float64). Extra arguments go to
-# go test, e.g. ./bench.sh -benchtime 20x. Set RAW=1 to also print go test's output.
+# plain dense float64 implementation (internal/yumaref), and their ratio (fixed /
+# float64). Extra arguments go to go test, e.g. ./bench.sh -benchtime 20x. Set RAW=1 to
+# also print go test's output.
 set -euo pipefail
 cd "$(dirname "$0")"
 count="${COUNT:-5}"
