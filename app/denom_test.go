@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"encoding/json"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -87,7 +86,7 @@ func initFromDefaultGenesis(t *testing.T, a *app.App) {
 	defBank.Balances, defBank.Supply = valBank.Balances, valBank.Supply
 	withVals[banktypes.ModuleName] = a.AppCodec().MustMarshalJSON(&defBank)
 
-	state, err := cmtjson.MarshalIndent(map[string]json.RawMessage(withVals), "", " ")
+	state, err := cmtjson.MarshalIndent(withVals, "", " ")
 	if err != nil {
 		t.Fatal(err)
 	}

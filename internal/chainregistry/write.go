@@ -45,17 +45,19 @@ func Files(n Network) (map[string][]byte, error) {
 	return files, nil
 }
 
-// Write writes Files(n) into dir, creating it.
+// Write writes Files(n) into dir, creating it. The files are public
+// descriptions of the network, meant to be served to wallets, so they and
+// dir are world-readable.
 func Write(dir string, n Network) error {
 	files, err := Files(n)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: public files, see above
 		return err
 	}
 	for _, name := range []string{ChainFile, AssetListFile, KeplrFile} {
-		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil { //nolint:gosec // G306: public files, see above
 			return err
 		}
 	}

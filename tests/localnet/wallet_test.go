@@ -61,15 +61,15 @@ func checkWalletAccess(t *testing.T, l localnet) {
 			for k, v := range tc.header {
 				req.Header.Set(k, v)
 			}
-			resp, body := do(t, req)
-			if resp.StatusCode >= 300 {
-				t.Fatalf("%s %s: %s\n%s", tc.method, tc.url, resp.Status, body)
+			status, header, body := do(t, req)
+			if status >= 300 {
+				t.Fatalf("%s %s: status %d\n%s", tc.method, tc.url, status, body)
 			}
-			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" && got != origin {
-				t.Errorf("Access-Control-Allow-Origin %q, want * or %s (headers %v)", got, origin, resp.Header)
+			if got := header.Get("Access-Control-Allow-Origin"); got != "*" && got != origin {
+				t.Errorf("Access-Control-Allow-Origin %q, want * or %s (headers %v)", got, origin, header)
 			}
 			if want := tc.header["Access-Control-Request-Headers"]; want != "" {
-				if got := resp.Header.Get("Access-Control-Allow-Headers"); !strings.Contains(strings.ToLower(got), want) {
+				if got := header.Get("Access-Control-Allow-Headers"); !strings.Contains(strings.ToLower(got), want) {
 					t.Errorf("preflight allows headers %q, want %s", got, want)
 				}
 			}
@@ -117,8 +117,8 @@ func checkWalletAccess(t *testing.T, l localnet) {
 		// the wallet's endpoints answer
 		for _, u := range []string{keplr.RPC + "/status", keplr.REST + "/cosmos/base/tendermint/v1beta1/node_info"} {
 			req, _ := http.NewRequest(http.MethodGet, u, nil)
-			if resp, body := do(t, req); resp.StatusCode != http.StatusOK {
-				t.Errorf("GET %s: %s\n%s", u, resp.Status, body)
+			if status, _, body := do(t, req); status != http.StatusOK {
+				t.Errorf("GET %s: status %d\n%s", u, status, body)
 			}
 		}
 	})
@@ -126,7 +126,8 @@ func checkWalletAccess(t *testing.T, l localnet) {
 
 func httpRPC(l localnet) string { return "http://" + strings.TrimPrefix(l.rpc(), "tcp://") }
 
-func do(t *testing.T, req *http.Request) (*http.Response, string) {
+// do sends req and returns the response's status, header and body.
+func do(t *testing.T, req *http.Request) (int, http.Header, string) {
 	t.Helper()
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Do(req)
@@ -138,7 +139,7 @@ func do(t *testing.T, req *http.Request) (*http.Response, string) {
 	if err != nil {
 		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
 	}
-	return resp, string(body)
+	return resp.StatusCode, resp.Header, string(body)
 }
 
 func readFile(t *testing.T, file string) []byte {
