@@ -24,7 +24,7 @@ func main() {
 	if flag.NArg() > 0 {
 		var rs []io.Reader
 		for _, name := range flag.Args() {
-			f, err := os.Open(name)
+			f, err := os.Open(name) //nolint:gosec // G304: reading the files named on the command line is the point
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "benchtable:", err)
 				os.Exit(1)
@@ -40,12 +40,18 @@ func main() {
 		os.Exit(1)
 	}
 	w := bufio.NewWriter(os.Stdout)
-	defer w.Flush()
 	if *machine != "" {
 		fmt.Fprintln(w, *machine)
 	}
-	Print(w, Rows(results))
+	err = Print(w, Rows(results))
 	if *wall != "" {
 		fmt.Fprintln(w, *wall)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
 	}
 }

@@ -168,7 +168,7 @@ func rateRow(r Results, label, bench, unit string, target float64) Row {
 
 // Print writes the rows as an aligned table. The ratio column is figure / target:
 // at most 1 meets a "<=" target, at least 1 meets a ">=" one.
-func Print(w io.Writer, rows []Row) {
+func Print(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "benchmark\tfigure (median)\ttarget\tfigure/target\tmet\trounds")
 	for _, r := range rows {
@@ -186,5 +186,5 @@ func Print(w io.Writer, rows []Row) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Figure, r.Target, ratio, met, rounds)
 	}
-	tw.Flush()
+	return tw.Flush()
 }

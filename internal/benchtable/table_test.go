@@ -79,7 +79,9 @@ func TestRows(t *testing.T) {
 		t.Fatalf("weights row %+v", r)
 	}
 	var b bytes.Buffer
-	Print(&b, rows)
+	if err := Print(&b, rows); err != nil {
+		t.Fatal(err)
+	}
 	out := b.String()
 	for _, want := range []string{"figure/target", "0.250x (65.00 / 250.00 ms)", "n/a (issue 18)", "650 tx/s", "missing"} {
 		if !strings.Contains(out, want) {
