@@ -2,16 +2,13 @@ package keeper
 
 import (
 	"context"
-	"math/big"
-	"strconv"
 
 	"cosmossdk.io/math"
 	"github.com/cosmos/gogoproto/proto"
-	"github.com/hashicorp/go-metrics"
 
-	"github.com/cosmos/cosmos-sdk/telemetry"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
+	"github.com/tensorcosm/tensorcosm/internal/subnetmetrics"
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -19,7 +16,8 @@ import (
 // block did and never feed back into it: each helper takes only values its
 // caller already holds, reads no store (a read would cost gas, and gas is
 // consensus), and returns at once when telemetry is off. Messages run in
-// simulation (gas estimation) are not counted.
+// simulation (gas estimation) are not counted. internal/subnetmetrics
+// turns the integers into go-metrics' float32 values, outside x/.
 
 // epochObserver holds the keeper's EpochObserver behind a pointer shared
 // by every copy of the keeper, so one set after depinject built the module
@@ -43,33 +41,9 @@ func (k Keeper) epochStarted(netuid uint32) func(ok bool) {
 	return k.observer.o.EpochStarted(netuid)
 }
 
-func netuidLabel(netuid uint32) metrics.Label {
-	return telemetry.NewLabel(types.MetricLabelNetuid, strconv.FormatUint(uint64(netuid), 10))
-}
-
-// amountValue is x as a metric value (negative amounts as 0).
-func amountValue(x math.Int) float32 {
-	if !x.IsPositive() {
-		return 0
-	}
-	if x.IsUint64() {
-		return float32(x.Uint64())
-	}
-	f, _ := new(big.Float).SetInt(x.BigInt()).Float32()
-	return f
-}
-
 // counted reports whether a message's outcome should be counted.
 func counted(ctx context.Context) bool {
-	return telemetry.IsTelemetryEnabled() && sdk.UnwrapSDKContext(ctx).ExecMode() != sdk.ExecModeSimulate
-}
-
-func setNeuronsMetric(netuid, neurons uint32) {
-	telemetry.SetGaugeWithLabels(types.MetricKeyNeurons, float32(neurons), []metrics.Label{netuidLabel(netuid)})
-}
-
-func setPendingMetric(netuid uint32, pending math.Int) {
-	telemetry.SetGaugeWithLabels(types.MetricKeyPendingEmission, amountValue(pending), []metrics.Label{netuidLabel(netuid)})
+	return subnetmetrics.Enabled() && sdk.UnwrapSDKContext(ctx).ExecMode() != sdk.ExecModeSimulate
 }
 
 // recordRegistration counts a registration; a registration that took a
@@ -79,9 +53,9 @@ func recordRegistration(ctx context.Context, netuid uint32, res RegisterResult) 
 	if !counted(ctx) {
 		return
 	}
-	telemetry.IncrCounterWithLabels(types.MetricKeyRegistrations, 1, []metrics.Label{netuidLabel(netuid)})
+	subnetmetrics.Registration(netuid)
 	if res.Replaced == "" {
-		setNeuronsMetric(netuid, res.UID+1)
+		subnetmetrics.Neurons(netuid, res.UID+1)
 	}
 }
 
@@ -95,9 +69,7 @@ func recordWeightsTx(ctx context.Context, kind string, err error) {
 	if err != nil {
 		result = types.MetricResultError
 	}
-	telemetry.IncrCounterWithLabels(types.MetricKeyWeightsTxs, 1, []metrics.Label{
-		telemetry.NewLabel(types.MetricLabelKind, kind), telemetry.NewLabel(types.MetricLabelResult, result),
-	})
+	subnetmetrics.WeightsTx(kind, result)
 }
 
 // recordDissolved zeroes the gauges of a dissolved subnet.
@@ -105,26 +77,24 @@ func recordDissolved(ctx context.Context, netuid uint32) {
 	if !counted(ctx) {
 		return
 	}
-	setNeuronsMetric(netuid, 0)
-	setPendingMetric(netuid, math.ZeroInt())
+	subnetmetrics.Neurons(netuid, 0)
+	subnetmetrics.Pending(netuid, math.ZeroInt())
 }
 
 // recordPending sets the pending emission gauges after a block's mint.
 func recordPending(pending []subnetShare) {
 	for _, p := range pending {
-		setPendingMetric(p.netuid, p.amount)
+		subnetmetrics.Pending(p.netuid, p.amount)
 	}
 }
 
 // recordEpoch records a committed epoch from the events it emits:
 // EventEpoch holds its neuron count, its emission and what stays pending.
 func recordEpoch(netuid uint32, events []proto.Message) {
-	if !telemetry.IsTelemetryEnabled() {
+	if !subnetmetrics.Enabled() {
 		return
 	}
-	telemetry.IncrCounterWithLabels(types.MetricKeyEpochs, 1, []metrics.Label{
-		netuidLabel(netuid), telemetry.NewLabel(types.MetricLabelResult, types.MetricResultOK),
-	})
+	subnetmetrics.Epoch(netuid, types.MetricResultOK)
 	for _, ev := range events {
 		e, ok := ev.(*types.EventEpoch)
 		if !ok {
@@ -135,17 +105,15 @@ func recordEpoch(netuid uint32, events []proto.Message) {
 		if !okE || !okL {
 			return
 		}
-		setNeuronsMetric(netuid, e.Neurons)
-		setPendingMetric(netuid, left)
+		subnetmetrics.Neurons(netuid, e.Neurons)
+		subnetmetrics.Pending(netuid, left)
 		if paid := emission.Sub(left); paid.IsPositive() {
-			telemetry.IncrCounterWithLabels(types.MetricKeyPaidEmission, amountValue(paid), []metrics.Label{netuidLabel(netuid)})
+			subnetmetrics.Paid(netuid, paid)
 		}
 	}
 }
 
 // recordEpochFailed counts an epoch whose writes were dropped.
 func recordEpochFailed(netuid uint32) {
-	telemetry.IncrCounterWithLabels(types.MetricKeyEpochs, 1, []metrics.Label{
-		netuidLabel(netuid), telemetry.NewLabel(types.MetricLabelResult, types.MetricResultFailed),
-	})
+	subnetmetrics.Epoch(netuid, types.MetricResultFailed)
 }

@@ -6,7 +6,8 @@ package types
 // MetricKeyNeurons is served as subnet_neurons on the node's
 // /metrics?format=prometheus (with telemetry.service-name set, that name is
 // prefixed to every key). Amounts are in the module's denom (utensor) as
-// float32: about seven significant digits, enough to watch, not to audit.
+// go-metrics values (internal/subnetmetrics converts them, outside x/): about
+// seven significant digits, enough to watch, not to audit.
 var (
 	// MetricKeyNeurons is a gauge: the UIDs in use in a subnet (netuid),
 	// set at each registration that adds a UID and at each epoch.
