@@ -16,8 +16,9 @@
 # Environment:
 #   BENCH_ROUNDS        rounds of the in-process benchmarks (default 5)
 #   BENCH_LOAD_SECONDS  length of the weights load (default 30)
-#   BENCH_OUT           directory for the test binaries and the raw output
-#                       (default: a new temporary directory, printed)
+#   BENCH_OUT           directory for the raw output and the load's log (default:
+#                       a new temporary directory, printed); the test binaries
+#                       built there are deleted at the end
 #   BUILD_TAGS          Go build tags (make passes its own)
 #   TENSORCOSMD         node binary for the load (default: build it)
 set -euo pipefail
@@ -74,6 +75,7 @@ rate="$(tr -d ' \n\t' <"$load_json" | sed -nE 's/.*"sustained_tx_per_s":([0-9.eE
 [[ -n "$rate" ]] || die "no sustained_tx_per_s in $load_json"
 echo "BenchmarkLoadWeights 1 0 ns/op $rate tx/s" >>"$raw"
 
+rm -f "$out"/*.test
 elapsed=$(($(date +%s) - started))
 go run ./internal/benchtable -machine "$machine" \
-	-wall "$(printf 'wall time %dm%02ds, %d rounds; load average at the end %s' $((elapsed / 60)) $((elapsed % 60)) "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)")" "$raw"
+	-wall "$(printf 'wall time %dm%02ds, rounds: %d; load average at the end %s' $((elapsed / 60)) $((elapsed % 60)) "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)")" "$raw"
