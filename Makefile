@@ -86,11 +86,12 @@ lint: tools ## gofmt, go vet and golangci-lint
 
 ##@ Protobuf
 
-proto-gen: ## generate Go code and the OpenAPI document from proto/ (works offline, from the module cache)
+proto-gen: ## generate Go code, the OpenAPI document and the TypeScript of ts/ from proto/ (offline, from the module cache and ts/node_modules)
 	./scripts/protocgen.sh
 
 proto-check: proto-gen ## regenerate and fail if the committed code differs
-	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' app/openapi/openapi.json || { echo "generated code is stale: run make proto-gen and commit"; exit 1; }
+	@git diff --exit-code -- '*.pb.go' '*.pb.gw.go' app/openapi/openapi.json ts/src/generated || { echo "generated code is stale: run make proto-gen and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- ts/src/generated)" || { git status --porcelain -- ts/src/generated; echo "generated TypeScript is stale: run make proto-gen and commit"; exit 1; }
 
 ##@ Local networks
 

@@ -19,9 +19,26 @@ apt_install() {
 
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]})); then
 	apt_install "${missing[@]}"
 fi
 command -v promtool >/dev/null || { log "promtool is still missing after installing prometheus"; exit 1; }
 log "promtool: $(promtool --version 2>&1 | head -1)"
+
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+((node_major >= 20)) || { log "Node.js $(node --version) is too old: the ts/ package needs Node.js 20 or newer"; exit 1; }
+
+# ts/node_modules, reinstalled when ts/package-lock.json changes (the stamp
+# holds the hash of the lock file it was installed from)
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+stamp="$ROOT/ts/node_modules/.package-lock.sha256"
+want="$(sha256sum "$ROOT/ts/package-lock.json" | cut -d' ' -f1)"
+if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+	log "npm ci --prefix ts"
+	npm ci --prefix "$ROOT/ts" --no-audit --no-fund >&2
+	echo "$want" >"$stamp"
+fi
+log "node: $(node --version), ts/node_modules up to date"

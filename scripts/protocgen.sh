@@ -3,8 +3,11 @@
 #   1. copies third-party protos from the Go module cache into third_party/proto
 #   2. runs buf (pinned in tools/go.mod) with the gogoproto and grpc-gateway plugins
 #   3. moves the generated files into the package directories
-#   4. writes the OpenAPI document of the REST gateway to app/openapi/openapi.json.
-# The module cache must hold the modules (any prior `go mod download` or build does).
+#   4. writes the OpenAPI document of the REST gateway to app/openapi/openapi.json
+#   5. generates the TypeScript of x/subnet's protos into ts/src/generated with
+#      the ts-proto plugin in ts/node_modules (pinned in ts/package-lock.json).
+# The module cache must hold the modules (any prior `go mod download` or build
+# does) and ts/node_modules the npm packages (`make deps` runs `npm ci --prefix ts`).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -87,7 +90,33 @@ openapi() {
 	log "wrote ${doc#"$ROOT"/}"
 }
 
+# typescript generates the ts/ package's protobuf code. The plugin is
+# ts/node_modules/.bin/protoc-gen-ts_proto: without it (or with a
+# node_modules older than ts/package-lock.json) this runs `npm ci`, which
+# needs the npm registry once.
+typescript() {
+	local plugin="$ROOT/ts/node_modules/.bin/protoc-gen-ts_proto"
+	local stamp="$ROOT/ts/node_modules/.package-lock.sha256" want
+	want="$(sha256sum "$ROOT/ts/package-lock.json" | cut -d' ' -f1)"
+	if [[ ! -x "$plugin" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+		command -v npm >/dev/null || { log "ts/node_modules is missing and npm is not installed: install Node.js 20 and run 'make deps'"; exit 1; }
+		log "npm ci --prefix ts (ts-proto for the TypeScript client)"
+		npm ci --prefix "$ROOT/ts" --no-audit --no-fund >&2 ||
+			{ log "npm ci --prefix ts failed: it needs the npm registry once ('make deps' while online)"; exit 1; }
+		echo "$want" >"$stamp"
+	fi
+	rm -rf .gen
+	log "buf generate (proto/buf.gen.ts.yaml)"
+	buf generate --template proto/buf.gen.ts.yaml
+	rm -rf ts/src/generated
+	mkdir -p ts/src/generated
+	cp -r .gen/ts/. ts/src/generated/
+	log "generated $(find ts/src/generated -name '*.ts' | wc -l) TypeScript files"
+	rm -rf .gen
+}
+
 ensure_tools
 third_party
 generate
 openapi
+typescript
