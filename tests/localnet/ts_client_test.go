@@ -15,7 +15,8 @@ import (
 // TestTypeScriptClient runs the ts/ package's Node test (ts/test) against a
 // localnet: it queries the metagraph of subnet 1 and signs and broadcasts
 // MsgAddStake and MsgSetWeights through CosmJS, in direct and amino-json
-// sign modes. ts/node_modules comes from `npm ci --prefix ts`, which `make
+// sign modes, and MsgServeAxon and MsgUpdateSubnetHyperparams in amino-json
+// (nested messages, 64-bit integers and cosmos.Int fields in the sign doc). ts/node_modules comes from `npm ci --prefix ts`, which `make
 // deps` runs (scripts/ci-deps.sh).
 func TestTypeScriptClient(t *testing.T) {
 	ts := filepath.Join(repoRoot, "ts")
@@ -55,6 +56,7 @@ func TestTypeScriptClient(t *testing.T) {
 		"TENSORCOSM_RPC="+httpRPC(l),
 		"TENSORCOSM_STAKER_KEY="+exportKey(t, l, "bob"),
 		"TENSORCOSM_HOTKEY_KEY="+exportKey(t, l, "miner-hot"),
+		"TENSORCOSM_OWNER_KEY="+exportKey(t, l, "alice"),
 	)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -10,6 +10,7 @@
 //   TENSORCOSM_HOTKEY_KEY   hex private key of a hotkey registered as uid 0 of
 //                           subnet 1, on a subnet with commit_reveal off and
 //                           weights_rate_limit 0
+//   TENSORCOSM_OWNER_KEY    hex private key of subnet 1's owner
 "use strict";
 
 const test = require("node:test");
@@ -31,6 +32,7 @@ function env(name) {
 const rpc = env("TENSORCOSM_RPC");
 const stakerKey = fromHex(env("TENSORCOSM_STAKER_KEY"));
 const hotkeyKey = fromHex(env("TENSORCOSM_HOTKEY_KEY"));
+const ownerKey = fromHex(env("TENSORCOSM_OWNER_KEY"));
 const fee = { amount: [{ denom: client.denom, amount: "0" }], gas: "400000" };
 
 async function signer(wallet) {
@@ -134,5 +136,43 @@ test("queries, MsgAddStake and MsgSetWeights against the chain", async (t) => {
     });
     const { neuron } = await q.subnet.Neuron({ netuid: 1, uid: 0 });
     assert.equal(neuron.neuron.lastUpdate, String(res.height));
+  });
+
+  // nested messages with (amino.dont_omitempty), 64-bit integers, bools and
+  // cosmos.Int fields: the chain verifies the amino-json signature only if
+  // the converters write exactly what x/tx's aminojson encoder writes
+  await t.test("MsgServeAxon (amino-json) stores the axon and model", async () => {
+    const amino = await signer(await Secp256k1Wallet.fromKey(hotkeyKey, client.bech32Prefix));
+    t.after(() => amino.signing.disconnect());
+    const sha256 = "ab".repeat(32);
+    const res = await broadcast(amino, {
+      typeUrl: client.typeUrl("MsgServeAxon"),
+      value: {
+        hotkey: amino.address,
+        netuid: 1,
+        axon: { host: "127.0.0.1", port: 8091, protocol: "grpc" },
+        model: { sha256, size: "10240" },
+      },
+    });
+    const { neuron } = await q.subnet.at(res.height).Neuron({ netuid: 1, uid: 0 });
+    assert.equal(neuron.neuron.axon.host, "127.0.0.1");
+    assert.equal(neuron.neuron.axon.port, 8091);
+    assert.equal(neuron.neuron.model.sha256, sha256);
+    assert.equal(neuron.neuron.model.size, "10240");
+  });
+
+  await t.test("MsgUpdateSubnetHyperparams (amino-json) sets the pending hyperparams", async () => {
+    const amino = await signer(await Secp256k1Wallet.fromKey(ownerKey, client.bech32Prefix));
+    t.after(() => amino.signing.disconnect());
+    const { subnet } = await q.subnet.Subnet({ netuid: 1 });
+    assert.equal(subnet.owner, amino.address);
+    const hyperparams = { ...subnet.hyperparams, servingRateLimit: String(BigInt(subnet.hyperparams.servingRateLimit) + 1n) };
+    const res = await broadcast(amino, {
+      typeUrl: client.typeUrl("MsgUpdateSubnetHyperparams"),
+      value: { signer: amino.address, netuid: 1, hyperparams },
+    });
+    const after = await q.subnet.at(res.height).Subnet({ netuid: 1 });
+    const applied = after.subnet.pendingHyperparams ?? after.subnet.hyperparams;
+    assert.deepEqual(applied, hyperparams);
   });
 });
