@@ -2,9 +2,12 @@ package subnet
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"cosmossdk.io/math"
 	"github.com/stretchr/testify/require"
@@ -53,11 +56,28 @@ type snapshot struct {
 	staked   map[string]math.Int // by account name: its stake on every hotkey
 }
 
+// waitCommitted waits until the app has committed height: CometBFT stores
+// a block (what height() and WaitForHeight see) before the app commits
+// it, and a query at that height in between is refused as "in the future".
+func (h *harness) waitCommitted(ctx context.Context, q types.QueryClient, height int64) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := q.Params(ctx, &types.QueryParamsRequest{})
+		if err == nil || !strings.Contains(err.Error(), "in the future") || time.Now().After(deadline) {
+			require.NoError(h.t, err, "query at height %d", height)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // snapshotAt reads the subnet and the named accounts at height over gRPC.
 func (h *harness) snapshotAt(height int64, netuid uint32, names []string) snapshot {
 	h.t.Helper()
 	ctx := metadata.AppendToOutgoingContext(h.ctx, grpctypes.GRPCBlockHeightHeader, strconv.FormatInt(height, 10))
 	q := types.NewQueryClient(h.client.Conn())
+	h.waitCommitted(ctx, q, height)
 	s := snapshot{height: height, weights: map[uint32]types.WeightsRow{}, bonds: map[uint32]types.BondsRow{},
 		balances: map[string]math.Int{}, staked: map[string]math.Int{}}
 	sub, err := q.Subnet(ctx, &types.QuerySubnetRequest{Netuid: netuid})

@@ -90,6 +90,7 @@ type accounts struct {
 
 func (h *harness) accountsAt(height int64) accounts {
 	ctx := metadata.AppendToOutgoingContext(h.ctx, grpctypes.GRPCBlockHeightHeader, strconv.FormatInt(height, 10))
+	h.waitCommitted(ctx, types.NewQueryClient(h.client.Conn()), height)
 	bank := banktypes.NewQueryClient(h.client.Conn())
 	sup, err := bank.SupplyOf(ctx, &banktypes.QuerySupplyOfRequest{Denom: "utensor"})
 	require.NoError(h.t, err)
