@@ -41,3 +41,14 @@ func satSub(a, b uint64) uint64 {
 	}
 	return 0
 }
+
+// inverses returns 1/x[j] for each j, and 0 where x[j] is 0.
+func inverses(x []float64) []float64 {
+	inv := make([]float64, len(x))
+	for j, v := range x {
+		if v != 0 {
+			inv[j] = 1 / v
+		}
+	}
+	return inv
+}

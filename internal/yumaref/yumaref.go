@@ -222,30 +222,25 @@ func defaultBonds(p yuma.Params, wb, old, oldSum, sa, inc []float64) []float64 {
 			deltaSum[j] += wb[i*n+j] * sa[i]
 		}
 	}
+	// column normalisations multiply by the column sum's inverse (0 for an
+	// empty column)
+	invDelta, invOld := inverses(deltaSum), inverses(oldSum)
 	emaSum, colMax := make([]float64, n), make([]float64, n)
 	for i := range n {
 		for j := range n {
 			k := i*n + j
-			var delta, b float64
-			if deltaSum[j] != 0 {
-				delta = wb[k] * sa[i] / deltaSum[j]
-			}
-			if oldSum[j] != 0 {
-				b = old[k] / oldSum[j]
-			}
-			old[k] = alpha*delta + (1-alpha)*b
+			old[k] = alpha*wb[k]*sa[i]*invDelta[j] + (1-alpha)*old[k]*invOld[j]
 			emaSum[j] += old[k]
 			colMax[j] = max(colMax[j], old[k])
 		}
 	}
+	invEma, invMax := inverses(emaSum), inverses(colMax)
 	div := make([]float64, n)
 	for i := range n {
 		for j := range n {
 			k := i*n + j
-			if emaSum[j] != 0 {
-				div[i] += old[k] / emaSum[j] * inc[j]
-				old[k] /= colMax[j]
-			}
+			div[i] += old[k] * invEma[j] * inc[j]
+			old[k] *= invMax[j]
 		}
 	}
 	return normalize(div)
@@ -272,13 +267,12 @@ func yuma3Bonds(p yuma.Params, wb, old, sa, cons, inc []float64) []float64 {
 			emaSum[j] += old[k]
 		}
 	}
+	invEma := inverses(emaSum)
 	div := make([]float64, n)
 	for i := range n {
 		t := 0.0
 		for j := range n {
-			if emaSum[j] != 0 {
-				t += old[i*n+j] / emaSum[j] * inc[j]
-			}
+			t += old[i*n+j] * invEma[j] * inc[j]
 		}
 		div[i] = t * sa[i]
 	}
