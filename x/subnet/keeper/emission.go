@@ -7,10 +7,10 @@ import (
 	"cosmossdk.io/collections"
 	"cosmossdk.io/math"
 
-	"github.com/cosmos/cosmos-sdk/telemetry"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 
+	"github.com/tensorcosm/tensorcosm/internal/subnetmetrics"
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -79,7 +79,7 @@ func (k Keeper) MintBlockEmission(ctx context.Context) error {
 		}
 	}
 	var newPending []subnetShare // for the metrics only
-	if telemetry.IsTelemetryEnabled() {
+	if subnetmetrics.Enabled() {
 		newPending = make([]subnetShare, 0, len(shares))
 	}
 	for _, s := range shares {
