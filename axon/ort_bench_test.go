@@ -23,11 +23,12 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
 // The ORT benchmarks serve real ONNX models the way the miner does
-// (model.Session behind miner.SessionModel, one intra-op thread, a worker per
+// (onnx.Session behind miner.SessionModel, one intra-op thread, a worker per
 // core) and compare a signed round trip over 127.0.0.1 with a bare ONNX
 // Runtime Run of the same input (tensors allocated once): the issue's
 // definition of the axon's overhead. The models are the digits MLP and the
@@ -166,7 +167,7 @@ func (m *timedModel) p50() float64 {
 
 func servedModel(b *testing.B, path string) *timedModel {
 	b.Helper()
-	s, err := model.LoadSession(path, model.SessionOptions{Device: model.DeviceCPU, IntraOpThreads: 1})
+	s, err := onnx.LoadSession(path, onnx.SessionOptions{Device: onnx.DeviceCPU, IntraOpThreads: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -189,7 +190,7 @@ type bareRunner struct {
 func newBareRunner(b *testing.B, path string, in *axonpb.Tensor) *bareRunner {
 	b.Helper()
 	initRuntime(b)
-	s, err := model.LoadSession(path, model.SessionOptions{Device: model.DeviceCPU, IntraOpThreads: 1})
+	s, err := onnx.LoadSession(path, onnx.SessionOptions{Device: onnx.DeviceCPU, IntraOpThreads: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -237,10 +238,10 @@ func percentile(d []time.Duration, p float64) float64 {
 }
 
 // initRuntime loads ONNX Runtime, installing it first if needed
-// (model.InitRuntime does the work once per process).
+// (onnx.InitRuntime does the work once per process).
 func initRuntime(b *testing.B) {
 	b.Helper()
-	if err := model.InitRuntime(ortlib.LibraryPath(b)); err != nil {
+	if err := onnx.InitRuntime(ortlib.LibraryPath(b)); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/tensorcosm/tensorcosm/axon"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // Config configures a Miner. The mapstructure tags are the keys of the
@@ -88,7 +88,7 @@ func DefaultConfig() Config {
 		Chain:                neuron.DefaultChainConfig(),
 		Keyring:              neuron.DefaultKeyringConfig(),
 		Axon:                 axon.DefaultServerConfig(),
-		Model:                ModelConfig{Device: string(model.DeviceCPU)},
+		Model:                ModelConfig{Device: string(onnx.DeviceCPU)},
 		MetagraphRefresh:     12 * time.Second,
 		MetricsListenAddress: "127.0.0.1:9101",
 		LogLevel:             "info",
@@ -121,7 +121,7 @@ func (c Config) Validate() error {
 	if c.Model.Path == "" {
 		add("model.path is required")
 	}
-	if _, err := model.ParseDevice(c.Model.Device); err != nil {
+	if _, err := onnx.ParseDevice(c.Model.Device); err != nil {
 		add("model.device: %w", err)
 	}
 	if c.Model.DeviceID < 0 || c.Model.IntraOpThreads < 0 {

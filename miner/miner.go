@@ -23,8 +23,8 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/chainclient"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -39,7 +39,7 @@ type Miner struct {
 	keyring keyring.Keyring
 	hotkey  string
 	signer  *axon.KeyringSigner
-	session *model.Session
+	session *onnx.Session
 	chain   *chainclient.Client
 	account *neuron.Account
 	meta    *axon.StaticMetagraph
@@ -129,11 +129,11 @@ func (m *Miner) openKeys() error {
 
 func (m *Miner) loadModel() error {
 	mc := m.cfg.Model
-	if err := model.InitRuntime(mc.ONNXRuntimeLib); err != nil {
+	if err := onnx.InitRuntime(mc.ONNXRuntimeLib); err != nil {
 		return fmt.Errorf("miner: %w", err)
 	}
 	var err error
-	m.session, err = model.LoadSession(mc.Path, model.SessionOptions{Device: model.Device(mc.Device),
+	m.session, err = onnx.LoadSession(mc.Path, onnx.SessionOptions{Device: onnx.Device(mc.Device),
 		DeviceID: mc.DeviceID, IntraOpThreads: mc.IntraOpThreads, Logger: m.log})
 	if err != nil {
 		return fmt.Errorf("miner: model: %w", err)

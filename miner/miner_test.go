@@ -21,6 +21,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
@@ -121,7 +122,7 @@ func (c *chain) waitServed(r *running, netuid uint32, sum string) subnettypes.Ne
 func TestMinerOnNetwork(t *testing.T) {
 	c := startChain(t)
 	path, held := trainModel(t)
-	sum, size, err := model.Hash(path)
+	sum, size, err := onnx.Hash(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +286,7 @@ func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dat
 		t.Fatal(err)
 	}
 	local := loadSession(t, path)
-	want, err := local.Run(map[string]model.Tensor{"input": model.NewFloat32Tensor([]int64{1, 64}, row)})
+	want, err := local.Run(map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{1, 64}, row)})
 	if err != nil {
 		t.Fatal(err)
 	}

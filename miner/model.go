@@ -10,13 +10,13 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
-// SessionModel serves a model.Session as an axon.Model, and its file for
+// SessionModel serves a onnx.Session as an axon.Model, and its file for
 // ModelDownload.
 type SessionModel struct {
-	session *model.Session
+	session *onnx.Session
 	path    string
 	info    axon.ModelInfo
 }
@@ -27,7 +27,7 @@ var (
 )
 
 // NewSessionModel wraps s, loaded from path, for a subnet of the given task kind.
-func NewSessionModel(s *model.Session, path, taskKind string) (*SessionModel, error) {
+func NewSessionModel(s *onnx.Session, path, taskKind string) (*SessionModel, error) {
 	sum, err := hex.DecodeString(s.SHA256())
 	if err != nil || len(sum) != 32 {
 		return nil, fmt.Errorf("session sha256 %q is not 32 hex bytes", s.SHA256())
@@ -43,7 +43,7 @@ func NewSessionModel(s *model.Session, path, taskKind string) (*SessionModel, er
 	return &SessionModel{session: s, path: path, info: info}, nil
 }
 
-func tensorSpecs(infos []model.TensorInfo) ([]*axonpb.TensorSpec, error) {
+func tensorSpecs(infos []onnx.TensorInfo) ([]*axonpb.TensorSpec, error) {
 	specs := make([]*axonpb.TensorSpec, len(infos))
 	for i, ti := range infos {
 		dt, err := axonDType(ti.DType)
@@ -55,11 +55,11 @@ func tensorSpecs(infos []model.TensorInfo) ([]*axonpb.TensorSpec, error) {
 	return specs, nil
 }
 
-func axonDType(d model.DType) (axonpb.DataType, error) {
+func axonDType(d onnx.DType) (axonpb.DataType, error) {
 	switch d {
-	case model.Float32:
+	case onnx.Float32:
 		return axonpb.DataType_DATA_TYPE_FLOAT32, nil
-	case model.Int64:
+	case onnx.Int64:
 		return axonpb.DataType_DATA_TYPE_INT64, nil
 	}
 	return axonpb.DataType_DATA_TYPE_UNSPECIFIED, fmt.Errorf("dtype %q has no axon encoding", d)
@@ -74,7 +74,7 @@ func (m *SessionModel) Run(ctx context.Context, inputs []*axonpb.Tensor) ([]*axo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	in := make(map[string]model.Tensor, len(inputs))
+	in := make(map[string]onnx.Tensor, len(inputs))
 	for _, t := range inputs {
 		mt, err := toModelTensor(t)
 		if err != nil {
@@ -83,7 +83,7 @@ func (m *SessionModel) Run(ctx context.Context, inputs []*axonpb.Tensor) ([]*axo
 		in[t.GetName()] = mt
 	}
 	out, err := m.session.Run(in)
-	if errors.Is(err, model.ErrInvalidInput) {
+	if errors.Is(err, onnx.ErrInvalidInput) {
 		return nil, fmt.Errorf("%w: %v", axon.ErrInvalidInput, err)
 	}
 	if err != nil {
@@ -106,24 +106,24 @@ func (m *SessionModel) Run(ctx context.Context, inputs []*axonpb.Tensor) ([]*axo
 // still hashes to the served SHA-256.
 func (m *SessionModel) OpenModel() (io.ReadCloser, error) { return os.Open(m.path) }
 
-func toModelTensor(t *axonpb.Tensor) (model.Tensor, error) {
+func toModelTensor(t *axonpb.Tensor) (onnx.Tensor, error) {
 	shape := append([]int64(nil), t.GetShape()...)
 	switch t.GetDtype() {
 	case axonpb.DataType_DATA_TYPE_FLOAT32:
 		v, err := t.Float32s()
-		return model.NewFloat32Tensor(shape, v), err
+		return onnx.NewFloat32Tensor(shape, v), err
 	case axonpb.DataType_DATA_TYPE_INT64:
 		v, err := t.Int64s()
-		return model.NewInt64Tensor(shape, v), err
+		return onnx.NewInt64Tensor(shape, v), err
 	}
-	return model.Tensor{}, fmt.Errorf("unsupported dtype %s", t.GetDtype())
+	return onnx.Tensor{}, fmt.Errorf("unsupported dtype %s", t.GetDtype())
 }
 
-func toAxonTensor(name string, t model.Tensor) (*axonpb.Tensor, error) {
+func toAxonTensor(name string, t onnx.Tensor) (*axonpb.Tensor, error) {
 	switch t.DType {
-	case model.Float32:
+	case onnx.Float32:
 		return axon.Float32Tensor(name, t.Shape, t.Float32), nil
-	case model.Int64:
+	case onnx.Int64:
 		return axon.Int64Tensor(name, t.Shape, t.Int64), nil
 	}
 	return nil, fmt.Errorf("output %q has unsupported dtype %q", name, t.DType)

@@ -14,12 +14,13 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
-func loadSession(t *testing.T, path string) *model.Session {
+func loadSession(t *testing.T, path string) *onnx.Session {
 	t.Helper()
-	s, err := model.LoadSession(path, model.SessionOptions{IntraOpThreads: 1})
+	s, err := onnx.LoadSession(path, onnx.SessionOptions{IntraOpThreads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestSessionModelInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, size, err := model.Hash(path)
+	sum, size, err := onnx.Hash(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestSessionModelRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := s.Run(map[string]model.Tensor{"input": model.NewFloat32Tensor([]int64{3, 64}, rows)})
+	want, err := s.Run(map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{3, 64}, rows)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,14 +146,14 @@ func TestCheckTask(t *testing.T) {
 		Inputs:  []subnettypes.TensorSpec{{Name: "input", Dtype: "float32", Shape: []int64{-1, 64}}},
 		Outputs: []subnettypes.TensorSpec{{Name: "probabilities", Dtype: "float32", Shape: []int64{-1, 10}}},
 	}
-	in := func(shape ...int64) []model.TensorInfo {
-		return []model.TensorInfo{{Name: "input", DType: model.Float32, Shape: shape}}
+	in := func(shape ...int64) []onnx.TensorInfo {
+		return []onnx.TensorInfo{{Name: "input", DType: onnx.Float32, Shape: shape}}
 	}
-	out := []model.TensorInfo{{Name: "probabilities", DType: model.Float32, Shape: []int64{-1, 10}}}
+	out := []onnx.TensorInfo{{Name: "probabilities", DType: onnx.Float32, Shape: []int64{-1, 10}}}
 	tests := []struct {
 		name    string
-		ins     []model.TensorInfo
-		outs    []model.TensorInfo
+		ins     []onnx.TensorInfo
+		outs    []onnx.TensorInfo
 		wantErr string
 	}{
 		{name: "exact", ins: in(-1, 64), outs: out},
@@ -160,9 +161,9 @@ func TestCheckTask(t *testing.T) {
 		{name: "fixed batch", ins: in(1, 64), outs: out, wantErr: "input 0: the task wants input float32 [-1 64], the model has input float32 [1, 64]"},
 		{name: "wrong width", ins: in(-1, 63), outs: out, wantErr: "[?, 63]"},
 		{name: "wrong rank", ins: in(-1, 8, 8), outs: out, wantErr: "input 0"},
-		{name: "wrong output classes", ins: in(-1, 64), outs: []model.TensorInfo{{Name: "probabilities", DType: model.Float32, Shape: []int64{-1, 3}}}, wantErr: "output 0"},
-		{name: "wrong name", ins: []model.TensorInfo{{Name: "x", DType: model.Float32, Shape: []int64{-1, 64}}}, outs: out, wantErr: "has x float32"},
-		{name: "wrong dtype", ins: []model.TensorInfo{{Name: "input", DType: model.Int64, Shape: []int64{-1, 64}}}, outs: out, wantErr: "input int64"},
+		{name: "wrong output classes", ins: in(-1, 64), outs: []onnx.TensorInfo{{Name: "probabilities", DType: onnx.Float32, Shape: []int64{-1, 3}}}, wantErr: "output 0"},
+		{name: "wrong name", ins: []onnx.TensorInfo{{Name: "x", DType: onnx.Float32, Shape: []int64{-1, 64}}}, outs: out, wantErr: "has x float32"},
+		{name: "wrong dtype", ins: []onnx.TensorInfo{{Name: "input", DType: onnx.Int64, Shape: []int64{-1, 64}}}, outs: out, wantErr: "input int64"},
 		{name: "extra output", ins: in(-1, 64), outs: append(out, out[0]), wantErr: "the task has 1 outputs"},
 	}
 	for _, tc := range tests {
@@ -197,8 +198,8 @@ func TestNewOnCUDA(t *testing.T) {
 		t.Logf("CUDA works here: miner %s loaded the model on the GPU", m.Hotkey())
 		return
 	}
-	if !errors.Is(err, model.ErrDeviceUnavailable) || !strings.Contains(err.Error(), "miner: model:") {
-		t.Fatalf("err = %v, want model.ErrDeviceUnavailable", err)
+	if !errors.Is(err, onnx.ErrDeviceUnavailable) || !strings.Contains(err.Error(), "miner: model:") {
+		t.Fatalf("err = %v, want onnx.ErrDeviceUnavailable", err)
 	}
 	t.Logf("clean error: %v", err)
 }

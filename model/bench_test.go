@@ -11,6 +11,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -67,7 +68,7 @@ func BenchmarkSessionRun(b *testing.B) {
 	s := openSession(b, writeModel(b, trained))
 	for _, batch := range benchBatches {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			in := map[string]model.Tensor{model.InputName: model.NewFloat32Tensor(
+			in := map[string]onnx.Tensor{model.InputName: onnx.NewFloat32Tensor(
 				[]int64{int64(batch), model.NumFeatures}, held.Features[:batch*model.NumFeatures])}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -151,7 +152,7 @@ func BenchmarkOCRRecognizer(b *testing.B) {
 	})
 	b.Run("session-run", func(b *testing.B) {
 		s := openSession(b, path)
-		in := map[string]model.Tensor{"x": model.NewFloat32Tensor(ocrShape, x)}
+		in := map[string]onnx.Tensor{"x": onnx.NewFloat32Tensor(ocrShape, x)}
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := s.Run(in); err != nil {

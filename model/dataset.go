@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/tensorcosm/tensorcosm/onnx"
+
 	"bufio"
 	"compress/gzip"
 	"errors"
@@ -17,10 +19,6 @@ const (
 	// DigitsPathEnv names the environment variable that overrides where the
 	// digits data set is read from.
 	DigitsPathEnv = "TENSORCOSM_DIGITS_PATH"
-	// CacheEnv names the environment variable that overrides the cache
-	// directory shared with scripts/install-onnxruntime.sh and
-	// scripts/fetch-digits.sh (default $HOME/.cache/tensorcosm).
-	CacheEnv = "TENSORCOSM_CACHE"
 
 	// SplitSeed seeds the train/held-out split. It is fixed so that every
 	// miner and validator agrees on which samples are held out.
@@ -67,21 +65,6 @@ func (d *Dataset) subset(idx []int) *Dataset {
 	return out
 }
 
-// CacheDir returns the cache directory shared with the install scripts:
-// $TENSORCOSM_CACHE, else $HOME/.cache/tensorcosm.
-func CacheDir() string {
-	if dir := os.Getenv(CacheEnv); dir != "" {
-		return dir
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		// Without a home directory the scripts would fail the same way; a
-		// relative path at least yields an error message that names it.
-		home = "."
-	}
-	return filepath.Join(home, ".cache", "tensorcosm")
-}
-
 // DataPath returns where the digits data set is read from by default:
 // $TENSORCOSM_DIGITS_PATH, else digits.csv.gz in the cache directory, where
 // scripts/fetch-digits.sh puts it.
@@ -89,7 +72,7 @@ func DataPath() string {
 	if p := os.Getenv(DigitsPathEnv); p != "" {
 		return p
 	}
-	return filepath.Join(CacheDir(), "data", "digits.csv.gz")
+	return filepath.Join(onnx.CacheDir(), "data", "digits.csv.gz")
 }
 
 // LoadDigits reads the digits data set from a gzipped CSV file (64 integer
@@ -203,3 +186,6 @@ func LoadDigitsSplit(path string) (train, heldOut *Dataset, err error) {
 	train, heldOut = Split(d, SplitSeed)
 	return train, heldOut, nil
 }
+
+// closeQuietly closes a file that was only read.
+func closeQuietly(c io.Closer) { _ = c.Close() }

@@ -12,25 +12,26 @@ import (
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
 func TestParseDevice(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    model.Device
+		want    onnx.Device
 		wantErr bool
 	}{
-		{in: "", want: model.DeviceCPU},
-		{in: "cpu", want: model.DeviceCPU},
-		{in: "cuda", want: model.DeviceCUDA},
-		{in: "auto", want: model.DeviceAuto},
+		{in: "", want: onnx.DeviceCPU},
+		{in: "cpu", want: onnx.DeviceCPU},
+		{in: "cuda", want: onnx.DeviceCUDA},
+		{in: "auto", want: onnx.DeviceAuto},
 		{in: "gpu", wantErr: true},
 		{in: "CPU", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%q", tc.in), func(t *testing.T) {
-			got, err := model.ParseDevice(tc.in)
+			got, err := onnx.ParseDevice(tc.in)
 			if (err != nil) != tc.wantErr || got != tc.want {
 				t.Fatalf("ParseDevice(%q) = %q, %v", tc.in, got, err)
 			}
@@ -46,29 +47,29 @@ func TestDevices(t *testing.T) {
 	_, held, trained, _ := digits(t)
 	initRuntime(t)
 	path := writeModel(t, trained)
-	cuda, cudaErr := model.LoadSession(path, model.SessionOptions{Device: model.DeviceCUDA})
+	cuda, cudaErr := onnx.LoadSession(path, onnx.SessionOptions{Device: onnx.DeviceCUDA})
 	if cudaErr == nil {
 		defer closeSession(t, cuda)
-		if cuda.Device() != model.DeviceCUDA {
+		if cuda.Device() != onnx.DeviceCUDA {
 			t.Fatalf("cuda session reports device %s", cuda.Device())
 		}
 		checkAgainstGo(t, cuda, trained, held)
-	} else if !errors.Is(cudaErr, model.ErrDeviceUnavailable) || !strings.Contains(cudaErr.Error(), "CUDA device 0") {
+	} else if !errors.Is(cudaErr, onnx.ErrDeviceUnavailable) || !strings.Contains(cudaErr.Error(), "CUDA device 0") {
 		t.Fatalf("cuda: err = %v, want ErrDeviceUnavailable naming the device", cudaErr)
 	} else {
 		t.Logf("no CUDA here: %v", cudaErr)
 	}
 
 	var logs bytes.Buffer
-	auto, err := model.LoadSession(path, model.SessionOptions{Device: model.DeviceAuto,
+	auto, err := onnx.LoadSession(path, onnx.SessionOptions{Device: onnx.DeviceAuto,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatalf("auto: %v", err)
 	}
 	defer closeSession(t, auto)
-	wantDevice := model.DeviceCUDA
+	wantDevice := onnx.DeviceCUDA
 	if cudaErr != nil {
-		wantDevice = model.DeviceCPU
+		wantDevice = onnx.DeviceCPU
 		if !strings.Contains(logs.String(), "CUDA unavailable") {
 			t.Fatalf("auto fell back without saying so; log: %q", logs.String())
 		}
@@ -79,7 +80,7 @@ func TestDevices(t *testing.T) {
 	checkAgainstGo(t, auto, trained, held)
 }
 
-func checkAgainstGo(t *testing.T, s *model.Session, m *model.MLP, d *model.Dataset) {
+func checkAgainstGo(t *testing.T, s *onnx.Session, m *model.MLP, d *model.Dataset) {
 	t.Helper()
 	want, err := m.Accuracy(d)
 	if err != nil {
@@ -99,15 +100,15 @@ func TestLoadSessionRejectsBadOptions(t *testing.T) {
 	path := writeModel(t, trained)
 	tests := []struct {
 		name string
-		opts model.SessionOptions
+		opts onnx.SessionOptions
 	}{
-		{name: "unknown device", opts: model.SessionOptions{Device: "tpu"}},
-		{name: "negative device ID", opts: model.SessionOptions{Device: model.DeviceCUDA, DeviceID: -1}},
-		{name: "negative threads", opts: model.SessionOptions{IntraOpThreads: -2}},
+		{name: "unknown device", opts: onnx.SessionOptions{Device: "tpu"}},
+		{name: "negative device ID", opts: onnx.SessionOptions{Device: onnx.DeviceCUDA, DeviceID: -1}},
+		{name: "negative threads", opts: onnx.SessionOptions{IntraOpThreads: -2}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if s, err := model.LoadSession(path, tc.opts); err == nil {
+			if s, err := onnx.LoadSession(path, tc.opts); err == nil {
 				closeSession(t, s)
 				t.Fatal("LoadSession succeeded")
 			}
@@ -118,13 +119,13 @@ func TestLoadSessionRejectsBadOptions(t *testing.T) {
 func TestInitRuntimeIdempotent(t *testing.T) {
 	lib := ortlib.LibraryPath(t)
 	for _, arg := range []string{lib, "", lib} {
-		if err := model.InitRuntime(arg); err != nil {
+		if err := onnx.InitRuntime(arg); err != nil {
 			t.Fatalf("InitRuntime(%q): %v", arg, err)
 		}
 	}
 	// The version depends on which library the environment points at (the
 	// CUDA build is 1.29), so only its presence is checked.
-	if path, version := model.RuntimeLibrary(); path != lib || version == "" {
+	if path, version := onnx.RuntimeLibrary(); path != lib || version == "" {
 		t.Fatalf("RuntimeLibrary() = %q, %q", path, version)
 	}
 }
@@ -153,7 +154,7 @@ func TestInitRuntimeErrors(t *testing.T) {
 		{name: "missing library", env: []string{"ARG=" + filepath.Join(dir, "nope.so")},
 			want: []string{"ONNX Runtime unavailable", "nope.so", "run scripts/install-onnxruntime.sh", "true", "retry ok"}},
 		{name: "missing default library", env: []string{"TENSORCOSM_CACHE=" + dir, "ONNXRUNTIME_SHARED_LIBRARY_PATH="},
-			want: []string{filepath.Join(dir, "onnxruntime", model.RuntimeVersion, "libonnxruntime.so.1"), "install-onnxruntime.sh"}},
+			want: []string{filepath.Join(dir, "onnxruntime", onnx.RuntimeVersion, "libonnxruntime.so.1"), "install-onnxruntime.sh"}},
 		{name: "not a library", env: []string{"ARG=" + notLib},
 			want: []string{"ONNX Runtime unavailable", "ONNX Runtime >= 1.24 is required", "retry ok"}},
 		{name: "switching library", env: []string{"ARG=" + lib, "SECOND=" + notLib},
@@ -178,16 +179,16 @@ func TestInitRuntimeErrors(t *testing.T) {
 
 // runInitCase runs in the child process and prints what happened.
 func runInitCase(string) {
-	err := model.InitRuntime(os.Getenv("ARG"))
+	err := onnx.InitRuntime(os.Getenv("ARG"))
 	if err == nil {
 		fmt.Println("first ok")
 		if second := os.Getenv("SECOND"); second != "" {
-			fmt.Println(model.InitRuntime(second))
+			fmt.Println(onnx.InitRuntime(second))
 		}
 		return
 	}
-	fmt.Println(err, errors.Is(err, model.ErrRuntimeUnavailable))
-	if model.InitRuntime(os.Getenv("REAL_LIB")) == nil {
+	fmt.Println(err, errors.Is(err, onnx.ErrRuntimeUnavailable))
+	if onnx.InitRuntime(os.Getenv("REAL_LIB")) == nil {
 		fmt.Println("retry ok")
 	}
 }

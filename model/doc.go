@@ -10,9 +10,9 @@
 //	input          float32 [batch, 64]  pixel intensities scaled to [0, 1] (raw value / 16)
 //	probabilities  float32 [batch, 10]  softmax over the digits 0..9
 //
-// Training, export, Inspect and Hash need no native library; Session needs the
+// Training, export, onnx.Inspect and onnx.Hash need no native library; onnx.Session needs the
 // ONNX Runtime shared library, installed by scripts/install-onnxruntime.sh and
-// loaded once per process by InitRuntime.
+// loaded once per process by onnx.InitRuntime.
 package model
 
 const (

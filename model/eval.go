@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/tensorcosm/tensorcosm/onnx"
+
 	"errors"
 	"fmt"
 )
@@ -13,7 +15,7 @@ const evalBatch = 256
 // highest-scoring class equals the label, and the number of samples. The
 // model must have exactly one float32 input [batch, NumFeatures] and one
 // float32 output [batch, NumClasses], whatever their names.
-func Eval(s *Session, d *Dataset) (accuracy float64, n int, err error) {
+func Eval(s *onnx.Session, d *Dataset) (accuracy float64, n int, err error) {
 	if d == nil || d.Len() == 0 {
 		return 0, 0, errors.New("eval: empty data set")
 	}
@@ -25,7 +27,7 @@ func Eval(s *Session, d *Dataset) (accuracy float64, n int, err error) {
 	for start := 0; start < d.Len(); start += evalBatch {
 		rows := min(evalBatch, d.Len()-start)
 		x := d.Features[start*NumFeatures : (start+rows)*NumFeatures]
-		res, err := s.Run(map[string]Tensor{in: NewFloat32Tensor([]int64{int64(rows), NumFeatures}, x)})
+		res, err := s.Run(map[string]onnx.Tensor{in: onnx.NewFloat32Tensor([]int64{int64(rows), NumFeatures}, x)})
 		if err != nil {
 			return 0, 0, fmt.Errorf("eval: %w", err)
 		}
@@ -44,7 +46,7 @@ func Eval(s *Session, d *Dataset) (accuracy float64, n int, err error) {
 
 // digitsIO returns the input and output names of a model that fits the
 // digits task.
-func digitsIO(s *Session) (input, output string, err error) {
+func digitsIO(s *onnx.Session) (input, output string, err error) {
 	ins, outs := s.Inputs(), s.Outputs()
 	if len(ins) != 1 || len(outs) != 1 {
 		return "", "", fmt.Errorf("the digits task needs one input and one output, the model has %d and %d", len(ins), len(outs))
@@ -60,6 +62,6 @@ func digitsIO(s *Session) (input, output string, err error) {
 
 // fits reports whether ti is float32 [batch, width] with a dynamic or
 // fixed batch dimension.
-func fits(ti TensorInfo, width int64) bool {
-	return ti.DType == Float32 && len(ti.Shape) == 2 && ti.Shape[1] == width
+func fits(ti onnx.TensorInfo, width int64) bool {
+	return ti.DType == onnx.Float32 && len(ti.Shape) == 2 && ti.Shape[1] == width
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // TestEvalAccuracy is the acceptance check for the digits model: measured
@@ -51,7 +52,7 @@ func TestEvalRejectsOtherTasks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := model.LoadSessionBytes(tc.b, model.SessionOptions{})
+			s, err := onnx.LoadSessionBytes(tc.b, onnx.SessionOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // TestExportRoundTrip checks that ONNX Runtime, running the exported file,
@@ -34,14 +35,14 @@ func TestExportRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := s.Run(map[string]model.Tensor{
-				model.InputName: model.NewFloat32Tensor([]int64{int64(tc.batch), model.NumFeatures}, x),
+			out, err := s.Run(map[string]onnx.Tensor{
+				model.InputName: onnx.NewFloat32Tensor([]int64{int64(tc.batch), model.NumFeatures}, x),
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := out[model.OutputName]
-			if !reflect.DeepEqual(got.Shape, []int64{int64(tc.batch), model.NumClasses}) || got.DType != model.Float32 {
+			if !reflect.DeepEqual(got.Shape, []int64{int64(tc.batch), model.NumClasses}) || got.DType != onnx.Float32 {
 				t.Fatalf("output %s %v, want float32 [%d, %d]", got.DType, got.Shape, tc.batch, model.NumClasses)
 			}
 			var worst float64
@@ -94,7 +95,7 @@ func TestExportRejectsInvalidMLP(t *testing.T) {
 func TestInspect(t *testing.T) {
 	_, _, trained, _ := digits(t)
 	path := writeModel(t, trained)
-	mi, err := model.Inspect(path)
+	mi, err := onnx.Inspect(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,20 +104,20 @@ func TestInspect(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
-	want := &model.ModelInfo{
+	want := &onnx.ModelInfo{
 		SHA256:          hex.EncodeToString(sum[:]),
 		Size:            int64(len(b)),
 		IRVersion:       model.IRVersion,
-		Opsets:          []model.OpsetID{{Domain: "", Version: model.Opset}},
+		Opsets:          []onnx.OpsetID{{Domain: "", Version: model.Opset}},
 		ProducerName:    model.ProducerName,
 		ProducerVersion: model.ProducerVersion,
 		GraphName:       "digits_mlp",
 		Nodes:           6,
 		Initializers:    4,
 		Parameters:      int64(trained.NumParams()),
-		Inputs: []model.TensorInfo{{Name: model.InputName, DType: model.Float32,
+		Inputs: []onnx.TensorInfo{{Name: model.InputName, DType: onnx.Float32,
 			Shape: []int64{-1, model.NumFeatures}, DimNames: []string{model.BatchDim, ""}}},
-		Outputs: []model.TensorInfo{{Name: model.OutputName, DType: model.Float32,
+		Outputs: []onnx.TensorInfo{{Name: model.OutputName, DType: onnx.Float32,
 			Shape: []int64{-1, model.NumClasses}, DimNames: []string{model.BatchDim, ""}}},
 	}
 	if !reflect.DeepEqual(mi, want) {
@@ -146,7 +147,7 @@ func TestInspectRejectsNonModels(t *testing.T) {
 			if err := os.WriteFile(path, tc.content, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := model.Inspect(path); err == nil {
+			if _, err := onnx.Inspect(path); err == nil {
 				t.Fatal("Inspect succeeded")
 			}
 		})
@@ -169,19 +170,19 @@ func TestHash(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			sum, size, err := model.Hash(path)
+			sum, size, err := onnx.Hash(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if sum != tc.want || size != int64(len(tc.content)) {
 				t.Fatalf("Hash = %s, %d; want %s, %d", sum, size, tc.want, len(tc.content))
 			}
-			if got := model.HashBytes([]byte(tc.content)); got != tc.want {
+			if got := onnx.HashBytes([]byte(tc.content)); got != tc.want {
 				t.Fatalf("HashBytes = %s, want %s", got, tc.want)
 			}
 		})
 	}
-	if _, _, err := model.Hash(dir + "/missing"); err == nil {
+	if _, _, err := onnx.Hash(dir + "/missing"); err == nil {
 		t.Fatal("Hash of a missing file succeeded")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // patchMarker starts a fuzz input that is a patch rather than a file. No
@@ -40,7 +41,7 @@ func FuzzLoadModel(f *testing.F) {
 		if len(b) > 0 && b[0] == patchMarker {
 			b = applyPatch(base, b[1:])
 		}
-		s, err := model.LoadSessionBytes(b, model.SessionOptions{IntraOpThreads: 1})
+		s, err := onnx.LoadSessionBytes(b, onnx.SessionOptions{IntraOpThreads: 1})
 		if err != nil {
 			return
 		}
@@ -76,8 +77,8 @@ func applyPatch(base, patch []byte) []byte {
 }
 
 // runZeros runs s once with all-zero inputs, dynamic dimensions set to 1.
-func runZeros(s *model.Session) {
-	inputs := map[string]model.Tensor{}
+func runZeros(s *onnx.Session) {
+	inputs := map[string]onnx.Tensor{}
 	for _, in := range s.Inputs() {
 		shape := make([]int64, len(in.Shape))
 		n := int64(1)
@@ -88,10 +89,10 @@ func runZeros(s *model.Session) {
 			}
 			n *= shape[i]
 		}
-		if in.DType == model.Float32 {
-			inputs[in.Name] = model.NewFloat32Tensor(shape, make([]float32, n))
+		if in.DType == onnx.Float32 {
+			inputs[in.Name] = onnx.NewFloat32Tensor(shape, make([]float32, n))
 		} else {
-			inputs[in.Name] = model.NewInt64Tensor(shape, make([]int64, n))
+			inputs[in.Name] = onnx.NewInt64Tensor(shape, make([]int64, n))
 		}
 	}
 	_, _ = s.Run(inputs) // errors are fine, crashes are not

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -44,7 +45,7 @@ func digits(t testing.TB) (train, heldOut *model.Dataset, trained, initial *mode
 // initRuntime loads the real ONNX Runtime library, installing it if needed.
 func initRuntime(t testing.TB) {
 	t.Helper()
-	if err := model.InitRuntime(ortlib.LibraryPath(t)); err != nil {
+	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -60,7 +61,7 @@ func writeModel(t testing.TB, m *model.MLP) string {
 }
 
 // closeSession closes s and fails the test if that fails.
-func closeSession(t testing.TB, s *model.Session) {
+func closeSession(t testing.TB, s *onnx.Session) {
 	t.Helper()
 	if err := s.Close(); err != nil {
 		t.Error(err)
@@ -68,10 +69,10 @@ func closeSession(t testing.TB, s *model.Session) {
 }
 
 // openSession loads path on the CPU and closes it when the test ends.
-func openSession(t testing.TB, path string) *model.Session {
+func openSession(t testing.TB, path string) *onnx.Session {
 	t.Helper()
 	initRuntime(t)
-	s, err := model.LoadSession(path, model.SessionOptions{Device: model.DeviceCPU, IntraOpThreads: 1})
+	s, err := onnx.LoadSession(path, onnx.SessionOptions{Device: onnx.DeviceCPU, IntraOpThreads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/internal/onnxpb"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // tensorValue describes a graph input or output for handMadeModel.
@@ -115,18 +116,18 @@ func TestLoadSessionRejectsBadModels(t *testing.T) {
 			if err := os.WriteFile(path, tc.content, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			s, err := model.LoadSession(path, model.SessionOptions{})
+			s, err := onnx.LoadSession(path, onnx.SessionOptions{})
 			if err == nil {
 				closeSession(t, s)
 				t.Fatal("LoadSession succeeded")
 			}
-			if !errors.Is(err, model.ErrInvalidModel) || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), path) {
+			if !errors.Is(err, onnx.ErrInvalidModel) || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), path) {
 				t.Fatalf("err = %v, want ErrInvalidModel naming the file and containing %q", err, tc.wantErr)
 			}
 		})
 	}
 	t.Run("missing file", func(t *testing.T) {
-		_, err := model.LoadSession(filepath.Join(dir, "missing.onnx"), model.SessionOptions{})
+		_, err := onnx.LoadSession(filepath.Join(dir, "missing.onnx"), onnx.SessionOptions{})
 		if !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("err = %v, want os.ErrNotExist", err)
 		}
@@ -137,11 +138,11 @@ func TestSessionInfo(t *testing.T) {
 	_, _, trained, _ := digits(t)
 	path := writeModel(t, trained)
 	s := openSession(t, path)
-	sum, size, err := model.Hash(path)
+	sum, size, err := onnx.Hash(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.SHA256() != sum || s.Size() != size || s.Device() != model.DeviceCPU {
+	if s.SHA256() != sum || s.Size() != size || s.Device() != onnx.DeviceCPU {
 		t.Fatalf("session reports %s %d %s, want %s %d cpu", s.SHA256(), s.Size(), s.Device(), sum, size)
 	}
 	if got, want := s.Inputs()[0].String(), "input float32 [?, 64]"; got != want || len(s.Inputs()) != 1 {
@@ -155,36 +156,36 @@ func TestSessionInfo(t *testing.T) {
 func TestRunValidatesInputs(t *testing.T) {
 	_, _, trained, _ := digits(t)
 	s := openSession(t, writeModel(t, trained))
-	f32 := func(shape ...int64) model.Tensor {
+	f32 := func(shape ...int64) onnx.Tensor {
 		n := int64(1)
 		for _, d := range shape {
 			n *= max(d, 0)
 		}
-		return model.NewFloat32Tensor(shape, make([]float32, min(n, 1<<20)))
+		return onnx.NewFloat32Tensor(shape, make([]float32, min(n, 1<<20)))
 	}
 	tests := []struct {
 		name    string
-		inputs  map[string]model.Tensor
+		inputs  map[string]onnx.Tensor
 		wantErr string
 	}{
-		{name: "unknown name", inputs: map[string]model.Tensor{"pixels": f32(1, 64)}, wantErr: `no input "pixels"`},
-		{name: "extra name", inputs: map[string]model.Tensor{"input": f32(1, 64), "extra": f32(1)}, wantErr: `no input "extra"`},
+		{name: "unknown name", inputs: map[string]onnx.Tensor{"pixels": f32(1, 64)}, wantErr: `no input "pixels"`},
+		{name: "extra name", inputs: map[string]onnx.Tensor{"input": f32(1, 64), "extra": f32(1)}, wantErr: `no input "extra"`},
 		{name: "no inputs", inputs: nil, wantErr: `missing input "input"`},
-		{name: "int64 data", inputs: map[string]model.Tensor{"input": model.NewInt64Tensor([]int64{1, 64}, make([]int64, 64))}, wantErr: `dtype "int64"`},
-		{name: "unknown dtype", inputs: map[string]model.Tensor{"input": {DType: "float16", Shape: []int64{1, 64}}}, wantErr: `dtype "float16"`},
-		{name: "rank 1", inputs: map[string]model.Tensor{"input": f32(64)}, wantErr: "rank 2"},
-		{name: "rank 3", inputs: map[string]model.Tensor{"input": f32(1, 1, 64)}, wantErr: "rank 2"},
-		{name: "63 features", inputs: map[string]model.Tensor{"input": f32(1, 63)}, wantErr: "wants [?, 64]"},
-		{name: "zero batch", inputs: map[string]model.Tensor{"input": f32(0, 64)}, wantErr: "dimension 0 is 0"},
-		{name: "negative batch", inputs: map[string]model.Tensor{"input": f32(-1, 64)}, wantErr: "dimension 0 is -1"},
-		{name: "too few values", inputs: map[string]model.Tensor{"input": model.NewFloat32Tensor([]int64{2, 64}, make([]float32, 64))}, wantErr: "has 64 values"},
-		{name: "too many values", inputs: map[string]model.Tensor{"input": model.NewFloat32Tensor([]int64{1, 64}, make([]float32, 65))}, wantErr: "has 65 values"},
-		{name: "overflowing shape", inputs: map[string]model.Tensor{"input": f32(1<<60, 64)}, wantErr: "elements"},
+		{name: "int64 data", inputs: map[string]onnx.Tensor{"input": onnx.NewInt64Tensor([]int64{1, 64}, make([]int64, 64))}, wantErr: `dtype "int64"`},
+		{name: "unknown dtype", inputs: map[string]onnx.Tensor{"input": {DType: "float16", Shape: []int64{1, 64}}}, wantErr: `dtype "float16"`},
+		{name: "rank 1", inputs: map[string]onnx.Tensor{"input": f32(64)}, wantErr: "rank 2"},
+		{name: "rank 3", inputs: map[string]onnx.Tensor{"input": f32(1, 1, 64)}, wantErr: "rank 2"},
+		{name: "63 features", inputs: map[string]onnx.Tensor{"input": f32(1, 63)}, wantErr: "wants [?, 64]"},
+		{name: "zero batch", inputs: map[string]onnx.Tensor{"input": f32(0, 64)}, wantErr: "dimension 0 is 0"},
+		{name: "negative batch", inputs: map[string]onnx.Tensor{"input": f32(-1, 64)}, wantErr: "dimension 0 is -1"},
+		{name: "too few values", inputs: map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{2, 64}, make([]float32, 64))}, wantErr: "has 64 values"},
+		{name: "too many values", inputs: map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{1, 64}, make([]float32, 65))}, wantErr: "has 65 values"},
+		{name: "overflowing shape", inputs: map[string]onnx.Tensor{"input": f32(1<<60, 64)}, wantErr: "elements"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.Run(tc.inputs)
-			if !errors.Is(err, model.ErrInvalidInput) || !strings.Contains(err.Error(), tc.wantErr) {
+			if !errors.Is(err, onnx.ErrInvalidInput) || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want ErrInvalidInput containing %q", err, tc.wantErr)
 			}
 		})
@@ -195,20 +196,20 @@ func TestRunInt64Model(t *testing.T) {
 	initRuntime(t)
 	b := handMadeModel(t, "Cast", tensorValue("x", onnxpb.TensorProto_INT64, 3),
 		tensorValue("y", onnxpb.TensorProto_FLOAT, 3), 13, castTo(onnxpb.TensorProto_FLOAT))
-	s, err := model.LoadSessionBytes(b, model.SessionOptions{})
+	s, err := onnx.LoadSessionBytes(b, onnx.SessionOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeSession(t, s)
-	out, err := s.Run(map[string]model.Tensor{"x": model.NewInt64Tensor([]int64{3}, []int64{-2, 0, 40})})
+	out, err := s.Run(map[string]onnx.Tensor{"x": onnx.NewInt64Tensor([]int64{3}, []int64{-2, 0, 40})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if y := out["y"].Float32; len(y) != 3 || y[0] != -2 || y[2] != 40 {
 		t.Fatalf("y = %v, want [-2 0 40]", y)
 	}
-	_, err = s.Run(map[string]model.Tensor{"x": model.NewInt64Tensor([]int64{4}, make([]int64, 4))})
-	if !errors.Is(err, model.ErrInvalidInput) || !strings.Contains(err.Error(), "wants [3]") {
+	_, err = s.Run(map[string]onnx.Tensor{"x": onnx.NewInt64Tensor([]int64{4}, make([]int64, 4))})
+	if !errors.Is(err, onnx.ErrInvalidInput) || !strings.Contains(err.Error(), "wants [3]") {
 		t.Fatalf("fixed dimension: err = %v", err)
 	}
 }
@@ -227,7 +228,7 @@ func TestRunConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := g; i < held.Len(); i += 8 {
-				out, err := s.Run(map[string]model.Tensor{model.InputName: model.NewFloat32Tensor([]int64{1, 64}, held.Row(i))})
+				out, err := s.Run(map[string]onnx.Tensor{model.InputName: onnx.NewFloat32Tensor([]int64{1, 64}, held.Row(i))})
 				if err != nil {
 					errs <- err
 					return
@@ -252,7 +253,7 @@ func TestRunConcurrent(t *testing.T) {
 func TestSessionClose(t *testing.T) {
 	_, held, trained, _ := digits(t)
 	initRuntime(t)
-	s, err := model.LoadSession(writeModel(t, trained), model.SessionOptions{})
+	s, err := onnx.LoadSession(writeModel(t, trained), onnx.SessionOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,8 +263,8 @@ func TestSessionClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	_, err = s.Run(map[string]model.Tensor{model.InputName: model.NewFloat32Tensor([]int64{1, 64}, held.Row(0))})
-	if !errors.Is(err, model.ErrSessionClosed) {
+	_, err = s.Run(map[string]onnx.Tensor{model.InputName: onnx.NewFloat32Tensor([]int64{1, 64}, held.Row(0))})
+	if !errors.Is(err, onnx.ErrSessionClosed) {
 		t.Fatalf("Run after Close: err = %v, want ErrSessionClosed", err)
 	}
 }

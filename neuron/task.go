@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -17,7 +17,7 @@ var ErrTaskMismatch = errors.New("model does not fit the subnet's task")
 // the same names in the same order, the same dtypes and ranks, each fixed
 // task dimension fixed to the same size or dynamic in the model, and each
 // dynamic task dimension dynamic in the model.
-func CheckTask(task subnettypes.TaskSpec, inputs, outputs []model.TensorInfo) error {
+func CheckTask(task subnettypes.TaskSpec, inputs, outputs []onnx.TensorInfo) error {
 	errs := append(checkSpecs("input", task.Inputs, inputs), checkSpecs("output", task.Outputs, outputs)...)
 	if len(errs) == 0 {
 		return nil
@@ -25,7 +25,7 @@ func CheckTask(task subnettypes.TaskSpec, inputs, outputs []model.TensorInfo) er
 	return fmt.Errorf("%w %q: %s", ErrTaskMismatch, task.Kind, strings.Join(errs, "; "))
 }
 
-func checkSpecs(kind string, want []subnettypes.TensorSpec, got []model.TensorInfo) []string {
+func checkSpecs(kind string, want []subnettypes.TensorSpec, got []onnx.TensorInfo) []string {
 	if len(want) != len(got) {
 		return []string{fmt.Sprintf("the task has %d %ss %v, the model %d %v", len(want), kind, want, len(got), got)}
 	}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // BenchmarkValidatorStep256 times one scoring step against 256 miners on
@@ -17,10 +17,10 @@ import (
 // default, 32 queries in flight.
 func BenchmarkValidatorStep256(b *testing.B) {
 	const miners = 256
-	onnx, sha := onnxModel(b, 30, 1)
+	onnxBytes, sha := onnxModel(b, 30, 1)
 	validator := newSigner(b)
 	meta := validatorMeta(validator)
-	sm := sessionModel(b, onnx)
+	sm := sessionModel(b, onnxBytes)
 	views := make([]neuronView, miners)
 	for i := range views {
 		views[i] = startAxon(b, uint32(i+1), sm, meta)
@@ -40,7 +40,7 @@ func BenchmarkValidatorStep256(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.Cleanup(vf.close)
-				if vf.models[sha], err = model.LoadSessionBytes(onnx, vf.sessionOpt); err != nil {
+				if vf.models[sha], err = onnx.LoadSessionBytes(onnxBytes, vf.sessionOpt); err != nil {
 					b.Fatal(err)
 				}
 				vf.flag = func(uid uint32, _, reason, _ string) { b.Fatalf("uid %d flagged: %s", uid, reason) }

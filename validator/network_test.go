@@ -29,6 +29,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	"github.com/tensorcosm/tensorcosm/validator"
@@ -58,7 +59,7 @@ func (m *swapModel) Run(ctx context.Context, in []*axonpb.Tensor) ([]*axonpb.Ten
 
 func sessionModel(t *testing.T, path string) *miner.SessionModel {
 	t.Helper()
-	s, err := model.LoadSession(path, model.SessionOptions{IntraOpThreads: 1})
+	s, err := onnx.LoadSession(path, onnx.SessionOptions{IntraOpThreads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

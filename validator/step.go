@@ -17,6 +17,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -35,7 +36,7 @@ var ErrUnsupportedTask = errors.New("validator: unsupported subnet task")
 // [batch, 64] and one float32 output [batch, 10], and returns their names.
 func digitsTensors(task subnettypes.TaskSpec) (input, output string, err error) {
 	fits := func(ts []subnettypes.TensorSpec, width int64) bool {
-		return len(ts) == 1 && ts[0].Dtype == string(model.Float32) && len(ts[0].Shape) == 2 && ts[0].Shape[1] == width
+		return len(ts) == 1 && ts[0].Dtype == string(onnx.Float32) && len(ts[0].Shape) == 2 && ts[0].Shape[1] == width
 	}
 	if task.Kind != digitsTask || !fits(task.Inputs, model.NumFeatures) || !fits(task.Outputs, model.NumClasses) {
 		return "", "", fmt.Errorf("%w: %q with inputs %v and outputs %v; this validator scores %q (float32 [batch, %d] in, [batch, %d] out)",

@@ -16,7 +16,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -27,7 +27,7 @@ func sessionModel(tb testing.TB, b []byte) *miner.SessionModel {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	s, err := model.LoadSession(path, model.SessionOptions{IntraOpThreads: 1})
+	s, err := onnx.LoadSession(path, onnx.SessionOptions{IntraOpThreads: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestStepScores(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(vf.close)
-	vf.models[strongSHA], err = model.LoadSessionBytes(strong, model.SessionOptions{IntraOpThreads: 1})
+	vf.models[strongSHA], err = onnx.LoadSessionBytes(strong, onnx.SessionOptions{IntraOpThreads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

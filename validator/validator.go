@@ -20,8 +20,8 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/chainclient"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -254,7 +254,7 @@ func (v *Validator) setupVerify(subnet subnettypes.Subnet) error {
 	if mode == VerifyTrue && !subnet.Hyperparams.ModelDownload {
 		return fmt.Errorf("verify.enabled is true but subnet %d has model_download off: miners do not serve their models (set verify.enabled to auto or false)", v.cfg.Netuid)
 	}
-	if err := model.InitRuntime(v.cfg.ONNXRuntimeLib); err != nil {
+	if err := onnx.InitRuntime(v.cfg.ONNXRuntimeLib); err != nil {
 		if mode == VerifyTrue {
 			return fmt.Errorf("model verification: %w", err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -119,10 +120,10 @@ type verifier struct {
 	now        func() time.Time
 	flag       func(uid uint32, hotkey, reason, detail string) // scores the miner 0
 	jobs       chan downloadJob
-	sessionOpt model.SessionOptions
+	sessionOpt onnx.SessionOptions
 
 	mu       sync.Mutex
-	models   map[string]*model.Session // by committed sha256
+	models   map[string]*onnx.Session // by committed sha256
 	miners   map[uint32]*minerCheck
 	inflight map[string]bool // sha256 being downloaded
 	// permitSince is when this validator was first seen holding a permit,
@@ -137,8 +138,8 @@ func newVerifier(cfg VerifyConfig, task subnettypes.TaskSpec, netuid uint32, cli
 	}
 	return &verifier{cfg: cfg, task: task, input: in, output: out, netuid: netuid, client: client, log: log, metrics: m,
 		now: time.Now, flag: func(uint32, string, string, string) {}, jobs: make(chan downloadJob, 64),
-		sessionOpt: model.SessionOptions{Device: model.DeviceCPU, IntraOpThreads: 1, Logger: log},
-		models:     make(map[string]*model.Session), miners: make(map[uint32]*minerCheck), inflight: make(map[string]bool)}, nil
+		sessionOpt: onnx.SessionOptions{Device: onnx.DeviceCPU, IntraOpThreads: 1, Logger: log},
+		models:     make(map[string]*onnx.Session), miners: make(map[uint32]*minerCheck), inflight: make(map[string]bool)}, nil
 }
 
 // check returns the state of t, fresh when t's hotkey or model changed
@@ -224,9 +225,9 @@ func (v *verifier) schedule(t neuronView, mc *minerCheck) {
 
 // compare re-runs s on the committed model and flags the miner on a
 // difference above the tolerance.
-func (v *verifier) compare(t neuronView, sess *model.Session, s sample) {
-	out, err := sess.Run(map[string]model.Tensor{v.input: model.NewFloat32Tensor([]int64{int64(s.rows), model.NumFeatures}, s.inputs)})
-	if errors.Is(err, model.ErrSessionClosed) {
+func (v *verifier) compare(t neuronView, sess *onnx.Session, s sample) {
+	out, err := sess.Run(map[string]onnx.Tensor{v.input: onnx.NewFloat32Tensor([]int64{int64(s.rows), model.NumFeatures}, s.inputs)})
+	if errors.Is(err, onnx.ErrSessionClosed) {
 		return // the model was replaced while this ran
 	}
 	if err != nil {
@@ -310,7 +311,7 @@ func (v *verifier) download(ctx context.Context, t neuronView) {
 // fetch downloads and loads t's model. On failure it returns the flag
 // reason for a failure that is the miner's doing, or "" for one that may
 // be transient.
-func (v *verifier) fetch(ctx context.Context, t neuronView) (*model.Session, string, error) {
+func (v *verifier) fetch(ctx context.Context, t neuronView) (*onnx.Session, string, error) {
 	if t.ModelSize > v.cfg.MaxModelBytes {
 		return nil, reasonTooLarge, fmt.Errorf("committed model is %d bytes, verify.max_model_bytes is %d", t.ModelSize, v.cfg.MaxModelBytes)
 	}
@@ -326,7 +327,7 @@ func (v *verifier) fetch(ctx context.Context, t neuronView) (*model.Session, str
 		return nil, reasonSHA, fmt.Errorf("served model hashes to %s, the commitment is %s", got, t.ModelSHA256)
 	}
 	v.metrics.downloads.WithLabelValues("ok").Inc()
-	sess, err := model.LoadSessionBytes(buf.Bytes(), v.sessionOpt)
+	sess, err := onnx.LoadSessionBytes(buf.Bytes(), v.sessionOpt)
 	if err == nil {
 		if err = neuron.CheckTask(v.task, sess.Inputs(), sess.Outputs()); err != nil {
 			_ = sess.Close()

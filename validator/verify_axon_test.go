@@ -23,6 +23,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -92,7 +93,7 @@ func startMinerAxon(t *testing.T, seed string, file []byte, mod func(*axon.Serve
 }
 
 func (m *minerAxon) view(uid uint32, file []byte) neuronView {
-	return neuronView{UID: uid, Hotkey: m.signer.Address(), Address: m.addr, ModelSHA256: model.HashBytes(file), ModelSize: uint64(len(file))}
+	return neuronView{UID: uid, Hotkey: m.signer.Address(), Address: m.addr, ModelSHA256: onnx.HashBytes(file), ModelSize: uint64(len(file))}
 }
 
 // counter returns the value of the axon counter name with label=value.
@@ -127,7 +128,7 @@ type testValidator struct {
 
 func newAxonValidator(t *testing.T, seed string, snap *snapshot, mod func(*VerifyConfig)) *testValidator {
 	t.Helper()
-	if err := model.InitRuntime(ortlib.LibraryPath(t)); err != nil {
+	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig()
@@ -271,7 +272,7 @@ func stallDownload(t *testing.T, m *minerAxon, signer axon.Signer, nonce uint64)
 // validators download and verify the model while its first one stalls, the
 // stalled stream is cut, and no honest miner is flagged.
 func TestStalledDownloadsOnAxon(t *testing.T) {
-	if err := model.InitRuntime(ortlib.LibraryPath(t)); err != nil {
+	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
 	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -29,7 +30,7 @@ var testTask = subnettypes.TaskSpec{
 // ONNX bytes and their sha256 in hex.
 func onnxModel(t testing.TB, epochs int, seed uint64) ([]byte, string) {
 	t.Helper()
-	if err := model.InitRuntime(ortlib.LibraryPath(t)); err != nil {
+	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
 	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))
@@ -46,7 +47,7 @@ func onnxModel(t testing.TB, epochs int, seed uint64) ([]byte, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b, model.HashBytes(b)
+	return b, onnx.HashBytes(b)
 }
 
 // fakeDownloads serves model files by miner hotkey, or an error.
@@ -92,7 +93,7 @@ func newTestVerifier(t *testing.T, d downloader) (*verifier, flagged, *time.Time
 // would answer.
 func answers(t *testing.T, b []byte, rng *rand.Rand) sample {
 	t.Helper()
-	s, err := model.LoadSessionBytes(b, model.SessionOptions{IntraOpThreads: 1})
+	s, err := onnx.LoadSessionBytes(b, onnx.SessionOptions{IntraOpThreads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func answers(t *testing.T, b []byte, rng *rand.Rand) sample {
 	const rows = 8
 	x, labels := make([]float32, rows*model.NumFeatures), make([]int, rows)
 	e.challenge(rng, DefaultConfig().Perturb, x, labels)
-	out, err := s.Run(map[string]model.Tensor{"input": model.NewFloat32Tensor([]int64{rows, model.NumFeatures}, x)})
+	out, err := s.Run(map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{rows, model.NumFeatures}, x)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +158,7 @@ func TestVerifier(t *testing.T) {
 			v, flags, _ := newTestVerifier(t, d)
 			sha, size := shaA, len(a)
 			if tc.want == reasonInvalid {
-				sha, size = model.HashBytes(tc.serves), len(tc.serves)
+				sha, size = onnx.HashBytes(tc.serves), len(tc.serves)
 			}
 			if tc.size != 0 {
 				size = tc.size

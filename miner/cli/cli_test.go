@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/miner/cli"
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -59,7 +59,7 @@ func TestTrainThenEval(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "digits.onnx")
 			stdout, stderr := mustExecute(t, append([]string{"model", "train", "--out", out, "--data", data}, tc.args...)...)
-			sum, _, err := model.Hash(out)
+			sum, _, err := onnx.Hash(out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestEvalJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("%v in:\n%s", err, stdout)
 	}
-	sum, _, _ := model.Hash(path)
+	sum, _, _ := onnx.Hash(path)
 	if r.Accuracy < 0.93 || r.Samples != 359 || r.SHA256 != sum || (r.Device != "cpu" && r.Device != "cuda") {
 		t.Fatalf("eval --json = %+v", r)
 	}
@@ -122,7 +122,7 @@ func trainedModel(t *testing.T) string {
 
 func TestInspectAndHash(t *testing.T) {
 	path := trainedModel(t)
-	sum, size, err := model.Hash(path)
+	sum, size, err := onnx.Hash(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,8 +215,8 @@ func TestEvalWithoutRuntimeLibrary(t *testing.T) {
 		env  []string
 	}{
 		{name: "flag", args: []string{"--onnxruntime-lib", filepath.Join(t.TempDir(), "libonnxruntime.so.1")}},
-		{name: "environment", env: []string{model.LibraryPathEnv + "=" + filepath.Join(t.TempDir(), "lib.so")}},
-		{name: "empty cache", env: []string{model.LibraryPathEnv + "=", model.CacheEnv + "=" + t.TempDir()}},
+		{name: "environment", env: []string{onnx.LibraryPathEnv + "=" + filepath.Join(t.TempDir(), "lib.so")}},
+		{name: "empty cache", env: []string{onnx.LibraryPathEnv + "=", onnx.CacheEnv + "=" + t.TempDir()}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

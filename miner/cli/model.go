@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // NewModelCmd returns `model`, the commands that train, evaluate and inspect
@@ -24,7 +25,7 @@ func NewModelCmd() *cobra.Command {
 
 The digits data set comes from scripts/fetch-digits.sh (or --data, or
 $` + model.DigitsPathEnv + `); evaluation needs the ONNX Runtime library from
-scripts/install-onnxruntime.sh (or --onnxruntime-lib, or $` + model.LibraryPathEnv + `).`,
+scripts/install-onnxruntime.sh (or --onnxruntime-lib, or $` + onnx.LibraryPathEnv + `).`,
 	}
 	cmd.AddCommand(newTrainCmd(), newEvalCmd(), newInspectCmd(), newHashCmd())
 	return cmd
@@ -85,7 +86,7 @@ func runTrain(cmd *cobra.Command, out, data string, opts model.TrainOptions) err
 	if err != nil {
 		return err
 	}
-	sum, size, err := model.Hash(out)
+	sum, size, err := onnx.Hash(out)
 	if err != nil {
 		return err
 	}
@@ -118,35 +119,35 @@ func newEvalCmd() *cobra.Command {
 		Short: "Measure an ONNX model's accuracy on the held-out digits through ONNX Runtime",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dev, err := model.ParseDevice(device)
+			dev, err := onnx.ParseDevice(device)
 			if err != nil {
 				return err
 			}
-			opts := model.SessionOptions{Device: dev, DeviceID: deviceID, IntraOpThreads: threads,
+			opts := onnx.SessionOptions{Device: dev, DeviceID: deviceID, IntraOpThreads: threads,
 				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))}
 			return runEval(cmd, args[0], data, lib, opts, asJSON)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&data, "data", "", "digits.csv.gz (default $"+model.DigitsPathEnv+" or the cache)")
-	f.StringVar(&lib, "onnxruntime-lib", "", "ONNX Runtime library (default $"+model.LibraryPathEnv+" or the cache)")
-	f.StringVar(&device, "device", string(model.DeviceCPU), "cpu, cuda, or auto (CUDA if it works, else CPU)")
+	f.StringVar(&lib, "onnxruntime-lib", "", "ONNX Runtime library (default $"+onnx.LibraryPathEnv+" or the cache)")
+	f.StringVar(&device, "device", string(onnx.DeviceCPU), "cpu, cuda, or auto (CUDA if it works, else CPU)")
 	f.IntVar(&deviceID, "device-id", 0, "CUDA device ordinal")
 	f.IntVar(&threads, "threads", 0, "ONNX Runtime intra-op threads (0: one per core)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func runEval(cmd *cobra.Command, path, data, lib string, opts model.SessionOptions, asJSON bool) error {
+func runEval(cmd *cobra.Command, path, data, lib string, opts onnx.SessionOptions, asJSON bool) error {
 	// Read the data first: it is the cheaper mistake to report.
 	_, heldOut, err := model.LoadDigitsSplit(data)
 	if err != nil {
 		return err
 	}
-	if err := model.InitRuntime(lib); err != nil {
+	if err := onnx.InitRuntime(lib); err != nil {
 		return err
 	}
-	s, err := model.LoadSession(path, opts)
+	s, err := onnx.LoadSession(path, opts)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func runEval(cmd *cobra.Command, path, data, lib string, opts model.SessionOptio
 	if err != nil {
 		return err
 	}
-	_, version := model.RuntimeLibrary()
+	_, version := onnx.RuntimeLibrary()
 	r := evalResult{Model: path, SHA256: s.SHA256(), Accuracy: acc, Correct: int(acc*float64(n) + 0.5),
 		Samples: n, Device: string(s.Device()), Runtime: version}
 	if asJSON {
@@ -176,7 +177,7 @@ func newInspectCmd() *cobra.Command {
 		Short: "Show an ONNX model's inputs, outputs, opset and producer (no ONNX Runtime needed)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			mi, err := model.Inspect(args[0])
+			mi, err := onnx.Inspect(args[0])
 			if err != nil {
 				return err
 			}
@@ -190,7 +191,7 @@ func newInspectCmd() *cobra.Command {
 	return cmd
 }
 
-func printInspect(out io.Writer, path string, mi *model.ModelInfo) error {
+func printInspect(out io.Writer, path string, mi *onnx.ModelInfo) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "model\t%s\n", path)
 	fmt.Fprintf(w, "sha256\t%s\n", mi.SHA256)
@@ -221,7 +222,7 @@ func newHashCmd() *cobra.Command {
 		Short: "Print the sha256 and size of a model file, the commitment announced on chain",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sum, size, err := model.Hash(args[0])
+			sum, size, err := onnx.Hash(args[0])
 			if err != nil {
 				return err
 			}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/testutil/network"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
@@ -150,7 +151,7 @@ func NewKey(t testing.TB, kr keyring.Keyring, name string) string {
 // its path and the held-out set; it also loads the ONNX Runtime library.
 func TrainModel(t testing.TB, opts model.TrainOptions) (string, *model.Dataset) {
 	t.Helper()
-	if err := model.InitRuntime(ortlib.LibraryPath(t)); err != nil {
+	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
 	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))

@@ -15,7 +15,7 @@ import (
 	"testing"
 )
 
-// These mirror model.CacheEnv, model.LibraryPathEnv, model.DigitsPathEnv and
+// These mirror onnx.CacheEnv, onnx.LibraryPathEnv, model.DigitsPathEnv and
 // the scripts' defaults. They are repeated rather than imported so that the
 // model package's own tests can use this package.
 const (

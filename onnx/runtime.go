@@ -1,4 +1,4 @@
-package model
+package onnx
 
 import (
 	"errors"
@@ -26,6 +26,25 @@ const (
 // ErrRuntimeUnavailable marks a failure to find or load the ONNX Runtime
 // shared library.
 var ErrRuntimeUnavailable = errors.New("ONNX Runtime unavailable")
+
+// CacheEnv names the environment variable that overrides the cache
+// directory shared with the install scripts.
+const CacheEnv = "TENSORCOSM_CACHE"
+
+// CacheDir returns the cache directory shared with the install scripts:
+// $TENSORCOSM_CACHE, else $HOME/.cache/tensorcosm.
+func CacheDir() string {
+	if dir := os.Getenv(CacheEnv); dir != "" {
+		return dir
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		// Without a home directory the scripts would fail the same way; a
+		// relative path at least yields an error message that names it.
+		home = "."
+	}
+	return filepath.Join(home, ".cache", "tensorcosm")
+}
 
 // runtimeState records the library the process loaded. onnxruntime_go keeps
 // one environment per process, so it is global by nature.
