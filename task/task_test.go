@@ -2,7 +2,6 @@ package task_test
 
 import (
 	"errors"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -21,7 +20,6 @@ func (f fakeTask) New(spec subnettypes.TaskSpec, _ task.Env) (task.Instance, err
 	return nil, nil
 }
 
-var _ = rand.New // the interface's Challenge takes a *rand.Rand
 
 func TestRegistry(t *testing.T) {
 	task.Register(fakeTask{"zz-test-b"})
