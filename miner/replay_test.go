@@ -18,7 +18,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // inferRaw sends req to the axon at addr as is, as an attacker holding a
@@ -36,7 +36,7 @@ func inferRaw(t *testing.T, c *chain, addr string, req *axonpb.InferRequest) err
 
 // captureInfer has the registered caller send a signed Infer to r, checks
 // that it is served, and returns it for a later replay.
-func captureInfer(t *testing.T, c *chain, r *running, held *model.Dataset) *axonpb.InferRequest {
+func captureInfer(t *testing.T, c *chain, r *running, held *digits.Dataset) *axonpb.InferRequest {
 	t.Helper()
 	signer, err := axon.NewKeyringSigner(c.Keyring(), "caller-hot")
 	if err != nil {

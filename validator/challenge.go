@@ -6,7 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 const (
@@ -31,7 +31,7 @@ type evalSet struct {
 
 // loadEvalSet loads every sample of the digits data set, both splits.
 func loadEvalSet(path string) (*evalSet, error) {
-	d, err := model.LoadDigits(path)
+	d, err := digits.LoadDigits(path)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (e *evalSet) challenge(rng *rand.Rand, p PerturbConfig, x []float32, labels
 	for r := range labels {
 		i := rng.IntN(e.len())
 		labels[r] = e.labels[i]
-		aug.Apply(rng, e.features[i*model.NumFeatures:(i+1)*model.NumFeatures], x[r*model.NumFeatures:(r+1)*model.NumFeatures])
+		aug.Apply(rng, e.features[i*digits.NumFeatures:(i+1)*digits.NumFeatures], x[r*digits.NumFeatures:(r+1)*digits.NumFeatures])
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -60,19 +60,19 @@ func legacyFitShift(img []float32, d int, horizontal bool) int {
 
 // legacyChallenge is a challenge of the old kind: held-out images, legacy
 // perturbation.
-func legacyChallenge(rng *rand.Rand, held *model.Dataset, x []float32, labels []int) {
+func legacyChallenge(rng *rand.Rand, held *digits.Dataset, x []float32, labels []int) {
 	for r := range labels {
 		i := rng.IntN(held.Len())
 		labels[r] = held.Labels[i]
-		legacyPerturb(rng, held.Row(i), x[r*model.NumFeatures:(r+1)*model.NumFeatures])
+		legacyPerturb(rng, held.Row(i), x[r*digits.NumFeatures:(r+1)*digits.NumFeatures])
 	}
 }
 
 // digitsModels are the localnet's three miners (scripts/lib/neurons.sh),
 // trained on the training split, with both splits.
 type digitsModels struct {
-	train, held               *model.Dataset
-	strong, medium, untrained *model.MLP
+	train, held               *digits.Dataset
+	strong, medium, untrained *digits.MLP
 }
 
 var trained struct {
@@ -86,18 +86,18 @@ func trainDigitsModels(t *testing.T) *digitsModels {
 	t.Helper()
 	path := ortlib.DigitsPath(t)
 	trained.Do(func() {
-		train, held, err := model.LoadDigitsSplit(path)
+		train, held, err := digits.LoadDigitsSplit(path)
 		if err != nil {
 			trained.err = err
 			return
 		}
 		m := &digitsModels{train: train, held: held}
-		opts := model.DefaultTrainOptions()
-		m.strong, trained.err = model.Train(train, nil, opts)
+		opts := digits.DefaultTrainOptions()
+		m.strong, trained.err = digits.Train(train, nil, opts)
 		opts.Epochs, opts.Hidden = 2, 6
-		m.medium, _ = model.Train(train, nil, opts)
+		m.medium, _ = digits.Train(train, nil, opts)
 		opts.Epochs = 0
-		m.untrained, _ = model.Train(train, nil, opts)
+		m.untrained, _ = digits.Train(train, nil, opts)
 		trained.models = m
 	})
 	if trained.err != nil {
@@ -107,9 +107,9 @@ func trainDigitsModels(t *testing.T) *digitsModels {
 }
 
 // trainMLP trains a model with the default options on d.
-func trainMLP(t *testing.T, d *model.Dataset) *model.MLP {
+func trainMLP(t *testing.T, d *digits.Dataset) *digits.MLP {
 	t.Helper()
-	m, err := model.Train(d, nil, model.DefaultTrainOptions())
+	m, err := digits.Train(d, nil, digits.DefaultTrainOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func trainMLP(t *testing.T, d *model.Dataset) *model.MLP {
 }
 
 // score returns m's accuracy on the challenge x.
-func score(t *testing.T, m *model.MLP, x []float32, labels []int) float64 {
+func score(t *testing.T, m *digits.MLP, x []float32, labels []int) float64 {
 	t.Helper()
 	probs, err := m.Forward(x, len(labels))
 	if err != nil {
@@ -142,19 +142,19 @@ func newChallenges(t *testing.T, seed [32]byte) ([]float32, []int) {
 		t.Fatal(err)
 	}
 	const n = challengeRounds * challengeRows
-	x, labels := make([]float32, n*model.NumFeatures), make([]int, n)
+	x, labels := make([]float32, n*digits.NumFeatures), make([]int, n)
 	for r := range challengeRounds {
 		rows := labels[r*challengeRows : (r+1)*challengeRows]
 		e.challenge(challengeRand(seed, uint64(r+1), 1), DefaultConfig().Perturb,
-			x[r*challengeRows*model.NumFeatures:(r+1)*challengeRows*model.NumFeatures], rows)
+			x[r*challengeRows*digits.NumFeatures:(r+1)*challengeRows*digits.NumFeatures], rows)
 	}
 	return x, labels
 }
 
 // legacyChallenges returns as many challenges of the old kind.
-func legacyChallenges(held *model.Dataset) ([]float32, []int) {
+func legacyChallenges(held *digits.Dataset) ([]float32, []int) {
 	const n = challengeRounds * challengeRows
-	x, labels := make([]float32, n*model.NumFeatures), make([]int, n)
+	x, labels := make([]float32, n*digits.NumFeatures), make([]int, n)
 	legacyChallenge(rand.New(rand.NewPCG(5, 6)), held, x, labels)
 	return x, labels
 }
@@ -169,10 +169,10 @@ func TestMemorisingTheHeldOutSplitDoesNotPay(t *testing.T) {
 	ms := trainDigitsModels(t)
 	// The attacker: 20 legacy-perturbed copies of each held-out image.
 	rng := rand.New(rand.NewPCG(1, 2))
-	attack := &model.Dataset{}
+	attack := &digits.Dataset{}
 	for range 20 {
 		for i := range ms.held.Len() {
-			row := make([]float32, model.NumFeatures)
+			row := make([]float32, digits.NumFeatures)
 			legacyPerturb(rng, ms.held.Row(i), row)
 			attack.Features = append(attack.Features, row...)
 			attack.Labels = append(attack.Labels, ms.held.Labels[i])
@@ -204,7 +204,7 @@ func TestMemorisingTheHeldOutSplitDoesNotPay(t *testing.T) {
 // augmenting the larger training split beats augmenting the held-out one.
 func TestNoPublicSubsetIsPrivileged(t *testing.T) {
 	ms := trainDigitsModels(t)
-	all, err := model.LoadDigits(ortlib.DigitsPath(t))
+	all, err := digits.LoadDigits(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestChallengesAreReproducibleAndFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	draw := func(seed [32]byte, round, stream uint64) ([]float32, []int) {
-		x, labels := make([]float32, challengeRows*model.NumFeatures), make([]int, challengeRows)
+		x, labels := make([]float32, challengeRows*digits.NumFeatures), make([]int, challengeRows)
 		e.challenge(challengeRand(seed, round, stream), DefaultConfig().Perturb, x, labels)
 		return x, labels
 	}
@@ -275,14 +275,14 @@ func TestChallengesAreReproducibleAndFresh(t *testing.T) {
 	}
 	seen := map[string]string{}
 	for i := range e.len() {
-		seen[imageKey(e.features[i*model.NumFeatures:(i+1)*model.NumFeatures])] = "a public image"
+		seen[imageKey(e.features[i*digits.NumFeatures:(i+1)*digits.NumFeatures])] = "a public image"
 	}
 	for _, seed := range [][32]byte{{1}, {2}} {
 		for round := range uint64(50) {
 			for stream := range uint64(3) {
 				x, _ := draw(seed, round, stream)
 				for r := range challengeRows {
-					k := imageKey(x[r*model.NumFeatures : (r+1)*model.NumFeatures])
+					k := imageKey(x[r*digits.NumFeatures : (r+1)*digits.NumFeatures])
 					where := fmt.Sprintf("seed %d round %d stream %d row %d", seed[0], round, stream, r)
 					if prev, ok := seen[k]; ok {
 						t.Fatalf("%s repeats %s", where, prev)

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // Config configures a Validator. The mapstructure tags are the keys of the
@@ -76,7 +76,7 @@ type DataConfig struct {
 }
 
 // PerturbConfig is the random variant of every challenge image (see
-// model.Augment): continuous random parameters, so a miner cannot train on
+// digits.Augment): continuous random parameters, so a miner cannot train on
 // the challenges themselves, only on the public images they come from.
 type PerturbConfig struct {
 	// Rotate is the largest rotation, in degrees, either way.
@@ -98,16 +98,16 @@ type PerturbConfig struct {
 	Noise float64 `mapstructure:"noise"`
 }
 
-// defaultPerturb is model.DefaultAugment as config.
+// defaultPerturb is digits.DefaultAugment as config.
 func defaultPerturb() PerturbConfig {
-	a := model.DefaultAugment()
+	a := digits.DefaultAugment()
 	return PerturbConfig{Rotate: a.Rotate, Scale: a.Scale, Shear: a.Shear, Shift: a.Shift,
 		Elastic: a.Elastic, Stroke: a.Stroke, Noise: a.Noise}
 }
 
 // augment returns p as the model's augmentation.
-func (p PerturbConfig) augment() model.Augment {
-	return model.Augment{Rotate: p.Rotate, Scale: p.Scale, Shear: p.Shear, Shift: p.Shift,
+func (p PerturbConfig) augment() digits.Augment {
+	return digits.Augment{Rotate: p.Rotate, Scale: p.Scale, Shear: p.Shear, Shift: p.Shift,
 		Elastic: p.Elastic, Stroke: p.Stroke, Noise: p.Noise}
 }
 
@@ -155,7 +155,7 @@ func DefaultConfig() Config {
 	return Config{
 		Chain:          neuron.DefaultChainConfig(),
 		Keyring:        neuron.DefaultKeyringConfig(),
-		Data:           DataConfig{DigitsPath: model.DataPath()},
+		Data:           DataConfig{DigitsPath: digits.DataPath()},
 		SyncBlocks:     3,
 		StepInterval:   2 * time.Second,
 		Concurrency:    32,

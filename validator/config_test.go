@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/validator"
 )
 
@@ -28,7 +28,7 @@ func TestDefaultConfig(t *testing.T) {
 		name      string
 		got, want any
 	}{
-		{"digits data", cfg.Data.DigitsPath, model.DataPath()},
+		{"digits data", cfg.Data.DigitsPath, digits.DataPath()},
 		{"step interval", cfg.StepInterval, 2 * time.Second},
 		{"sample size", cfg.SampleSize, 0},
 		{"verify", cfg.Verify.Enabled, validator.VerifyAuto},

@@ -27,9 +27,9 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	"github.com/tensorcosm/tensorcosm/validator"
@@ -289,7 +289,7 @@ func metric(t *testing.T, body, name string) float64 {
 // epoch, and reveals the commit.
 func TestValidatorOnNetwork(t *testing.T) {
 	c := neurontest.StartChain(t, 300*time.Millisecond)
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	strongPath, _ := neurontest.TrainModel(t, opts)
 	opts.Epochs = 0
 	weakPath, _ := neurontest.TrainModel(t, opts)

@@ -16,8 +16,8 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -38,9 +38,9 @@ func digitsTensors(task subnettypes.TaskSpec) (input, output string, err error) 
 	fits := func(ts []subnettypes.TensorSpec, width int64) bool {
 		return len(ts) == 1 && ts[0].Dtype == string(onnx.Float32) && len(ts[0].Shape) == 2 && ts[0].Shape[1] == width
 	}
-	if task.Kind != digitsTask || !fits(task.Inputs, model.NumFeatures) || !fits(task.Outputs, model.NumClasses) {
+	if task.Kind != digitsTask || !fits(task.Inputs, digits.NumFeatures) || !fits(task.Outputs, digits.NumClasses) {
 		return "", "", fmt.Errorf("%w: %q with inputs %v and outputs %v; this validator scores %q (float32 [batch, %d] in, [batch, %d] out)",
-			ErrUnsupportedTask, task.Kind, task.Inputs, task.Outputs, digitsTask, model.NumFeatures, model.NumClasses)
+			ErrUnsupportedTask, task.Kind, task.Inputs, task.Outputs, digitsTask, digits.NumFeatures, digits.NumClasses)
 	}
 	return task.Inputs[0].Name, task.Outputs[0].Name, nil
 }
@@ -138,14 +138,14 @@ func (s *scorer) record(results []queryResult, epoch uint64) {
 // query sends one challenge to t and scores the answer.
 func (s *scorer) query(ctx context.Context, netuid uint32, t neuronView, rng *rand.Rand, verifyOn, permit bool) queryResult {
 	rows := s.cfg.ChallengeBatch
-	x := make([]float32, rows*model.NumFeatures)
+	x := make([]float32, rows*digits.NumFeatures)
 	labels := make([]int, rows)
 	s.data.challenge(rng, s.cfg.Perturb, x, labels)
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	start := s.now()
 	resp, err := s.client.Infer(qctx, axon.AxonTarget{Hotkey: t.Hotkey, Netuid: netuid, Address: t.Address},
-		[]*axonpb.Tensor{axon.Float32Tensor(s.input, []int64{int64(rows), model.NumFeatures}, x)})
+		[]*axonpb.Tensor{axon.Float32Tensor(s.input, []int64{int64(rows), digits.NumFeatures}, x)})
 	res := queryResult{miner: t, latency: s.now().Sub(start), err: err}
 	if ctx.Err() != nil {
 		return res // stopping: no score either way
@@ -201,8 +201,8 @@ func (s *scorer) probabilities(resp *axonpb.InferResponse, rows int) ([]float32,
 		if err != nil {
 			return nil, fmt.Errorf("output %q: %w", s.output, err)
 		}
-		if sh := t.GetShape(); len(sh) != 2 || sh[0] != int64(rows) || sh[1] != model.NumClasses || len(p) != rows*model.NumClasses {
-			return nil, fmt.Errorf("output %q has shape %v, want [%d %d]", s.output, sh, rows, model.NumClasses)
+		if sh := t.GetShape(); len(sh) != 2 || sh[0] != int64(rows) || sh[1] != digits.NumClasses || len(p) != rows*digits.NumClasses {
+			return nil, fmt.Errorf("output %q has shape %v, want [%d %d]", s.output, sh, rows, digits.NumClasses)
 		}
 		return p, nil
 	}
@@ -214,7 +214,7 @@ func (s *scorer) probabilities(resp *axonpb.InferResponse, rows int) ([]float32,
 func accuracy(probs []float32, labels []int) float64 {
 	correct := 0
 	for r, label := range labels {
-		row := probs[r*model.NumClasses : (r+1)*model.NumClasses]
+		row := probs[r*digits.NumClasses : (r+1)*digits.NumClasses]
 		best, ok := 0, true
 		for k, p := range row {
 			if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) {
@@ -235,10 +235,10 @@ func accuracy(probs []float32, labels []int) float64 {
 // pickSample copies k random rows of a challenge and the miner's answers.
 func pickSample(rng *rand.Rand, k int, x, probs []float32, rows int) sample {
 	k = min(k, rows)
-	s := sample{rows: k, inputs: make([]float32, 0, k*model.NumFeatures), outputs: make([]float32, 0, k*model.NumClasses)}
+	s := sample{rows: k, inputs: make([]float32, 0, k*digits.NumFeatures), outputs: make([]float32, 0, k*digits.NumClasses)}
 	for _, r := range rng.Perm(rows)[:k] {
-		s.inputs = append(s.inputs, x[r*model.NumFeatures:(r+1)*model.NumFeatures]...)
-		s.outputs = append(s.outputs, probs[r*model.NumClasses:(r+1)*model.NumClasses]...)
+		s.inputs = append(s.inputs, x[r*digits.NumFeatures:(r+1)*digits.NumFeatures]...)
+		s.outputs = append(s.outputs, probs[r*digits.NumClasses:(r+1)*digits.NumClasses]...)
 	}
 	return s
 }

@@ -16,9 +16,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tensorcosm/tensorcosm/axon"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -226,7 +226,7 @@ func (v *verifier) schedule(t neuronView, mc *minerCheck) {
 // compare re-runs s on the committed model and flags the miner on a
 // difference above the tolerance.
 func (v *verifier) compare(t neuronView, sess *onnx.Session, s sample) {
-	out, err := sess.Run(map[string]onnx.Tensor{v.input: onnx.NewFloat32Tensor([]int64{int64(s.rows), model.NumFeatures}, s.inputs)})
+	out, err := sess.Run(map[string]onnx.Tensor{v.input: onnx.NewFloat32Tensor([]int64{int64(s.rows), digits.NumFeatures}, s.inputs)})
 	if errors.Is(err, onnx.ErrSessionClosed) {
 		return // the model was replaced while this ran
 	}

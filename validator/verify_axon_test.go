@@ -22,8 +22,8 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -275,13 +275,13 @@ func TestStalledDownloadsOnAxon(t *testing.T) {
 	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
-	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))
+	train, held, err := digits.LoadDigitsSplit(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	opts.Epochs, opts.Hidden = 0, 512
-	big, err := model.Train(train, held, opts)
+	big, err := digits.Train(train, held, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

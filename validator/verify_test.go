@@ -14,8 +14,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tensorcosm/tensorcosm/axon"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -33,13 +33,13 @@ func onnxModel(t testing.TB, epochs int, seed uint64) ([]byte, string) {
 	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
-	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))
+	train, held, err := digits.LoadDigitsSplit(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	opts.Epochs, opts.Seed = epochs, seed
-	m, err := model.Train(train, held, opts)
+	m, err := digits.Train(train, held, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,9 +103,9 @@ func answers(t *testing.T, b []byte, rng *rand.Rand) sample {
 		t.Fatal(err)
 	}
 	const rows = 8
-	x, labels := make([]float32, rows*model.NumFeatures), make([]int, rows)
+	x, labels := make([]float32, rows*digits.NumFeatures), make([]int, rows)
 	e.challenge(rng, DefaultConfig().Perturb, x, labels)
-	out, err := s.Run(map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{rows, model.NumFeatures}, x)})
+	out, err := s.Run(map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{rows, digits.NumFeatures}, x)})
 	if err != nil {
 		t.Fatal(err)
 	}

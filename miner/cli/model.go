@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // NewModelCmd returns `model`, the commands that train, evaluate and inspect
@@ -24,7 +24,7 @@ func NewModelCmd() *cobra.Command {
 		Long: `Train, evaluate, inspect and hash ONNX models for the digits task.
 
 The digits data set comes from scripts/fetch-digits.sh (or --data, or
-$` + model.DigitsPathEnv + `); evaluation needs the ONNX Runtime library from
+$` + digits.DigitsPathEnv + `); evaluation needs the ONNX Runtime library from
 scripts/install-onnxruntime.sh (or --onnxruntime-lib, or $` + onnx.LibraryPathEnv + `).`,
 	}
 	cmd.AddCommand(newTrainCmd(), newEvalCmd(), newInspectCmd(), newHashCmd())
@@ -32,7 +32,7 @@ scripts/install-onnxruntime.sh (or --onnxruntime-lib, or $` + onnx.LibraryPathEn
 }
 
 func newTrainCmd() *cobra.Command {
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	var out, data string
 	cmd := &cobra.Command{
 		Use:   "train --out FILE",
@@ -48,7 +48,7 @@ Progress goes to stderr; a summary with the file's sha256 goes to stdout.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&out, "out", "o", "", "ONNX file to write (required)")
-	f.StringVar(&data, "data", "", "digits.csv.gz to train on (default $"+model.DigitsPathEnv+" or the cache)")
+	f.StringVar(&data, "data", "", "digits.csv.gz to train on (default $"+digits.DigitsPathEnv+" or the cache)")
 	f.IntVar(&opts.Epochs, "epochs", opts.Epochs, "passes over the training set (0: untrained model)")
 	f.IntVar(&opts.Hidden, "hidden", opts.Hidden, "hidden layer width")
 	f.IntVar(&opts.BatchSize, "batch-size", opts.BatchSize, "samples per Adam step")
@@ -60,7 +60,7 @@ Progress goes to stderr; a summary with the file's sha256 goes to stdout.`,
 	return cmd
 }
 
-func runTrain(cmd *cobra.Command, out, data string, opts model.TrainOptions) error {
+func runTrain(cmd *cobra.Command, out, data string, opts digits.TrainOptions) error {
 	if err := opts.Validate(); err != nil {
 		return err
 	}
@@ -68,13 +68,13 @@ func runTrain(cmd *cobra.Command, out, data string, opts model.TrainOptions) err
 	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
 		return fmt.Errorf("--out %s: the directory %s does not exist", out, filepath.Dir(out))
 	}
-	train, heldOut, err := model.LoadDigitsSplit(data)
+	train, heldOut, err := digits.LoadDigitsSplit(data)
 	if err != nil {
 		return err
 	}
 	bar := newProgressBar(cmd.ErrOrStderr())
 	opts.Progress = bar.update
-	m, err := model.Train(train, heldOut, opts)
+	m, err := digits.Train(train, heldOut, opts)
 	bar.finish()
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func runTrain(cmd *cobra.Command, out, data string, opts model.TrainOptions) err
 	fmt.Fprintf(w, "model\t%s\n", out)
 	fmt.Fprintf(w, "sha256\t%s\n", sum)
 	fmt.Fprintf(w, "size\t%d bytes\n", size)
-	fmt.Fprintf(w, "layers\t%d-%d-%d, %d parameters\n", model.NumFeatures, m.Hidden, model.NumClasses, m.NumParams())
+	fmt.Fprintf(w, "layers\t%d-%d-%d, %d parameters\n", digits.NumFeatures, m.Hidden, digits.NumClasses, m.NumParams())
 	fmt.Fprintf(w, "held-out accuracy\t%.4f on %d samples (pure Go; `model eval` measures it through ONNX Runtime)\n", acc, heldOut.Len())
 	return w.Flush()
 }
@@ -129,7 +129,7 @@ func newEvalCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "digits.csv.gz (default $"+model.DigitsPathEnv+" or the cache)")
+	f.StringVar(&data, "data", "", "digits.csv.gz (default $"+digits.DigitsPathEnv+" or the cache)")
 	f.StringVar(&lib, "onnxruntime-lib", "", "ONNX Runtime library (default $"+onnx.LibraryPathEnv+" or the cache)")
 	f.StringVar(&device, "device", string(onnx.DeviceCPU), "cpu, cuda, or auto (CUDA if it works, else CPU)")
 	f.IntVar(&deviceID, "device-id", 0, "CUDA device ordinal")
@@ -140,7 +140,7 @@ func newEvalCmd() *cobra.Command {
 
 func runEval(cmd *cobra.Command, path, data, lib string, opts onnx.SessionOptions, asJSON bool) error {
 	// Read the data first: it is the cheaper mistake to report.
-	_, heldOut, err := model.LoadDigitsSplit(data)
+	_, heldOut, err := digits.LoadDigitsSplit(data)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func runEval(cmd *cobra.Command, path, data, lib string, opts onnx.SessionOption
 		return err
 	}
 	defer func() { _ = s.Close() }() // the process is about to exit anyway
-	acc, n, err := model.Eval(s, heldOut)
+	acc, n, err := digits.Eval(s, heldOut)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,10 @@
-package model_test
+package digits_test
 
 import (
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // patchMarker starts a fuzz input that is a patch rather than a file. No
@@ -22,7 +22,7 @@ const patchMarker = 0xFF
 // triples that overwrite bytes of a small valid model: those stay mostly
 // parseable and reach ONNX Runtime with broken shapes, types and graphs.
 func FuzzLoadModel(f *testing.F) {
-	_, _, trained, _ := digits(f)
+	_, _, trained, _ := fixtureData(f)
 	initRuntime(f)
 	good, err := trained.MarshalONNX()
 	if err != nil {
@@ -54,10 +54,10 @@ func FuzzLoadModel(f *testing.F) {
 // patchBase returns a valid digits model with a one-unit hidden layer, so
 // that most of its bytes are graph structure rather than weights.
 func patchBase(f *testing.F) []byte {
-	train, _, _, _ := digits(f)
-	o := model.DefaultTrainOptions()
+	train, _, _, _ := fixtureData(f)
+	o := digits.DefaultTrainOptions()
 	o.Hidden, o.Epochs = 1, 0
-	m, err := model.Train(train, nil, o)
+	m, err := digits.Train(train, nil, o)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,12 +1,12 @@
-package model_test
+package digits_test
 
 import (
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -14,27 +14,27 @@ import (
 // second, but many tests need a model.
 var fixture struct {
 	once             sync.Once
-	train, heldOut   *model.Dataset
-	trained, initial *model.MLP
+	train, heldOut   *digits.Dataset
+	trained, initial *digits.MLP
 	err              error
 }
 
-// digits returns the split data set and the default-trained and untrained
+// fixtureData returns the split data set and the default-trained and untrained
 // (0 epochs) models.
-func digits(t testing.TB) (train, heldOut *model.Dataset, trained, initial *model.MLP) {
+func fixtureData(t testing.TB) (train, heldOut *digits.Dataset, trained, initial *digits.MLP) {
 	t.Helper()
 	path := ortlib.DigitsPath(t)
 	fixture.once.Do(func() {
 		f := &fixture
-		if f.train, f.heldOut, f.err = model.LoadDigitsSplit(path); f.err != nil {
+		if f.train, f.heldOut, f.err = digits.LoadDigitsSplit(path); f.err != nil {
 			return
 		}
-		if f.trained, f.err = model.Train(f.train, f.heldOut, model.DefaultTrainOptions()); f.err != nil {
+		if f.trained, f.err = digits.Train(f.train, f.heldOut, digits.DefaultTrainOptions()); f.err != nil {
 			return
 		}
-		opts := model.DefaultTrainOptions()
+		opts := digits.DefaultTrainOptions()
 		opts.Epochs = 0
-		f.initial, f.err = model.Train(f.train, f.heldOut, opts)
+		f.initial, f.err = digits.Train(f.train, f.heldOut, opts)
 	})
 	if fixture.err != nil {
 		t.Fatalf("fixture: %v", fixture.err)
@@ -51,7 +51,7 @@ func initRuntime(t testing.TB) {
 }
 
 // writeModel exports m into a temporary file and returns its path.
-func writeModel(t testing.TB, m *model.MLP) string {
+func writeModel(t testing.TB, m *digits.MLP) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "model.onnx")
 	if err := m.WriteONNX(path); err != nil {

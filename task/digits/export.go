@@ -1,4 +1,4 @@
-package model
+package digits
 
 import (
 	"encoding/binary"

@@ -1,5 +1,5 @@
-// Package model is the model side of the tensorcosm miner for the default
-// subnet task, handwritten digit classification: it loads the UCI optical
+// Package digits is the default subnet task, handwritten digit
+// classification (kind "digits-classification"): it loads the UCI optical
 // digits data set, draws random label-preserving variants of its images (the
 // challenges validators send), trains a small multi-layer perceptron in pure
 // Go, exports it as an ONNX file, and runs ONNX files through ONNX Runtime
@@ -13,7 +13,7 @@
 // Training, export, onnx.Inspect and onnx.Hash need no native library; onnx.Session needs the
 // ONNX Runtime shared library, installed by scripts/install-onnxruntime.sh and
 // loaded once per process by onnx.InitRuntime.
-package model
+package digits
 
 const (
 	// InputName is the name of the model's input tensor, float32 [batch, 64].

@@ -1,4 +1,4 @@
-package model_test
+package digits_test
 
 import (
 	"crypto/sha256"
@@ -8,17 +8,17 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // TestExportRoundTrip checks that ONNX Runtime, running the exported file,
 // computes what the pure-Go forward pass computes.
 func TestExportRoundTrip(t *testing.T) {
-	_, held, trained, initial := digits(t)
+	_, held, trained, initial := fixtureData(t)
 	tests := []struct {
 		name  string
-		m     *model.MLP
+		m     *digits.MLP
 		batch int
 	}{
 		{name: "trained, batch 1", m: trained, batch: 1},
@@ -30,20 +30,20 @@ func TestExportRoundTrip(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openSession(t, writeModel(t, tc.m))
-			x := held.Features[:tc.batch*model.NumFeatures]
+			x := held.Features[:tc.batch*digits.NumFeatures]
 			want, err := tc.m.Forward(x, tc.batch)
 			if err != nil {
 				t.Fatal(err)
 			}
 			out, err := s.Run(map[string]onnx.Tensor{
-				model.InputName: onnx.NewFloat32Tensor([]int64{int64(tc.batch), model.NumFeatures}, x),
+				digits.InputName: onnx.NewFloat32Tensor([]int64{int64(tc.batch), digits.NumFeatures}, x),
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := out[model.OutputName]
-			if !reflect.DeepEqual(got.Shape, []int64{int64(tc.batch), model.NumClasses}) || got.DType != onnx.Float32 {
-				t.Fatalf("output %s %v, want float32 [%d, %d]", got.DType, got.Shape, tc.batch, model.NumClasses)
+			got := out[digits.OutputName]
+			if !reflect.DeepEqual(got.Shape, []int64{int64(tc.batch), digits.NumClasses}) || got.DType != onnx.Float32 {
+				t.Fatalf("output %s %v, want float32 [%d, %d]", got.DType, got.Shape, tc.batch, digits.NumClasses)
 			}
 			var worst float64
 			for i := range want {
@@ -58,11 +58,11 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 // tinyMLP trains a small model briefly, to vary the hidden width.
-func tinyMLP(t *testing.T, hidden int) *model.MLP {
-	train, _, _, _ := digits(t)
-	o := model.DefaultTrainOptions()
+func tinyMLP(t *testing.T, hidden int) *digits.MLP {
+	train, _, _, _ := fixtureData(t)
+	o := digits.DefaultTrainOptions()
 	o.Hidden, o.Epochs = hidden, 2
-	m, err := model.Train(train, nil, o)
+	m, err := digits.Train(train, nil, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +70,14 @@ func tinyMLP(t *testing.T, hidden int) *model.MLP {
 }
 
 func TestExportRejectsInvalidMLP(t *testing.T) {
-	_, _, trained, _ := digits(t)
+	_, _, trained, _ := fixtureData(t)
 	tests := []struct {
 		name string
-		edit func(m *model.MLP)
+		edit func(m *digits.MLP)
 	}{
-		{name: "short W1", edit: func(m *model.MLP) { m.W1 = m.W1[1:] }},
-		{name: "hidden does not match", edit: func(m *model.MLP) { m.Hidden++ }},
-		{name: "NaN weight", edit: func(m *model.MLP) { m.B2[0] = float32(math.NaN()) }},
+		{name: "short W1", edit: func(m *digits.MLP) { m.W1 = m.W1[1:] }},
+		{name: "hidden does not match", edit: func(m *digits.MLP) { m.Hidden++ }},
+		{name: "NaN weight", edit: func(m *digits.MLP) { m.B2[0] = float32(math.NaN()) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,7 +93,7 @@ func TestExportRejectsInvalidMLP(t *testing.T) {
 }
 
 func TestInspect(t *testing.T) {
-	_, _, trained, _ := digits(t)
+	_, _, trained, _ := fixtureData(t)
 	path := writeModel(t, trained)
 	mi, err := onnx.Inspect(path)
 	if err != nil {
@@ -107,18 +107,18 @@ func TestInspect(t *testing.T) {
 	want := &onnx.ModelInfo{
 		SHA256:          hex.EncodeToString(sum[:]),
 		Size:            int64(len(b)),
-		IRVersion:       model.IRVersion,
-		Opsets:          []onnx.OpsetID{{Domain: "", Version: model.Opset}},
-		ProducerName:    model.ProducerName,
-		ProducerVersion: model.ProducerVersion,
+		IRVersion:       digits.IRVersion,
+		Opsets:          []onnx.OpsetID{{Domain: "", Version: digits.Opset}},
+		ProducerName:    digits.ProducerName,
+		ProducerVersion: digits.ProducerVersion,
 		GraphName:       "digits_mlp",
 		Nodes:           6,
 		Initializers:    4,
 		Parameters:      int64(trained.NumParams()),
-		Inputs: []onnx.TensorInfo{{Name: model.InputName, DType: onnx.Float32,
-			Shape: []int64{-1, model.NumFeatures}, DimNames: []string{model.BatchDim, ""}}},
-		Outputs: []onnx.TensorInfo{{Name: model.OutputName, DType: onnx.Float32,
-			Shape: []int64{-1, model.NumClasses}, DimNames: []string{model.BatchDim, ""}}},
+		Inputs: []onnx.TensorInfo{{Name: digits.InputName, DType: onnx.Float32,
+			Shape: []int64{-1, digits.NumFeatures}, DimNames: []string{digits.BatchDim, ""}}},
+		Outputs: []onnx.TensorInfo{{Name: digits.OutputName, DType: onnx.Float32,
+			Shape: []int64{-1, digits.NumClasses}, DimNames: []string{digits.BatchDim, ""}}},
 	}
 	if !reflect.DeepEqual(mi, want) {
 		t.Fatalf("Inspect:\n got %+v\nwant %+v", mi, want)

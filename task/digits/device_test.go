@@ -1,4 +1,4 @@
-package model_test
+package digits_test
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -44,7 +44,7 @@ func TestParseDevice(t *testing.T) {
 // the CPU; without one, "cuda" must fail with ErrDeviceUnavailable and
 // "auto" must fall back to the CPU and say so.
 func TestDevices(t *testing.T) {
-	_, held, trained, _ := digits(t)
+	_, held, trained, _ := fixtureData(t)
 	initRuntime(t)
 	path := writeModel(t, trained)
 	cuda, cudaErr := onnx.LoadSession(path, onnx.SessionOptions{Device: onnx.DeviceCUDA})
@@ -80,13 +80,13 @@ func TestDevices(t *testing.T) {
 	checkAgainstGo(t, auto, trained, held)
 }
 
-func checkAgainstGo(t *testing.T, s *onnx.Session, m *model.MLP, d *model.Dataset) {
+func checkAgainstGo(t *testing.T, s *onnx.Session, m *digits.MLP, d *digits.Dataset) {
 	t.Helper()
 	want, err := m.Accuracy(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := model.Eval(s, d)
+	got, _, err := digits.Eval(s, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func checkAgainstGo(t *testing.T, s *onnx.Session, m *model.MLP, d *model.Datase
 }
 
 func TestLoadSessionRejectsBadOptions(t *testing.T) {
-	_, _, trained, _ := digits(t)
+	_, _, trained, _ := fixtureData(t)
 	path := writeModel(t, trained)
 	tests := []struct {
 		name string

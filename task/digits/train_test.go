@@ -1,16 +1,16 @@
-package model_test
+package digits_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
 func TestDigitsFile(t *testing.T) {
-	d, err := model.LoadDigits(ortlib.DigitsPath(t))
+	d, err := digits.LoadDigits(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestDigitsFile(t *testing.T) {
 	}
 	// Validators and miners must agree on the held-out set: pin its size
 	// and a digest of its labels, so a change to Split cannot go unnoticed.
-	train, held := model.Split(d, model.SplitSeed)
+	train, held := digits.Split(d, digits.SplitSeed)
 	digest := 0
 	for i, y := range held.Labels {
 		digest = (digest*31 + y + i) % 1_000_003
@@ -37,20 +37,20 @@ func TestDigitsFile(t *testing.T) {
 func TestTrainOptionsValidate(t *testing.T) {
 	tests := []struct {
 		name    string
-		edit    func(*model.TrainOptions)
+		edit    func(*digits.TrainOptions)
 		wantErr string
 	}{
-		{name: "defaults", edit: func(*model.TrainOptions) {}},
-		{name: "zero epochs", edit: func(o *model.TrainOptions) { o.Epochs = 0 }},
-		{name: "negative epochs", edit: func(o *model.TrainOptions) { o.Epochs = -1 }, wantErr: "epochs"},
-		{name: "zero hidden", edit: func(o *model.TrainOptions) { o.Hidden = 0 }, wantErr: "hidden"},
-		{name: "huge hidden", edit: func(o *model.TrainOptions) { o.Hidden = model.MaxHidden + 1 }, wantErr: "hidden"},
-		{name: "zero batch", edit: func(o *model.TrainOptions) { o.BatchSize = 0 }, wantErr: "batch"},
-		{name: "zero learning rate", edit: func(o *model.TrainOptions) { o.LearningRate = 0 }, wantErr: "learning rate"},
+		{name: "defaults", edit: func(*digits.TrainOptions) {}},
+		{name: "zero epochs", edit: func(o *digits.TrainOptions) { o.Epochs = 0 }},
+		{name: "negative epochs", edit: func(o *digits.TrainOptions) { o.Epochs = -1 }, wantErr: "epochs"},
+		{name: "zero hidden", edit: func(o *digits.TrainOptions) { o.Hidden = 0 }, wantErr: "hidden"},
+		{name: "huge hidden", edit: func(o *digits.TrainOptions) { o.Hidden = digits.MaxHidden + 1 }, wantErr: "hidden"},
+		{name: "zero batch", edit: func(o *digits.TrainOptions) { o.BatchSize = 0 }, wantErr: "batch"},
+		{name: "zero learning rate", edit: func(o *digits.TrainOptions) { o.LearningRate = 0 }, wantErr: "learning rate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := model.DefaultTrainOptions()
+			o := digits.DefaultTrainOptions()
 			tc.edit(&o)
 			err := o.Validate()
 			if tc.wantErr == "" && err != nil {
@@ -64,21 +64,21 @@ func TestTrainOptionsValidate(t *testing.T) {
 }
 
 func TestTrainRejectsBadInput(t *testing.T) {
-	train, _, _, _ := digits(t)
-	bad := model.DefaultTrainOptions()
+	train, _, _, _ := fixtureData(t)
+	bad := digits.DefaultTrainOptions()
 	bad.LearningRate = -1
 	tests := []struct {
 		name string
-		data *model.Dataset
-		opts model.TrainOptions
+		data *digits.Dataset
+		opts digits.TrainOptions
 	}{
-		{name: "no data", data: &model.Dataset{}, opts: model.DefaultTrainOptions()},
-		{name: "nil data", data: nil, opts: model.DefaultTrainOptions()},
+		{name: "no data", data: &digits.Dataset{}, opts: digits.DefaultTrainOptions()},
+		{name: "nil data", data: nil, opts: digits.DefaultTrainOptions()},
 		{name: "bad options", data: train, opts: bad},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := model.Train(tc.data, nil, tc.opts); err == nil {
+			if _, err := digits.Train(tc.data, nil, tc.opts); err == nil {
 				t.Fatal("Train succeeded")
 			}
 		})
@@ -86,11 +86,11 @@ func TestTrainRejectsBadInput(t *testing.T) {
 }
 
 func TestTrainDeterministic(t *testing.T) {
-	train, _, _, _ := digits(t)
+	train, _, _, _ := fixtureData(t)
 	run := func(seed uint64) []byte {
-		o := model.DefaultTrainOptions()
+		o := digits.DefaultTrainOptions()
 		o.Epochs, o.Seed = 3, seed
-		m, err := model.Train(train, nil, o)
+		m, err := digits.Train(train, nil, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,21 +110,21 @@ func TestTrainDeterministic(t *testing.T) {
 }
 
 func TestTrainProgress(t *testing.T) {
-	train, held, _, _ := digits(t)
+	train, held, _, _ := fixtureData(t)
 	tests := []struct {
 		name    string
-		heldOut *model.Dataset
+		heldOut *digits.Dataset
 	}{
 		{name: "with held-out set", heldOut: held},
 		{name: "without held-out set", heldOut: nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var got []model.EpochStats
-			o := model.DefaultTrainOptions()
+			var got []digits.EpochStats
+			o := digits.DefaultTrainOptions()
 			o.Epochs = 5
-			o.Progress = func(s model.EpochStats) { got = append(got, s) }
-			if _, err := model.Train(train, tc.heldOut, o); err != nil {
+			o.Progress = func(s digits.EpochStats) { got = append(got, s) }
+			if _, err := digits.Train(train, tc.heldOut, o); err != nil {
 				t.Fatal(err)
 			}
 			if len(got) != 5 {
@@ -149,10 +149,10 @@ func TestTrainProgress(t *testing.T) {
 }
 
 func TestTrainedAccuracyPureGo(t *testing.T) {
-	_, held, trained, initial := digits(t)
+	_, held, trained, initial := fixtureData(t)
 	tests := []struct {
 		name     string
-		m        *model.MLP
+		m        *digits.MLP
 		min, max float64
 	}{
 		{name: "default options", m: trained, min: 0.93, max: 1},

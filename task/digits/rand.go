@@ -1,4 +1,4 @@
-package model
+package digits
 
 // splitMix64 is a tiny, fully specified pseudo-random generator. The model
 // code uses it instead of math/rand so that the held-out split, the initial

@@ -1,21 +1,21 @@
-package model_test
+package digits_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // TestEvalAccuracy is the acceptance check for the digits model: measured
 // through ONNX Runtime, the default training reaches at least 0.93 held-out
 // accuracy and an untrained model stays at chance level.
 func TestEvalAccuracy(t *testing.T) {
-	_, held, trained, initial := digits(t)
+	_, held, trained, initial := fixtureData(t)
 	tests := []struct {
 		name     string
-		m        *model.MLP
+		m        *digits.MLP
 		min, max float64
 	}{
 		{name: "default options", m: trained, min: 0.93, max: 1},
@@ -24,7 +24,7 @@ func TestEvalAccuracy(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openSession(t, writeModel(t, tc.m))
-			acc, n, err := model.Eval(s, held)
+			acc, n, err := digits.Eval(s, held)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +37,7 @@ func TestEvalAccuracy(t *testing.T) {
 }
 
 func TestEvalRejectsOtherTasks(t *testing.T) {
-	_, held, _, _ := digits(t)
+	_, held, _, _ := fixtureData(t)
 	initRuntime(t)
 	f := onnxpbFloat
 	tests := []struct {
@@ -57,7 +57,7 @@ func TestEvalRejectsOtherTasks(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer closeSession(t, s)
-			if _, _, err := model.Eval(s, held); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			if _, _, err := digits.Eval(s, held); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
 			}
 		})

@@ -1,4 +1,4 @@
-package model_test
+package digits_test
 
 import (
 	"errors"
@@ -11,8 +11,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tensorcosm/tensorcosm/internal/onnxpb"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // tensorValue describes a graph input or output for handMadeModel.
@@ -82,7 +82,7 @@ func castTo(elem onnxpb.TensorProto_DataType) *onnxpb.AttributeProto {
 
 func TestLoadSessionRejectsBadModels(t *testing.T) {
 	initRuntime(t)
-	_, _, trained, _ := digits(t)
+	_, _, trained, _ := fixtureData(t)
 	good, err := trained.MarshalONNX()
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestLoadSessionRejectsBadModels(t *testing.T) {
 }
 
 func TestSessionInfo(t *testing.T) {
-	_, _, trained, _ := digits(t)
+	_, _, trained, _ := fixtureData(t)
 	path := writeModel(t, trained)
 	s := openSession(t, path)
 	sum, size, err := onnx.Hash(path)
@@ -154,7 +154,7 @@ func TestSessionInfo(t *testing.T) {
 }
 
 func TestRunValidatesInputs(t *testing.T) {
-	_, _, trained, _ := digits(t)
+	_, _, trained, _ := fixtureData(t)
 	s := openSession(t, writeModel(t, trained))
 	f32 := func(shape ...int64) onnx.Tensor {
 		n := int64(1)
@@ -215,7 +215,7 @@ func TestRunInt64Model(t *testing.T) {
 }
 
 func TestRunConcurrent(t *testing.T) {
-	_, held, trained, _ := digits(t)
+	_, held, trained, _ := fixtureData(t)
 	s := openSession(t, writeModel(t, trained))
 	want, err := trained.Forward(held.Features, held.Len())
 	if err != nil {
@@ -228,12 +228,12 @@ func TestRunConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := g; i < held.Len(); i += 8 {
-				out, err := s.Run(map[string]onnx.Tensor{model.InputName: onnx.NewFloat32Tensor([]int64{1, 64}, held.Row(i))})
+				out, err := s.Run(map[string]onnx.Tensor{digits.InputName: onnx.NewFloat32Tensor([]int64{1, 64}, held.Row(i))})
 				if err != nil {
 					errs <- err
 					return
 				}
-				p := out[model.OutputName].Float32
+				p := out[digits.OutputName].Float32
 				for k := range p {
 					if d := p[k] - want[i*10+k]; d > 1e-5 || d < -1e-5 {
 						errs <- errors.New("concurrent run gave a different answer")
@@ -251,7 +251,7 @@ func TestRunConcurrent(t *testing.T) {
 }
 
 func TestSessionClose(t *testing.T) {
-	_, held, trained, _ := digits(t)
+	_, held, trained, _ := fixtureData(t)
 	initRuntime(t)
 	s, err := onnx.LoadSession(writeModel(t, trained), onnx.SessionOptions{})
 	if err != nil {
@@ -263,7 +263,7 @@ func TestSessionClose(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
-	_, err = s.Run(map[string]onnx.Tensor{model.InputName: onnx.NewFloat32Tensor([]int64{1, 64}, held.Row(0))})
+	_, err = s.Run(map[string]onnx.Tensor{digits.InputName: onnx.NewFloat32Tensor([]int64{1, 64}, held.Row(0))})
 	if !errors.Is(err, onnx.ErrSessionClosed) {
 		t.Fatalf("Run after Close: err = %v, want ErrSessionClosed", err)
 	}

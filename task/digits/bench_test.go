@@ -1,4 +1,4 @@
-package model_test
+package digits_test
 
 import (
 	"fmt"
@@ -10,8 +10,8 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -23,7 +23,7 @@ var benchBatches = []int{1, 64}
 // one CPU thread, with the input and output tensors allocated once: the
 // floor under Session.Run.
 func BenchmarkRun(b *testing.B) {
-	_, held, trained, _ := digits(b)
+	_, held, trained, _ := fixtureData(b)
 	initRuntime(b)
 	path := writeModel(b, trained)
 	so, err := ort.NewSessionOptions()
@@ -34,19 +34,19 @@ func BenchmarkRun(b *testing.B) {
 	if err := so.SetIntraOpNumThreads(1); err != nil {
 		b.Fatal(err)
 	}
-	s, err := ort.NewDynamicAdvancedSession(path, []string{model.InputName}, []string{model.OutputName}, so)
+	s, err := ort.NewDynamicAdvancedSession(path, []string{digits.InputName}, []string{digits.OutputName}, so)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer func() { _ = s.Destroy() }()
 	for _, batch := range benchBatches {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			in, err := ort.NewTensor(ort.NewShape(int64(batch), model.NumFeatures), held.Features[:batch*model.NumFeatures])
+			in, err := ort.NewTensor(ort.NewShape(int64(batch), digits.NumFeatures), held.Features[:batch*digits.NumFeatures])
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer func() { _ = in.Destroy() }()
-			out, err := ort.NewEmptyTensor[float32](ort.NewShape(int64(batch), model.NumClasses))
+			out, err := ort.NewEmptyTensor[float32](ort.NewShape(int64(batch), digits.NumClasses))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -64,12 +64,12 @@ func BenchmarkRun(b *testing.B) {
 // input validation, wrapping the input, ONNX Runtime allocating the output
 // and copying it back to Go.
 func BenchmarkSessionRun(b *testing.B) {
-	_, held, trained, _ := digits(b)
+	_, held, trained, _ := fixtureData(b)
 	s := openSession(b, writeModel(b, trained))
 	for _, batch := range benchBatches {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			in := map[string]onnx.Tensor{model.InputName: onnx.NewFloat32Tensor(
-				[]int64{int64(batch), model.NumFeatures}, held.Features[:batch*model.NumFeatures])}
+			in := map[string]onnx.Tensor{digits.InputName: onnx.NewFloat32Tensor(
+				[]int64{int64(batch), digits.NumFeatures}, held.Features[:batch*digits.NumFeatures])}
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := s.Run(in); err != nil {
@@ -82,10 +82,10 @@ func BenchmarkSessionRun(b *testing.B) {
 
 // BenchmarkForward is the pure-Go forward pass, for comparison.
 func BenchmarkForward(b *testing.B) {
-	_, held, trained, _ := digits(b)
+	_, held, trained, _ := fixtureData(b)
 	for _, batch := range benchBatches {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			x := held.Features[:batch*model.NumFeatures]
+			x := held.Features[:batch*digits.NumFeatures]
 			for b.Loop() {
 				if _, err := trained.Forward(x, batch); err != nil {
 					b.Fatal(err)
@@ -97,9 +97,9 @@ func BenchmarkForward(b *testing.B) {
 
 // BenchmarkTrain measures training with the default options.
 func BenchmarkTrain(b *testing.B) {
-	train, held, _, _ := digits(b)
+	train, held, _, _ := fixtureData(b)
 	for b.Loop() {
-		if _, err := model.Train(train, held, model.DefaultTrainOptions()); err != nil {
+		if _, err := digits.Train(train, held, digits.DefaultTrainOptions()); err != nil {
 			b.Fatal(err)
 		}
 	}
