@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 
 	"cosmossdk.io/collections"
@@ -122,22 +123,30 @@ func (k Keeper) dueQueue(ctx context.Context) ([]dueEpoch, error) {
 	return queue, err
 }
 
-// runDueEpoch runs one subnet's epoch and boundary work in a cached context.
+// runDueEpoch runs one subnet's epoch and boundary work in a cached context
+// (applyIfNoError). A subnet dissolved since it became due has nothing to
+// run. Any other failure, reading the subnet included, leaves the subnet's
+// state as it was and is reported with EventEpochFailed, so the chain goes
+// on: only failing to emit an event is returned.
 func (k Keeper) runDueEpoch(ctx sdk.Context, d dueEpoch, work uint64) error {
 	s, err := k.Subnets.Get(ctx, d.netuid)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
 	if err != nil {
-		return nil // dissolved since it became due
+		return k.epochFailed(ctx, d.netuid, fmt.Errorf("reading the subnet: %w", err))
 	}
 	ended := k.epochStarted(d.netuid)
-	cacheCtx, write := ctx.CacheContext()
-	events, err := k.epochBoundary(cacheCtx, s)
+	var events []proto.Message
+	err = k.applyIfNoError(ctx, func(c sdk.Context) error {
+		var err error
+		events, err = k.epochBoundary(c, s)
+		return err
+	})
 	if err != nil {
 		ended(false)
-		recordEpochFailed(d.netuid)
-		k.Logger(ctx).Error("epoch failed; subnet state left as it was", "netuid", d.netuid, "height", ctx.BlockHeight(), "err", err)
-		return emit(ctx, &types.EventEpochFailed{Netuid: d.netuid, Height: ctx.BlockHeight(), Error: err.Error()})
+		return k.epochFailed(ctx, d.netuid, err)
 	}
-	write()
 	ended(true)
 	recordEpoch(d.netuid, events)
 	for _, ev := range events {
@@ -149,6 +158,14 @@ func (k Keeper) runDueEpoch(ctx sdk.Context, d dueEpoch, work uint64) error {
 		}
 	}
 	return nil
+}
+
+// epochFailed reports a subnet's epoch that did not run: logged, counted
+// and emitted as EventEpochFailed.
+func (k Keeper) epochFailed(ctx sdk.Context, netuid uint32, err error) error {
+	recordEpochFailed(netuid)
+	k.Logger(ctx).Error("epoch failed; subnet state left as it was", "netuid", netuid, "height", ctx.BlockHeight(), "err", err)
+	return emit(ctx, &types.EventEpochFailed{Netuid: netuid, Height: ctx.BlockHeight(), Error: err.Error()})
 }
 
 // epochBoundary runs the epoch (Yuma and distribution), drops expired
