@@ -1,6 +1,7 @@
-package validator
+package digits
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -9,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tensorcosm/tensorcosm/task/digits"
+	"github.com/tensorcosm/tensorcosm/task"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -60,19 +61,19 @@ func legacyFitShift(img []float32, d int, horizontal bool) int {
 
 // legacyChallenge is a challenge of the old kind: held-out images, legacy
 // perturbation.
-func legacyChallenge(rng *rand.Rand, held *digits.Dataset, x []float32, labels []int) {
+func legacyChallenge(rng *rand.Rand, held *Dataset, x []float32, labels []int) {
 	for r := range labels {
 		i := rng.IntN(held.Len())
 		labels[r] = held.Labels[i]
-		legacyPerturb(rng, held.Row(i), x[r*digits.NumFeatures:(r+1)*digits.NumFeatures])
+		legacyPerturb(rng, held.Row(i), x[r*NumFeatures:(r+1)*NumFeatures])
 	}
 }
 
 // digitsModels are the localnet's three miners (scripts/lib/neurons.sh),
 // trained on the training split, with both splits.
 type digitsModels struct {
-	train, held               *digits.Dataset
-	strong, medium, untrained *digits.MLP
+	train, held               *Dataset
+	strong, medium, untrained *MLP
 }
 
 var trained struct {
@@ -86,18 +87,18 @@ func trainDigitsModels(t *testing.T) *digitsModels {
 	t.Helper()
 	path := ortlib.DigitsPath(t)
 	trained.Do(func() {
-		train, held, err := digits.LoadDigitsSplit(path)
+		train, held, err := LoadDigitsSplit(path)
 		if err != nil {
 			trained.err = err
 			return
 		}
 		m := &digitsModels{train: train, held: held}
-		opts := digits.DefaultTrainOptions()
-		m.strong, trained.err = digits.Train(train, nil, opts)
+		opts := DefaultTrainOptions()
+		m.strong, trained.err = Train(train, nil, opts)
 		opts.Epochs, opts.Hidden = 2, 6
-		m.medium, _ = digits.Train(train, nil, opts)
+		m.medium, _ = Train(train, nil, opts)
 		opts.Epochs = 0
-		m.untrained, _ = digits.Train(train, nil, opts)
+		m.untrained, _ = Train(train, nil, opts)
 		trained.models = m
 	})
 	if trained.err != nil {
@@ -107,9 +108,9 @@ func trainDigitsModels(t *testing.T) *digitsModels {
 }
 
 // trainMLP trains a model with the default options on d.
-func trainMLP(t *testing.T, d *digits.Dataset) *digits.MLP {
+func trainMLP(t *testing.T, d *Dataset) *MLP {
 	t.Helper()
-	m, err := digits.Train(d, nil, digits.DefaultTrainOptions())
+	m, err := Train(d, nil, DefaultTrainOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func trainMLP(t *testing.T, d *digits.Dataset) *digits.MLP {
 }
 
 // score returns m's accuracy on the challenge x.
-func score(t *testing.T, m *digits.MLP, x []float32, labels []int) float64 {
+func score(t *testing.T, m *MLP, x []float32, labels []int) float64 {
 	t.Helper()
 	probs, err := m.Forward(x, len(labels))
 	if err != nil {
@@ -133,28 +134,55 @@ const (
 	challengeRows   = 16
 )
 
-// newChallenges returns the challenges of rounds 1..challengeRounds of seed
-// (stream 1, the first miner's), as a validator's steps draw them.
-func newChallenges(t *testing.T, seed [32]byte) ([]float32, []int) {
+// newInstance returns the digits task on the default spec and the real
+// data set.
+func newInstance(t *testing.T) *Instance {
 	t.Helper()
-	e, err := loadEvalSet(ortlib.DigitsPath(t))
+	inst, err := Task{}.New(Task{}.DefaultSpec(), task.Env{Settings: map[string]any{"data_path": ortlib.DigitsPath(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = challengeRounds * challengeRows
-	x, labels := make([]float32, n*digits.NumFeatures), make([]int, n)
+	return inst.(*Instance)
+}
+
+// seededRand is a ChaCha8 stream keyed by (seed, round, stream), as the
+// validator keys its challenges: a fixed key gives a fixed challenge.
+func seededRand(seed [32]byte, round, stream uint64) *rand.Rand {
+	b := append([]byte(nil), seed[:]...)
+	b = binary.LittleEndian.AppendUint64(b, round)
+	b = binary.LittleEndian.AppendUint64(b, stream)
+	return rand.New(rand.NewChaCha8(sha256.Sum256(b)))
+}
+
+// drawChallenge draws one challenge of challengeRows rows from inst and
+// returns its images and labels.
+func drawChallenge(t *testing.T, inst *Instance, rng *rand.Rand) ([]float32, []int) {
+	t.Helper()
+	c, err := inst.Challenge(rng, challengeRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Inputs[InputName].Float32, c.Truth.([]int)
+}
+
+// newChallenges returns the challenges of rounds 1..challengeRounds of seed
+// (stream 1), as a validator's steps draw them.
+func newChallenges(t *testing.T, seed [32]byte) ([]float32, []int) {
+	t.Helper()
+	inst := newInstance(t)
+	var x []float32
+	var labels []int
 	for r := range challengeRounds {
-		rows := labels[r*challengeRows : (r+1)*challengeRows]
-		e.challenge(challengeRand(seed, uint64(r+1), 1), DefaultConfig().Perturb,
-			x[r*challengeRows*digits.NumFeatures:(r+1)*challengeRows*digits.NumFeatures], rows)
+		xr, lr := drawChallenge(t, inst, seededRand(seed, uint64(r+1), 1))
+		x, labels = append(x, xr...), append(labels, lr...)
 	}
 	return x, labels
 }
 
 // legacyChallenges returns as many challenges of the old kind.
-func legacyChallenges(held *digits.Dataset) ([]float32, []int) {
+func legacyChallenges(held *Dataset) ([]float32, []int) {
 	const n = challengeRounds * challengeRows
-	x, labels := make([]float32, n*digits.NumFeatures), make([]int, n)
+	x, labels := make([]float32, n*NumFeatures), make([]int, n)
 	legacyChallenge(rand.New(rand.NewPCG(5, 6)), held, x, labels)
 	return x, labels
 }
@@ -169,10 +197,10 @@ func TestMemorisingTheHeldOutSplitDoesNotPay(t *testing.T) {
 	ms := trainDigitsModels(t)
 	// The attacker: 20 legacy-perturbed copies of each held-out image.
 	rng := rand.New(rand.NewPCG(1, 2))
-	attack := &digits.Dataset{}
+	attack := &Dataset{}
 	for range 20 {
 		for i := range ms.held.Len() {
-			row := make([]float32, digits.NumFeatures)
+			row := make([]float32, NumFeatures)
 			legacyPerturb(rng, ms.held.Row(i), row)
 			attack.Features = append(attack.Features, row...)
 			attack.Labels = append(attack.Labels, ms.held.Labels[i])
@@ -204,14 +232,14 @@ func TestMemorisingTheHeldOutSplitDoesNotPay(t *testing.T) {
 // augmenting the larger training split beats augmenting the held-out one.
 func TestNoPublicSubsetIsPrivileged(t *testing.T) {
 	ms := trainDigitsModels(t)
-	all, err := digits.LoadDigits(ortlib.DigitsPath(t))
+	all, err := LoadDigits(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	x, labels := newChallenges(t, [32]byte{7})
 	honest := score(t, ms.strong, x, labels)
 	sources := score(t, trainMLP(t, all), x, labels)
-	aug := DefaultConfig().Perturb.augment()
+	aug := DefaultAugment()
 	heldVariants := score(t, trainMLP(t, aug.Dataset(ms.held, 20, rand.New(rand.NewPCG(1, 1)))), x, labels)
 	trainVariants := score(t, trainMLP(t, aug.Dataset(ms.train, 5, rand.New(rand.NewPCG(1, 1)))), x, labels)
 	t.Logf("honest %.3f; trained on every source image %.3f; on variants of the held-out split %.3f, of the training split %.3f",
@@ -239,7 +267,7 @@ func TestChallengesKeepTheirLabels(t *testing.T) {
 		t.Errorf("strong %.3f, medium %.3f, untrained %.3f: want strong >= 0.8 and gaps of at least 0.15", strong, medium, untrained)
 	}
 
-	aug := DefaultConfig().Perturb.augment()
+	aug := DefaultAugment()
 	variants := aug.Dataset(ms.held, 4, rand.New(rand.NewPCG(3, 4)))
 	clean := score(t, ms.strong, ms.held.Features, ms.held.Labels)
 	varied := score(t, ms.strong, variants.Features, variants.Labels)
@@ -256,33 +284,33 @@ func TestChallengesKeepTheirLabels(t *testing.T) {
 }
 
 // TestChallengesAreReproducibleAndFresh checks that a challenge is a function
-// of (seed, round, stream) and that no image repeats across rounds, streams
+// of its rng's key (seed, round, stream) and that no image repeats across rounds, streams
 // or seeds, nor equals a public image: a miner can look nothing up.
 func TestChallengesAreReproducibleAndFresh(t *testing.T) {
-	e, err := loadEvalSet(ortlib.DigitsPath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	inst := newInstance(t)
 	draw := func(seed [32]byte, round, stream uint64) ([]float32, []int) {
-		x, labels := make([]float32, challengeRows*digits.NumFeatures), make([]int, challengeRows)
-		e.challenge(challengeRand(seed, round, stream), DefaultConfig().Perturb, x, labels)
-		return x, labels
+		return drawChallenge(t, inst, seededRand(seed, round, stream))
 	}
 	x, labels := draw([32]byte{1}, 5, 1)
 	again, againLabels := draw([32]byte{1}, 5, 1)
 	if !slices.Equal(x, again) || !slices.Equal(labels, againLabels) {
 		t.Fatal("one (seed, round, stream) gave two challenges")
 	}
+	for r, label := range labels {
+		if label < 0 || label >= NumClasses {
+			t.Fatalf("row %d: label %d is not a digit", r, label)
+		}
+	}
 	seen := map[string]string{}
-	for i := range e.len() {
-		seen[imageKey(e.features[i*digits.NumFeatures:(i+1)*digits.NumFeatures])] = "a public image"
+	for i := range inst.Data().Len() {
+		seen[imageKey(inst.Data().Row(i))] = "a public image"
 	}
 	for _, seed := range [][32]byte{{1}, {2}} {
 		for round := range uint64(50) {
 			for stream := range uint64(3) {
 				x, _ := draw(seed, round, stream)
 				for r := range challengeRows {
-					k := imageKey(x[r*digits.NumFeatures : (r+1)*digits.NumFeatures])
+					k := imageKey(x[r*NumFeatures : (r+1)*NumFeatures])
 					where := fmt.Sprintf("seed %d round %d stream %d row %d", seed[0], round, stream, r)
 					if prev, ok := seen[k]; ok {
 						t.Fatalf("%s repeats %s", where, prev)
