@@ -1,4 +1,4 @@
-package yuma
+package scenario
 
 import (
 	"bytes"
@@ -6,11 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
 
 // inputScenario writes a one-epoch scenario that replays in: its state, block, emission
-// and params, with every fraction written exactly (Fixed.String).
-func inputScenario(in Input) string {
+// and params, with every fraction written exactly (yuma.Fixed.String).
+func inputScenario(in yuma.Input) string {
 	var b strings.Builder
 	list := func(n int, f func(i int) string) string {
 		parts := make([]string, n)
@@ -52,18 +54,18 @@ func inputScenario(in Input) string {
 }
 
 // TestSimulateReplaysState checks that a scenario with a "state", a block, an emission
-// and a tempo replays an arbitrary epoch exactly: the simulator prints what Run returns
-// for the same Input.
+// and a tempo replays an arbitrary epoch exactly: the simulator prints what yuma.Run returns
+// for the same yuma.Input.
 func TestSimulateReplaysState(t *testing.T) {
 	g := &gen{s: 21}
 	for c := range 300 {
 		in := randomInput(g, 1+g.intn(24))
-		out, err := Run(in)
+		out, err := yuma.Run(in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var want, got bytes.Buffer
-		if err := (&SimResult{Epochs: []SimEpoch{{Block: in.Block, Output: out}}}).WriteJSON(&want); err != nil {
+		if err := (&Result{Epochs: []EpochResult{{Block: in.Block, Output: out}}}).WriteJSON(&want); err != nil {
 			t.Fatal(err)
 		}
 		sc := inputScenario(in)
@@ -80,7 +82,7 @@ func TestSimulateReplaysState(t *testing.T) {
 // explicit ones, and a per-epoch emission: with tempo 10, a UID registered at block 5 is
 // recent at block 12 (its bonds are reset) but not at block 16.
 func TestSimulateEpochBlocks(t *testing.T) {
-	sc, err := ParseScenario(strings.NewReader(`{"n": 2, "stakes": [1, 0], "emission": 10, "params": {"tempo": 10},
+	sc, err := Parse(strings.NewReader(`{"n": 2, "stakes": [1, 0], "emission": 10, "params": {"tempo": 10},
 		"state": {"registered_at": [0, 5], "validator_permit": [true, false], "bonds": {"0": [[1, 0.5]]}},
 		"epochs": [{"block": 12}, {}, {"block": 16, "emission": 7}]}`))
 	if err != nil {

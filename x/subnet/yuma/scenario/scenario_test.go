@@ -1,27 +1,29 @@
-package yuma
+package scenario
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
 
-func parseString(s string) (*Scenario, error) { return ParseScenario(strings.NewReader(s)) }
+func parseString(s string) (*Spec, error) { return Parse(strings.NewReader(s)) }
 
-func TestParseScenarioDefaults(t *testing.T) {
+func TestParseDefaults(t *testing.T) {
 	sc, err := parseString(`{"n": 2, "stakes": [1, 2], "emission": 5, "epochs": []}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultParams()
+	want := yuma.DefaultParams()
 	want.Tempo = 1 // one epoch per block
 	if sc.Params != want || sc.OwnerUID != nil || sc.N != 2 || sc.Emission != 5 || len(sc.Epochs) != 0 {
 		t.Fatalf("scenario = %+v", sc)
 	}
 }
 
-// TestParseScenarioExactDecimals checks that decimals come from the JSON text exactly:
-// 0.7 is the Fixed nearest to 7/10, not to the float64 0.69999999999999995559.
-func TestParseScenarioExactDecimals(t *testing.T) {
+// TestParseExactDecimals checks that decimals come from the JSON text exactly:
+// 0.7 is the yuma.Fixed nearest to 7/10, not to the float64 0.69999999999999995559.
+func TestParseExactDecimals(t *testing.T) {
 	sc, err := parseString(`{"n": 3, "stakes": [1, 2, 3], "emission": 5, "owner_uid": 2, "epochs": [],
 		"params": {"kappa": 0.7, "bonds_penalty": 5e-1, "alpha_low": 0.1, "alpha_high": 1,
 		"alpha_sigmoid_steepness": -20, "yuma3": true, "liquid_alpha": true,
@@ -30,7 +32,7 @@ func TestParseScenarioExactDecimals(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := sc.Params
-	if p.Kappa != mustDecimal("0.7") || p.Kappa != 197032483697459 || p.BondsPenalty != One/2 || p.AlphaHigh != One ||
+	if p.Kappa != mustFixed("0.7") || p.Kappa != 197032483697459 || p.BondsPenalty != yuma.One/2 || p.AlphaHigh != yuma.One ||
 		p.AlphaSigmoidSteepness != -20 || !p.Yuma3 || !p.LiquidAlpha || p.ActivityCutoff != 7 || p.MaxAllowedValidators != 2 {
 		t.Fatalf("params = %+v", p)
 	}
@@ -39,19 +41,19 @@ func TestParseScenarioExactDecimals(t *testing.T) {
 	}
 }
 
-func TestParseScenarioRowsAreSorted(t *testing.T) {
+func TestParseRowsAreSorted(t *testing.T) {
 	sc, err := parseString(`{"n": 4, "stakes": [1, 1, 1, 1], "emission": 5, "epochs": [
 		{"weights": {"3": [[2, 5], [0, 7]], "1": []}, "register": [2]}]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := sc.Epochs[0].Weights
-	if len(w) != 2 || w[0].UID != 1 || len(w[0].Weights) != 0 || w[1].UID != 3 || w[1].Weights[0] != (Weight{0, 7}) {
+	if len(w) != 2 || w[0].UID != 1 || len(w[0].Weights) != 0 || w[1].UID != 3 || w[1].Weights[0] != (yuma.Weight{UID: 0, Value: 7}) {
 		t.Fatalf("weights = %+v", w)
 	}
 }
 
-func TestParseScenarioErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	const head = `{"n": 3, "stakes": [1, 2, 3], "emission": 5, `
 	tests := []struct {
 		name string
@@ -121,23 +123,23 @@ func TestParseScenarioErrors(t *testing.T) {
 }
 
 // TestScenarioValidate covers scenarios built in code rather than parsed.
-func TestScenarioValidate(t *testing.T) {
+func TestValidate(t *testing.T) {
 	owner := uint16(5)
 	tests := []struct {
 		name string
-		sc   Scenario
+		sc   Spec
 		want string
 	}{
-		{"no UIDs", Scenario{}, "n: must be between 1 and 4096, got 0"},
-		{"stakes", Scenario{N: 2, Stakes: []uint64{1}}, "stakes: has 1 entries, want n=2"},
-		{"owner", Scenario{N: 1, Stakes: []uint64{1}, OwnerUID: &owner, Params: DefaultParams()}, "owner_uid: UID 5 out of range"},
-		{"params", Scenario{N: 1, Stakes: []uint64{1}}, "params: yuma: invalid params: max_allowed_validators"},
-		{"weights", Scenario{N: 2, Stakes: []uint64{1, 1}, Params: DefaultParams(), Epochs: []ScenarioEpoch{{Weights: []WeightsUpdate{{UID: 0, Weights: ws(1, 1, 1, 2)}}}}}, `epochs[0].weights["0"]: duplicate target UID 1`},
-		{"register", Scenario{N: 2, Stakes: []uint64{1, 1}, Params: DefaultParams(), Epochs: []ScenarioEpoch{{Register: []uint16{2}}}}, "epochs[0].register[0]: UID 2 out of range"},
-		{"state length", Scenario{N: 2, Stakes: []uint64{1, 1}, Params: DefaultParams(), State: ScenarioState{RegisteredAt: []uint64{1}}}, "state.registered_at: has 1 entries, want n=2"},
-		{"state weights", Scenario{N: 2, Stakes: []uint64{1, 1}, Params: DefaultParams(), State: ScenarioState{Weights: []WeightsUpdate{{UID: 2}}}}, `state.weights["2"]: validator UID 2 out of range`},
-		{"state bonds", Scenario{N: 2, Stakes: []uint64{1, 1}, Params: DefaultParams(), State: ScenarioState{Bonds: []BondsUpdate{{UID: 1, Bonds: []Bond{{UID: 0, Value: One + 1}}}}}}, `state.bonds["1"]: bond`},
-		{"block order", Scenario{N: 1, Stakes: []uint64{1}, Params: DefaultParams(), Epochs: []ScenarioEpoch{{Block: 5}, {Block: 3}}}, "epochs[1].block: must be after the previous epoch's block 5"},
+		{"no UIDs", Spec{}, "n: must be between 1 and 4096, got 0"},
+		{"stakes", Spec{N: 2, Stakes: []uint64{1}}, "stakes: has 1 entries, want n=2"},
+		{"owner", Spec{N: 1, Stakes: []uint64{1}, OwnerUID: &owner, Params: yuma.DefaultParams()}, "owner_uid: UID 5 out of range"},
+		{"params", Spec{N: 1, Stakes: []uint64{1}}, "params: yuma: invalid params: max_allowed_validators"},
+		{"weights", Spec{N: 2, Stakes: []uint64{1, 1}, Params: yuma.DefaultParams(), Epochs: []Epoch{{Weights: []WeightsUpdate{{UID: 0, Weights: ws(1, 1, 1, 2)}}}}}, `epochs[0].weights["0"]: duplicate target UID 1`},
+		{"register", Spec{N: 2, Stakes: []uint64{1, 1}, Params: yuma.DefaultParams(), Epochs: []Epoch{{Register: []uint16{2}}}}, "epochs[0].register[0]: UID 2 out of range"},
+		{"state length", Spec{N: 2, Stakes: []uint64{1, 1}, Params: yuma.DefaultParams(), State: State{RegisteredAt: []uint64{1}}}, "state.registered_at: has 1 entries, want n=2"},
+		{"state weights", Spec{N: 2, Stakes: []uint64{1, 1}, Params: yuma.DefaultParams(), State: State{Weights: []WeightsUpdate{{UID: 2}}}}, `state.weights["2"]: validator UID 2 out of range`},
+		{"state bonds", Spec{N: 2, Stakes: []uint64{1, 1}, Params: yuma.DefaultParams(), State: State{Bonds: []BondsUpdate{{UID: 1, Bonds: []yuma.Bond{{UID: 0, Value: yuma.One + 1}}}}}}, `state.bonds["1"]: bond`},
+		{"block order", Spec{N: 1, Stakes: []uint64{1}, Params: yuma.DefaultParams(), Epochs: []Epoch{{Block: 5}, {Block: 3}}}, "epochs[1].block: must be after the previous epoch's block 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package yuma
+package scenario
 
 import (
 	"bufio"
@@ -6,27 +6,29 @@ import (
 	"io"
 	"slices"
 	"strconv"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
 
-// SimResult holds every epoch of a simulation.
-type SimResult struct {
-	Epochs []SimEpoch
+// Result holds every epoch of a simulation.
+type Result struct {
+	Epochs []EpochResult
 }
 
-// SimEpoch is one simulated epoch: its block and the engine's output.
-type SimEpoch struct {
+// EpochResult is one simulated epoch: its block and the engine's output.
+type EpochResult struct {
 	Block  uint64
-	Output Output
+	Output yuma.Output
 }
 
 // Simulate runs every epoch of the scenario and returns all results. SimulateJSON
 // streams instead and keeps only one epoch in memory.
-func Simulate(sc *Scenario) (*SimResult, error) {
+func Simulate(sc *Spec) (*Result, error) {
 	s, err := newSimulator(sc)
 	if err != nil {
 		return nil, err
 	}
-	res := &SimResult{Epochs: make([]SimEpoch, 0, len(sc.Epochs))}
+	res := &Result{Epochs: make([]EpochResult, 0, len(sc.Epochs))}
 	for k := range sc.Epochs {
 		ep, err := s.step(k)
 		if err != nil {
@@ -40,7 +42,7 @@ func Simulate(sc *Scenario) (*SimResult, error) {
 // SimulateJSON reads a scenario from r, simulates it and writes the results to w as
 // the JSON document described in README.md, one epoch at a time.
 func SimulateJSON(r io.Reader, w io.Writer) error {
-	sc, err := ParseScenario(r)
+	sc, err := Parse(r)
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func SimulateJSON(r io.Reader, w io.Writer) error {
 }
 
 // WriteJSON writes the results in the format of SimulateJSON.
-func (r *SimResult) WriteJSON(w io.Writer) error {
+func (r *Result) WriteJSON(w io.Writer) error {
 	jw := newJSONWriter(w)
 	jw.str("{\"epochs\": [")
 	for k, ep := range r.Epochs {
@@ -75,23 +77,23 @@ func (r *SimResult) WriteJSON(w io.Writer) error {
 // simulator holds the chain state a scenario evolves: stakes, weights, registration and
 // update blocks, permits and bonds.
 type simulator struct {
-	sc    *Scenario
-	in    Input
+	sc    *Spec
+	in    yuma.Input
 	block uint64 // the previous epoch's block
 }
 
-func newSimulator(sc *Scenario) (*simulator, error) {
+func newSimulator(sc *Spec) (*simulator, error) {
 	if err := sc.Validate(); err != nil {
 		return nil, err
 	}
 	n := sc.N
-	in := Input{
+	in := yuma.Input{
 		Stake:           slices.Clone(sc.Stakes),
 		LastUpdate:      make([]uint64, n),
 		RegisteredAt:    make([]uint64, n),
 		ValidatorPermit: make([]bool, n),
-		Weights:         make([][]Weight, n),
-		Bonds:           make([][]Bond, n),
+		Weights:         make([][]yuma.Weight, n),
+		Bonds:           make([][]yuma.Bond, n),
 		Emission:        sc.Emission,
 		Params:          sc.Params,
 	}
@@ -104,7 +106,7 @@ func newSimulator(sc *Scenario) (*simulator, error) {
 
 // step applies epoch k's changes at its block (by default the previous epoch's plus
 // one) and runs the epoch.
-func (s *simulator) step(k int) (SimEpoch, error) {
+func (s *simulator) step(k int) (EpochResult, error) {
 	ep := s.sc.Epochs[k]
 	block, _ := ep.block(s.block) // Validate checked the order
 	s.block = block
@@ -124,17 +126,17 @@ func (s *simulator) step(k int) (SimEpoch, error) {
 		in.Weights[upd.UID] = upd.Weights
 		in.LastUpdate[upd.UID] = block
 	}
-	out, err := Run(*in)
+	out, err := yuma.Run(*in)
 	if err != nil {
-		return SimEpoch{}, fmt.Errorf("epochs[%d]: %w", k, err)
+		return EpochResult{}, fmt.Errorf("epochs[%d]: %w", k, err)
 	}
 	// Copies, so that clearing a row at a later registration leaves this result intact.
 	in.ValidatorPermit, in.Bonds = slices.Clone(out.ValidatorPermit), slices.Clone(out.Bonds)
-	return SimEpoch{Block: block, Output: out}, nil
+	return EpochResult{Block: block, Output: out}, nil
 }
 
 // jsonWriter writes the results document by hand: one key per line, one bonds row per
-// line, numbers from Fixed.Decimal. The first write error is kept and returned by flush.
+// line, numbers from yuma.Fixed.Decimal. The first write error is kept and returned by flush.
 type jsonWriter struct {
 	w   *bufio.Writer
 	err error
@@ -164,7 +166,7 @@ func (j *jsonWriter) flush() error {
 	return j.w.Flush()
 }
 
-func (j *jsonWriter) epoch(ep SimEpoch, first bool) {
+func (j *jsonWriter) epoch(ep EpochResult, first bool) {
 	if !first {
 		j.str(",")
 	}
@@ -174,13 +176,13 @@ func (j *jsonWriter) epoch(ep SimEpoch, first bool) {
 	j.bools(o.ValidatorPermit)
 	for _, v := range []struct {
 		key  string
-		vals []Fixed
+		vals []yuma.Fixed
 	}{{"consensus", o.Consensus}, {"trust", o.Trust}, {"validator_trust", o.ValidatorTrust}, {"rank", o.Rank}, {"incentive", o.Incentive}, {"dividends", o.Dividends}} {
 		j.str(",\n   \"" + v.key + "\": ")
 		j.fixeds(v.vals)
 	}
 	j.str(",\n   \"bonds\": [")
-	dense := make([]Fixed, len(o.Bonds))
+	dense := make([]yuma.Fixed, len(o.Bonds))
 	for i, row := range o.Bonds {
 		clear(dense)
 		for _, b := range row {
@@ -211,8 +213,8 @@ func list[T any](j *jsonWriter, xs []T, app func([]byte, T) []byte) {
 
 func (j *jsonWriter) bools(xs []bool) { list(j, xs, strconv.AppendBool) }
 
-func (j *jsonWriter) fixeds(xs []Fixed) {
-	list(j, xs, func(b []byte, x Fixed) []byte { return x.AppendDecimal(b, JSONPlaces) })
+func (j *jsonWriter) fixeds(xs []yuma.Fixed) {
+	list(j, xs, func(b []byte, x yuma.Fixed) []byte { return x.AppendDecimal(b, yuma.JSONPlaces) })
 }
 
 func (j *jsonWriter) uints(xs []uint64) {

@@ -1,4 +1,4 @@
-package yuma
+package scenario
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -52,9 +54,9 @@ func openTestdata(t *testing.T, name string) *os.File {
 	return f
 }
 
-func simulateFile(t *testing.T, name string) *SimResult {
+func simulateFile(t *testing.T, name string) *Result {
 	t.Helper()
-	sc, err := ParseScenario(openTestdata(t, name))
+	sc, err := Parse(openTestdata(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +154,7 @@ func TestBasicScenario(t *testing.T) {
 // old weights, and from block 17 it is past the activity cutoff.
 func TestLazyValidatorLosesDividends(t *testing.T) {
 	res := simulateFile(t, "lazy_validator.json")
-	div := func(block, uid int) Fixed { return res.Epochs[block-1].Output.Dividends[uid] }
+	div := func(block, uid int) yuma.Fixed { return res.Epochs[block-1].Output.Dividends[uid] }
 	third := ratio(1, 3)
 	for b := 2; b <= 10; b++ {
 		if !near(div(b, 2), third, 2) || div(b, 0) != div(b, 2) {
@@ -164,7 +166,7 @@ func TestLazyValidatorLosesDividends(t *testing.T) {
 			t.Fatalf("block %d: lazy validator's dividends %s did not fall below the honest %s", b, div(b, 2), div(b, 0))
 		}
 	}
-	if div(30, 2) > One/10 {
+	if div(30, 2) > yuma.One/10 {
 		t.Fatalf("block 30: lazy validator still earns %s", div(30, 2))
 	}
 	if res.Epochs[16].Output.Active[2] || !res.Epochs[15].Output.Active[2] {
@@ -184,7 +186,7 @@ func TestSimulateRegistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bondOn2 := func(k int) Fixed {
+	bondOn2 := func(k int) yuma.Fixed {
 		for _, b := range res.Epochs[k].Output.Bonds[0] {
 			if b.UID == 2 {
 				return b.Value
@@ -192,13 +194,13 @@ func TestSimulateRegistration(t *testing.T) {
 		}
 		return 0
 	}
-	inc := func(k int) Fixed { return res.Epochs[k].Output.Incentive[2] }
+	inc := func(k int) yuma.Fixed { return res.Epochs[k].Output.Incentive[2] }
 	switch {
-	case bondOn2(1) != One || inc(1) != One/2:
+	case bondOn2(1) != yuma.One || inc(1) != yuma.One/2:
 		t.Fatalf("block 2: bond %s incentive %s, want 1 and 1/2", bondOn2(1), inc(1))
 	case bondOn2(2) != 0 || inc(2) != 0 || bondOn2(3) != 0:
 		t.Fatalf("blocks 3-4: bond on the new hotkey %s/%s, incentive %s, want none", bondOn2(2), bondOn2(3), inc(2))
-	case bondOn2(4) != One || inc(4) != One/2:
+	case bondOn2(4) != yuma.One || inc(4) != yuma.One/2:
 		t.Fatalf("block 5: bond %s incentive %s after new weights, want 1 and 1/2", bondOn2(4), inc(4))
 	}
 }

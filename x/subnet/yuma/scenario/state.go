@@ -1,15 +1,17 @@
-package yuma
+package scenario
 
 import (
 	"fmt"
 	"slices"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
 
-// ScenarioState is a subnet's state before a scenario's first epoch: with it (and
-// ScenarioEpoch.Block and Emission) a scenario replays an epoch of a chain from the
+// State is a subnet's state before a scenario's first epoch: with it (and
+// Epoch.Block and Emission) a scenario replays an epoch of a chain from the
 // chain's own inputs. Nil fields keep the defaults: every UID registered and last
 // updated at block 0, no permits, no weights, no bonds.
-type ScenarioState struct {
+type State struct {
 	// RegisteredAt is the block each UID's hotkey registered at.
 	RegisteredAt []uint64
 	// LastUpdate is the block of each UID's last weights.
@@ -18,20 +20,20 @@ type ScenarioState struct {
 	ValidatorPermit []bool
 	// Weights are the rows in place, sorted by UID; they keep LastUpdate.
 	Weights []WeightsUpdate
-	// Bonds are the rows the previous epoch stored (Output.Bonds), sorted by UID.
+	// Bonds are the rows the previous epoch stored (yuma.Output.Bonds), sorted by UID.
 	Bonds []BondsUpdate
 }
 
 // BondsUpdate is the bonds row of one UID, sorted by target UID.
 type BondsUpdate struct {
 	UID   uint16
-	Bonds []Bond
+	Bonds []yuma.Bond
 }
 
 var stateNames = []string{"registered_at", "last_update", "validator_permit", "weights", "bonds"}
 
 // parseState reads the optional "state" object.
-func (sc *Scenario) parseState(root *node) error {
+func (sc *Spec) parseState(root *node) error {
 	n := root.member("state")
 	if n == nil {
 		return nil
@@ -85,7 +87,7 @@ func boolsAt(n *node, path string, uids int) ([]bool, error) {
 }
 
 // bondsAt reads {"uid": [[target UID, bond], ...]}, bonds being decimals in [0, 1]
-// read exactly (Fixed.String writes a bond so that it reads back unchanged).
+// read exactly (yuma.Fixed.String writes a bond so that it reads back unchanged).
 func bondsAt(n *node, path string, uids int) ([]BondsUpdate, error) {
 	if err := expect(n, path, kindObject); err != nil {
 		return nil, err
@@ -107,11 +109,11 @@ func bondsAt(n *node, path string, uids int) ([]BondsUpdate, error) {
 	return out, nil
 }
 
-func bondRowAt(n *node, path string, uids int) ([]Bond, error) {
+func bondRowAt(n *node, path string, uids int) ([]yuma.Bond, error) {
 	if err := expect(n, path, kindArray); err != nil {
 		return nil, err
 	}
-	row := make([]Bond, 0, len(n.elems))
+	row := make([]yuma.Bond, 0, len(n.elems))
 	seen := make(map[uint16]bool, len(n.elems))
 	for k, pair := range n.elems {
 		pp := index(path, k)
@@ -130,14 +132,17 @@ func bondRowAt(n *node, path string, uids int) ([]Bond, error) {
 		if err != nil {
 			return nil, err
 		}
-		row = append(row, Bond{UID: t, Value: v})
+		row = append(row, yuma.Bond{UID: t, Value: v})
 	}
 	slices.SortFunc(row, cmpBond)
 	return row, nil
 }
 
+// cmpBond orders bond entries by target UID.
+func cmpBond(a, b yuma.Bond) int { return int(a.UID) - int(b.UID) }
+
 // validate checks a state built in code the way parseState checks one read from JSON.
-func (st *ScenarioState) validate(uids int) error {
+func (st *State) validate(uids int) error {
 	for _, f := range []struct {
 		name string
 		len  int
@@ -159,9 +164,7 @@ func (st *ScenarioState) validate(uids int) error {
 		if int(upd.UID) >= uids {
 			return errAt(kp, "validator UID %d out of range (n=%d)", upd.UID, uids)
 		}
-		row := slices.Clone(upd.Bonds)
-		slices.SortFunc(row, cmpBond)
-		if err := checkSortedBonds(row, uids); err != nil {
+		if err := yuma.CheckBondsRow(upd.Bonds, uids); err != nil {
 			return errAt(kp, "%v", err)
 		}
 	}
@@ -169,7 +172,7 @@ func (st *ScenarioState) validate(uids int) error {
 }
 
 // apply writes the state into the simulator's input.
-func (st *ScenarioState) apply(in *Input) {
+func (st *State) apply(in *yuma.Input) {
 	if st.RegisteredAt != nil {
 		in.RegisteredAt = slices.Clone(st.RegisteredAt)
 	}

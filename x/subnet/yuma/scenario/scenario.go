@@ -1,4 +1,4 @@
-package yuma
+package scenario
 
 import (
 	"fmt"
@@ -6,22 +6,24 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
 
-// Scenario limits keep a simulation's time and output bounded: the output holds an
+// Spec limits keep a simulation's time and output bounded: the output holds an
 // n x n bonds matrix per epoch.
 const (
-	// MaxScenarioUIDs is the largest n a scenario may have.
-	MaxScenarioUIDs = 4096
-	// MaxScenarioCells bounds n*n*len(epochs), the number of bonds the output prints.
-	MaxScenarioCells = 1 << 28
+	// MaxUIDs is the largest n a scenario may have.
+	MaxUIDs = 4096
+	// MaxCells bounds n*n*len(epochs), the number of bonds the output prints.
+	MaxCells = 1 << 28
 )
 
-// Scenario is a parsed simulator scenario (README.md, "Scenario format"). By default
+// Spec is a parsed simulator scenario (README.md, "Scenario format"). By default
 // epoch k runs at block k+1, and every UID is registered at block 0 and starts without
-// a permit, weights or bonds; State and ScenarioEpoch.Block describe any other start,
+// a permit, weights or bonds; State and Epoch.Block describe any other start,
 // such as the state of a chain's subnet before one of its epochs.
-type Scenario struct {
+type Spec struct {
 	// N is the number of UIDs.
 	N int
 	// Stakes is the initial stake of each UID.
@@ -30,17 +32,17 @@ type Scenario struct {
 	Emission uint64
 	// OwnerUID is the subnet owner's UID, or nil.
 	OwnerUID *uint16
-	// Params are the hyperparameters; Tempo is 1 unless the scenario sets it.
-	Params Params
+	// yuma.Params are the hyperparameters; Tempo is 1 unless the scenario sets it.
+	Params yuma.Params
 	// State is the subnet's state before the first epoch.
-	State ScenarioState
+	State State
 	// Epochs are the per-epoch changes.
-	Epochs []ScenarioEpoch
+	Epochs []Epoch
 }
 
-// ScenarioEpoch is what changes at an epoch's block before the epoch runs. Changes apply
+// Epoch is what changes at an epoch's block before the epoch runs. Changes apply
 // in this order: registrations, stakes, weights.
-type ScenarioEpoch struct {
+type Epoch struct {
 	// Weights replace the rows of the listed UIDs, sorted by UID; an empty row clears it.
 	// Unlisted UIDs keep their previous row.
 	Weights []WeightsUpdate
@@ -53,20 +55,20 @@ type ScenarioEpoch struct {
 	// Block is the block the epoch runs at, after the previous epoch's; 0 means the
 	// previous epoch's block plus one (block 1 for the first epoch).
 	Block uint64
-	// Emission, if not nil, is this epoch's emission instead of Scenario.Emission.
+	// Emission, if not nil, is this epoch's emission instead of Spec.Emission.
 	Emission *uint64
 }
 
-// WeightsUpdate is a new weight row for one UID (ParseScenario sorts it by target UID).
+// WeightsUpdate is a new weight row for one UID (Parse sorts it by target UID).
 type WeightsUpdate struct {
 	UID     uint16
-	Weights []Weight
+	Weights []yuma.Weight
 }
 
-// ParseScenario reads a scenario in the JSON format of README.md. Errors name the JSON
+// Parse reads a scenario in the JSON format of README.md. Errors name the JSON
 // path of the offending value, e.g. `epochs[2].weights["7"][0]: target UID 9 out of
 // range (n=8)`. Decimal parameters are parsed from the JSON text exactly.
-func ParseScenario(r io.Reader) (*Scenario, error) {
+func Parse(r io.Reader) (*Spec, error) {
 	root, err := parseJSON(r)
 	if err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func ParseScenario(r io.Reader) (*Scenario, error) {
 	if err := checkKeys(root, "", "n", "stakes", "emission", "owner_uid", "params", "state", "epochs"); err != nil {
 		return nil, err
 	}
-	sc := &Scenario{}
+	sc := &Spec{}
 	for _, step := range []func(*node) error{sc.parseN, sc.parseStakes, sc.parseEmission, sc.parseOwner, sc.parseParams, sc.parseState, sc.parseEpochs} {
 		if err := step(root); err != nil {
 			return nil, err
@@ -94,12 +96,12 @@ func required(root *node, key string) (*node, error) {
 	return n, nil
 }
 
-func (sc *Scenario) parseN(root *node) error {
+func (sc *Spec) parseN(root *node) error {
 	n, err := required(root, "n")
 	if err != nil {
 		return err
 	}
-	v, err := uintAt(n, "n", MaxScenarioUIDs)
+	v, err := uintAt(n, "n", MaxUIDs)
 	if err == nil && v == 0 {
 		err = errAt("n", "must be at least 1")
 	}
@@ -107,7 +109,7 @@ func (sc *Scenario) parseN(root *node) error {
 	return err
 }
 
-func (sc *Scenario) parseStakes(root *node) error {
+func (sc *Spec) parseStakes(root *node) error {
 	n, err := required(root, "stakes")
 	if err != nil {
 		return err
@@ -134,7 +136,7 @@ func stakesAt(n *node, path string, uids int) ([]uint64, error) {
 	return out, nil
 }
 
-func (sc *Scenario) parseEmission(root *node) error {
+func (sc *Spec) parseEmission(root *node) error {
 	n, err := required(root, "emission")
 	if err != nil {
 		return err
@@ -143,7 +145,7 @@ func (sc *Scenario) parseEmission(root *node) error {
 	return err
 }
 
-func (sc *Scenario) parseOwner(root *node) error {
+func (sc *Spec) parseOwner(root *node) error {
 	n := root.member("owner_uid")
 	if n == nil || n.kind == kindNull {
 		return nil
@@ -168,8 +170,8 @@ func uidAt(n *node, path string, uids int) (uint16, error) {
 	return uint16(v), nil
 }
 
-func (sc *Scenario) parseParams(root *node) error {
-	sc.Params = DefaultParams()
+func (sc *Spec) parseParams(root *node) error {
+	sc.Params = yuma.DefaultParams()
 	sc.Params.Tempo = 1
 	n := root.member("params")
 	if n == nil {
@@ -182,12 +184,12 @@ func (sc *Scenario) parseParams(root *node) error {
 		return err
 	}
 	for i, key := range n.keys {
-		if err := sc.Params.set(key, n.vals[i], field("params", key)); err != nil {
+		if err := setParam(&sc.Params, key, n.vals[i], field("params", key)); err != nil {
 			return err
 		}
 	}
 	if sc.Params.AlphaLow > sc.Params.AlphaHigh {
-		return errAt("params", "alpha_low %s is above alpha_high %s", sc.Params.AlphaLow.Decimal(JSONPlaces), sc.Params.AlphaHigh.Decimal(JSONPlaces))
+		return errAt("params", "alpha_low %s is above alpha_high %s", sc.Params.AlphaLow.Decimal(yuma.JSONPlaces), sc.Params.AlphaHigh.Decimal(yuma.JSONPlaces))
 	}
 	return nil
 }
@@ -195,8 +197,8 @@ func (sc *Scenario) parseParams(root *node) error {
 var paramNames = []string{"kappa", "bonds_moving_average", "bonds_penalty", "activity_cutoff",
 	"max_allowed_validators", "tempo", "yuma3", "liquid_alpha", "alpha_low", "alpha_high", "alpha_sigmoid_steepness"}
 
-// set assigns one scenario parameter by its JSON name.
-func (p *Params) set(key string, n *node, path string) error {
+// setParam assigns one scenario parameter by its JSON name.
+func setParam(p *yuma.Params, key string, n *node, path string) error {
 	var err error
 	var v uint64
 	var s int64
@@ -204,7 +206,7 @@ func (p *Params) set(key string, n *node, path string) error {
 	case "kappa":
 		p.Kappa, err = fractionAt(n, path)
 	case "bonds_moving_average":
-		p.BondsMovingAverage, err = uintAt(n, path, BondsMovingAverageScale)
+		p.BondsMovingAverage, err = uintAt(n, path, yuma.BondsMovingAverageScale)
 	case "bonds_penalty":
 		p.BondsPenalty, err = fractionAt(n, path)
 	case "activity_cutoff":
@@ -233,7 +235,7 @@ func (p *Params) set(key string, n *node, path string) error {
 	return err
 }
 
-func (sc *Scenario) parseEpochs(root *node) error {
+func (sc *Spec) parseEpochs(root *node) error {
 	n, err := required(root, "epochs")
 	if err != nil {
 		return err
@@ -241,10 +243,10 @@ func (sc *Scenario) parseEpochs(root *node) error {
 	if err := expect(n, "epochs", kindArray); err != nil {
 		return err
 	}
-	if cells := uint64(sc.N) * uint64(sc.N) * uint64(len(n.elems)); cells > MaxScenarioCells {
-		return errAt("epochs", "n*n*len(epochs) = %d bonds to print, more than %d", cells, MaxScenarioCells)
+	if cells := uint64(sc.N) * uint64(sc.N) * uint64(len(n.elems)); cells > MaxCells {
+		return errAt("epochs", "n*n*len(epochs) = %d bonds to print, more than %d", cells, MaxCells)
 	}
-	sc.Epochs = make([]ScenarioEpoch, len(n.elems))
+	sc.Epochs = make([]Epoch, len(n.elems))
 	for k, e := range n.elems {
 		if err := sc.Epochs[k].parse(e, index("epochs", k), sc.N); err != nil {
 			return err
@@ -253,7 +255,7 @@ func (sc *Scenario) parseEpochs(root *node) error {
 	return nil
 }
 
-func (ep *ScenarioEpoch) parse(n *node, path string, uids int) error {
+func (ep *Epoch) parse(n *node, path string, uids int) error {
 	if err := expect(n, path, kindObject); err != nil {
 		return err
 	}
@@ -325,11 +327,11 @@ func uidKeyAt(key, path string, uids int) (uint16, error) {
 	return uint16(uid), nil
 }
 
-func weightRowAt(n *node, path string, uids int) ([]Weight, error) {
+func weightRowAt(n *node, path string, uids int) ([]yuma.Weight, error) {
 	if err := expect(n, path, kindArray); err != nil {
 		return nil, err
 	}
-	row := make([]Weight, 0, len(n.elems))
+	row := make([]yuma.Weight, 0, len(n.elems))
 	seen := make(map[uint64]bool, len(n.elems))
 	for k, pair := range n.elems {
 		pp := index(path, k)
@@ -351,7 +353,7 @@ func weightRowAt(n *node, path string, uids int) ([]Weight, error) {
 		if err != nil {
 			return nil, err
 		}
-		row = append(row, Weight{UID: uint16(t), Value: uint16(w)})
+		row = append(row, yuma.Weight{UID: uint16(t), Value: uint16(w)})
 	}
 	slices.SortFunc(row, cmpWeight)
 	return row, nil
@@ -375,11 +377,11 @@ func registerAt(n *node, path string, uids int) ([]uint16, error) {
 	return out, nil
 }
 
-// Validate checks a scenario built in code the way ParseScenario checks one read from
+// Validate checks a scenario built in code the way Parse checks one read from
 // JSON, with the same JSON paths in its errors.
-func (sc *Scenario) Validate() error {
-	if sc.N < 1 || sc.N > MaxScenarioUIDs {
-		return errAt("n", "must be between 1 and %d, got %d", MaxScenarioUIDs, sc.N)
+func (sc *Spec) Validate() error {
+	if sc.N < 1 || sc.N > MaxUIDs {
+		return errAt("n", "must be between 1 and %d, got %d", MaxUIDs, sc.N)
 	}
 	if len(sc.Stakes) != sc.N {
 		return errAt("stakes", "has %d entries, want n=%d", len(sc.Stakes), sc.N)
@@ -390,8 +392,8 @@ func (sc *Scenario) Validate() error {
 	if err := sc.Params.Validate(); err != nil {
 		return errAt("params", "%v", err)
 	}
-	if cells := uint64(sc.N) * uint64(sc.N) * uint64(len(sc.Epochs)); cells > MaxScenarioCells {
-		return errAt("epochs", "n*n*len(epochs) = %d bonds to print, more than %d", cells, MaxScenarioCells)
+	if cells := uint64(sc.N) * uint64(sc.N) * uint64(len(sc.Epochs)); cells > MaxCells {
+		return errAt("epochs", "n*n*len(epochs) = %d bonds to print, more than %d", cells, MaxCells)
 	}
 	if err := sc.State.validate(sc.N); err != nil {
 		return err
@@ -413,14 +415,14 @@ func (sc *Scenario) Validate() error {
 
 // block returns the block the epoch runs at, given the previous epoch's (0 before the
 // first), and false unless it comes after it.
-func (ep *ScenarioEpoch) block(prev uint64) (uint64, bool) {
+func (ep *Epoch) block(prev uint64) (uint64, bool) {
 	if ep.Block == 0 {
 		return prev + 1, prev != math.MaxUint64
 	}
 	return ep.Block, ep.Block > prev
 }
 
-func (ep *ScenarioEpoch) validate(path string, uids int) error {
+func (ep *Epoch) validate(path string, uids int) error {
 	if ep.Stakes != nil && len(ep.Stakes) != uids {
 		return errAt(field(path, "stakes"), "has %d entries, want n=%d", len(ep.Stakes), uids)
 	}
@@ -432,15 +434,16 @@ func (ep *ScenarioEpoch) validate(path string, uids int) error {
 	return validateWeights(ep.Weights, field(path, "weights"), uids)
 }
 
+// cmpWeight orders weight entries by target UID.
+func cmpWeight(a, b yuma.Weight) int { return int(a.UID) - int(b.UID) }
+
 func validateWeights(rows []WeightsUpdate, path string, uids int) error {
 	for _, upd := range rows {
 		kp := keyIndex(path, fmt.Sprint(upd.UID))
 		if int(upd.UID) >= uids {
 			return errAt(kp, "validator UID %d out of range (n=%d)", upd.UID, uids)
 		}
-		row := slices.Clone(upd.Weights)
-		slices.SortFunc(row, cmpWeight)
-		if err := checkSortedWeights(row, uids); err != nil {
+		if err := yuma.CheckWeightsRow(upd.Weights, uids); err != nil {
 			return errAt(kp, "%v", err)
 		}
 	}

@@ -1,4 +1,4 @@
-package yuma
+package scenario
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
 )
 
 // The scenario parser reads JSON into a small tree that keeps object members in document
@@ -236,12 +238,12 @@ func intAt(n *node, path string, min, max int64) (int64, error) {
 }
 
 // fractionAt reads a decimal in [0, 1] exactly.
-func fractionAt(n *node, path string) (Fixed, error) {
+func fractionAt(n *node, path string) (yuma.Fixed, error) {
 	if err := expect(n, path, kindNumber); err != nil {
 		return 0, err
 	}
-	v, err := ParseFixed(n.text)
-	if err != nil || v > One {
+	v, err := yuma.ParseFixed(n.text)
+	if err != nil || v > yuma.One {
 		return 0, errAt(path, "must be a number between 0 and 1, got %s", truncate(n.text))
 	}
 	return v, nil
@@ -267,4 +269,26 @@ func checkKeys(n *node, path string, allowed ...string) error {
 		}
 	}
 	return nil
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits (no sign, fraction or
+// exponent), the only form uintAt accepts.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// truncate shortens a number's text for an error message.
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }
