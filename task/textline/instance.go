@@ -109,23 +109,15 @@ func (in *Instance) Sample(c task.Challenge, outputs task.Tensors, idx []int) (t
 	if !ok {
 		return nil, nil, fmt.Errorf("textline: challenge has no input %q", in.inName)
 	}
-	for _, i := range idx {
-		if i < 0 || i >= c.Rows {
-			return nil, nil, fmt.Errorf("textline: sample row %d out of range [0, %d)", i, c.Rows)
-		}
+	ins, err := task.Rows(task.Tensors{in.inName: x}, idx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("textline: sample: %w", err)
 	}
-	return task.Tensors{in.inName: rows(x, idx)}, task.Tensors{in.outName: rows(out, idx)}, nil
-}
-
-// rows copies rows idx (dimension 0) of a float32 tensor.
-func rows(t onnx.Tensor, idx []int) onnx.Tensor {
-	stride := len(t.Float32) / int(t.Shape[0])
-	data := make([]float32, 0, len(idx)*stride)
-	for _, i := range idx {
-		data = append(data, t.Float32[i*stride:(i+1)*stride]...)
+	outs, err := task.Rows(task.Tensors{in.outName: out}, idx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("textline: sample: %w", err)
 	}
-	shape := append([]int64{int64(len(idx))}, t.Shape[1:]...)
-	return onnx.NewFloat32Tensor(shape, data)
+	return ins, outs, nil
 }
 
 func truthOf(c task.Challenge) (Truth, error) {
@@ -136,28 +128,20 @@ func truthOf(c task.Challenge) (Truth, error) {
 	return t, nil
 }
 
-// output checks the miner's output for c: the spec's output name, float32
-// [rows, T, classes] with 1 <= T <= the input width, and its data. Errors
-// wrap task.ErrBadOutput.
+// output checks the miner's output for c: the spec's output, float32
+// [rows, T, classes] (task.CheckOutputs), and at most one step per input
+// column. Errors wrap task.ErrBadOutput.
 func (in *Instance) output(c task.Challenge, outputs task.Tensors) (onnx.Tensor, int, error) {
-	out, ok := outputs[in.outName]
-	if !ok {
-		return onnx.Tensor{}, 0, fmt.Errorf("%w: no output %q", task.ErrBadOutput, in.outName)
+	if err := task.CheckOutputs(in.spec, outputs, c.Rows); err != nil {
+		return onnx.Tensor{}, 0, err
 	}
+	out := outputs[in.outName]
 	width := int64(MaxWidth)
 	if x, ok := c.Inputs[in.inName]; ok && len(x.Shape) == 4 {
 		width = x.Shape[3]
 	}
-	classes := int64(in.dict.Classes())
-	if out.DType != onnx.Float32 || len(out.Shape) != 3 {
-		return onnx.Tensor{}, 0, fmt.Errorf("%w: %q is %s %v, want float32 [%d, T, %d]", task.ErrBadOutput, in.outName, out.DType, out.Shape, c.Rows, classes)
-	}
-	if out.Shape[0] != int64(c.Rows) || out.Shape[2] != classes || out.Shape[1] < 1 || out.Shape[1] > width {
-		return onnx.Tensor{}, 0, fmt.Errorf("%w: %q has shape %v, want [%d, T, %d] with 1 <= T <= %d",
-			task.ErrBadOutput, in.outName, out.Shape, c.Rows, classes, width)
-	}
-	if n := out.Shape[0] * out.Shape[1] * out.Shape[2]; int64(len(out.Float32)) != n {
-		return onnx.Tensor{}, 0, fmt.Errorf("%w: %q has %d values for shape %v, want %d", task.ErrBadOutput, in.outName, len(out.Float32), out.Shape, n)
+	if out.Shape[1] > width {
+		return onnx.Tensor{}, 0, fmt.Errorf("%w: output %q has %d time steps for %d input columns", task.ErrBadOutput, in.outName, out.Shape[1], width)
 	}
 	return out, int(out.Shape[1]), nil
 }

@@ -15,7 +15,8 @@ import (
 const (
 	// Kind is the TaskSpec.kind of the text-line OCR task.
 	Kind = "textline"
-	// Scoring is the scoring rule: each row scores 1 - CER, clipped to [0, 1].
+	// Scoring is the scoring rule: each row scores 1 - CER, clipped to
+	// [0, 1]. An empty TaskSpec.scoring means it too.
 	Scoring = "cer"
 	// InputName and OutputName are the default tensor names, those of the
 	// PP-OCRv4 recognizer (PaddleOCR's export names them so).
@@ -82,14 +83,9 @@ const referenceClasses = 6625
 
 // New checks spec against the task and loads the dictionary, fonts and
 // word list from env.CacheDir.
-func (Task) New(spec subnettypes.TaskSpec, env task.Env) (task.Instance, error) {
-	if len(env.Settings) > 0 {
-		keys := make([]string, 0, len(env.Settings))
-		for k := range env.Settings {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return nil, fmt.Errorf("textline: unknown settings %s (the task has none)", strings.Join(keys, ", "))
+func (t Task) New(spec subnettypes.TaskSpec, env task.Env) (task.Instance, error) {
+	if err := t.CheckSettings(env.Settings); err != nil {
+		return nil, err
 	}
 	if err := checkSpec(spec); err != nil {
 		return nil, err
@@ -109,13 +105,30 @@ func (Task) New(spec subnettypes.TaskSpec, env task.Env) (task.Instance, error) 
 	return newInstance(spec, dict, corpus), nil
 }
 
+var _ task.SettingsChecker = Task{}
+
+// CheckSettings refuses every setting: the task has none (its data lies in
+// the cache directory).
+func (Task) CheckSettings(settings map[string]any) error {
+	if len(settings) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return fmt.Errorf("textline: unknown settings %s (the task has none)", strings.Join(keys, ", "))
+}
+
 // checkSpec accepts one float32 input [-1, 3, 48, -1] and one float32
-// output [-1, -1, 6625] under any names, and the CER scoring rule.
+// output [-1, -1, 6625] under any names, and the CER scoring rule ("cer"
+// or empty).
 func checkSpec(spec subnettypes.TaskSpec) error {
 	if spec.Kind != Kind {
 		return fmt.Errorf("%w: kind %q, want %q", task.ErrBadSpec, spec.Kind, Kind)
 	}
-	if spec.Scoring != Scoring {
+	if spec.Scoring != Scoring && spec.Scoring != "" {
 		return fmt.Errorf("%w: scoring %q; textline scores by %q (1 - character error rate)", task.ErrBadSpec, spec.Scoring, Scoring)
 	}
 	if len(spec.Inputs) != 1 || len(spec.Outputs) != 1 {

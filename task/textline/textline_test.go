@@ -40,9 +40,9 @@ func TestSpecChecks(t *testing.T) {
 		t.Fatalf("New(DefaultSpec) = %v", err)
 	}
 	renamed := Task{}.DefaultSpec()
-	renamed.Inputs[0].Name, renamed.Outputs[0].Name = "image", "probs"
+	renamed.Inputs[0].Name, renamed.Outputs[0].Name, renamed.Scoring = "image", "probs", ""
 	if _, err := (Task{}).New(renamed, env); err != nil {
-		t.Fatalf("New with other tensor names = %v, want them accepted", err)
+		t.Fatalf("New with other tensor names and the default scoring = %v, want them accepted", err)
 	}
 	for name, mutate := range map[string]func(*subnettypes.TaskSpec){
 		"kind":          func(s *subnettypes.TaskSpec) { s.Kind = "digits-classification" },
@@ -67,6 +67,12 @@ func TestSpecChecks(t *testing.T) {
 	}
 	if _, err := (Task{}).New(def, task.Env{CacheDir: env.CacheDir, Settings: map[string]any{"fonts": "x"}}); err == nil || !strings.Contains(err.Error(), "fonts") {
 		t.Errorf("New with an unknown setting = %v, want an error naming it", err)
+	}
+	if err := (Task{}).CheckSettings(map[string]any{"b": 1, "a": 2}); err == nil || !strings.Contains(err.Error(), "a, b") {
+		t.Errorf("CheckSettings = %v, want both keys named, sorted", err)
+	}
+	if err := (Task{}).CheckSettings(map[string]any{}); err != nil {
+		t.Errorf("CheckSettings(empty) = %v", err)
 	}
 	if _, err := (Task{}).New(def, task.Env{CacheDir: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "scripts/fetch-") {
 		t.Errorf("New with an empty cache = %v, want an error naming the fetch script", err)
@@ -240,12 +246,12 @@ func TestScoreMalformedOutputs(t *testing.T) {
 		msg     string
 	}{
 		{"missing output", task.Tensors{"other": good}, `no output "softmax_11.tmp_0"`},
-		{"int64", task.Tensors{OutputName: onnx.NewInt64Tensor(good.Shape, make([]int64, len(good.Float32)))}, "want float32"},
-		{"rank 2", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, C}, make([]float32, 3*C))}, "want float32 [3, T, 6625]"},
-		{"too few rows", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{2, 4, C}, make([]float32, 2*4*C))}, "want [3, T, 6625]"},
-		{"wrong classes", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, 4, 97}, make([]float32, 3*4*97))}, "want [3, T, 6625]"},
-		{"no steps", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, 0, C}, nil)}, "1 <= T"},
-		{"more steps than columns", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, W + 1, C}, make([]float32, 3*(W+1)*C))}, "1 <= T"},
+		{"int64", task.Tensors{OutputName: onnx.NewInt64Tensor(good.Shape, make([]int64, len(good.Float32)))}, `dtype "int64", want "float32"`},
+		{"rank 2", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, C}, make([]float32, 3*C))}, "want rank 3"},
+		{"too few rows", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{2, 4, C}, make([]float32, 2*4*C))}, "2 rows, want 3"},
+		{"wrong classes", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, 4, 97}, make([]float32, 3*4*97))}, "does not fit [-1 -1 6625]"},
+		{"no steps", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, 0, C}, nil)}, "does not fit"},
+		{"more steps than columns", task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{3, W + 1, C}, make([]float32, 3*(W+1)*C))}, "time steps for"},
 		{"short data", task.Tensors{OutputName: onnx.NewFloat32Tensor(good.Shape, good.Float32[1:])}, "values for shape"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
