@@ -195,8 +195,8 @@ type Style struct {
 	Noise float64
 	// Background and Ink are the colours.
 	Background, Ink color.NRGBA
-	// PadX and PadY are the margins around the text box, in units of the
-	// line height, left/right and top/bottom.
+	// PadLeft, PadRight, PadTop and PadBottom are the margins around the
+	// text box, in line heights.
 	PadLeft, PadRight, PadTop, PadBottom float64
 }
 
