@@ -1,6 +1,7 @@
 // Package validator is the tensorcosm-validator daemon: it keeps the
-// subnet's metagraph, challenges miners with perturbed digits, scores their
-// answers into a moving average per UID, checks answers against the models
+// subnet's metagraph, challenges miners with fresh challenges of the
+// subnet's task (reached through the task registry: the binary links the
+// kinds in), scores their answers into a moving average per UID, checks answers against the models
 // miners committed to, and commits then reveals weights every tempo.
 package validator
 
@@ -22,6 +23,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -60,8 +62,7 @@ type Validator struct {
 	httpAddr atomic.Pointer[string]
 }
 
-// New checks cfg, opens the keyring, loads the evaluation data and locks
-// and reads state_dir (the scores and commits of a previous run); it talks
+// New checks cfg, opens the keyring and locks and reads state_dir (the scores and commits of a previous run); it talks
 // to no chain. Metrics go to reg; /metrics serves reg when it is also a
 // prometheus.Gatherer, else the default gatherer. A nil reg gets a fresh
 // registry.
@@ -96,11 +97,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Validator
 	}
 	v.log = logger.With("component", "validator", "hotkey", v.hotkey, "netuid", cfg.Netuid)
 	cfg.Keyring.WarnDev(v.log, cfg.Dev)
-	data, err := loadEvalSet(cfg.Data.DigitsPath)
-	if err != nil {
-		return nil, fmt.Errorf("validator: evaluation data: %w", err)
-	}
-	if err := v.open(kr, signer, data); err != nil {
+	if err := v.open(kr, signer); err != nil {
 		v.close()
 		return nil, fmt.Errorf("validator: %w", err)
 	}
@@ -109,7 +106,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Validator
 
 // open locks the state directory, reads it, and builds the clients and
 // the parts that use them.
-func (v *Validator) open(kr keyring.Keyring, signer axon.Signer, data *evalSet) error {
+func (v *Validator) open(kr keyring.Keyring, signer axon.Signer) error {
 	var err error
 	if v.state, err = openStateDir(v.cfg.StateDir, v.cfg.Netuid, v.hotkey); err != nil {
 		return err
@@ -143,7 +140,7 @@ func (v *Validator) open(kr keyring.Keyring, signer axon.Signer, data *evalSet) 
 	if v.client, err = axon.NewClient(signer, opts); err != nil {
 		return err
 	}
-	v.scorer = &scorer{cfg: v.cfg, data: data, client: v.client, scores: v.scores, metrics: v.metrics, log: v.log,
+	v.scorer = &scorer{cfg: v.cfg, client: v.client, scores: v.scores, metrics: v.metrics, log: v.log,
 		now: v.now, resync: func() { v.resync.Store(true) }, seed: seed}
 	v.weights = &weightSetter{chain: v.grpc, hotkey: v.hotkey, netuid: v.cfg.Netuid, version: v.cfg.VersionKey,
 		save: v.state.saveCommits, weights: v.weightRow, ready: func() bool { return v.steps.Load() > 0 },
@@ -184,8 +181,10 @@ func (v *Validator) Scores() []Score { return v.scores.snapshot() }
 // Run starts the validator and blocks until ctx ends, then stops
 // gracefully: queries in flight are cancelled, a weight transaction in
 // flight completes (up to chain.tx_timeout), and the scores are saved.
-// Startup reads the subnet (its task must be the digits task), registers
-// and stakes as configured, and reads the metagraph. Run may be called
+// Startup reads the subnet and instantiates its task from the registry
+// (an unknown kind fails with the list of known ones, see
+// ErrUnsupportedTask; the task loads its data), registers and stakes as
+// configured, and reads the metagraph. Run may be called
 // once; it releases state_dir when it returns.
 func (v *Validator) Run(ctx context.Context) error {
 	defer v.close()
@@ -227,9 +226,11 @@ func (v *Validator) startup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w at %s", err, v.cfg.Chain.GRPCAddress)
 	}
-	if v.scorer.input, v.scorer.output, err = digitsTensors(subnet.Task); err != nil {
-		return err
+	inst, err := task.Instantiate(subnet.Task, v.cfg.TaskEnv(subnet.Task.Kind))
+	if err != nil {
+		return fmt.Errorf("%w: subnet %d: %w", ErrUnsupportedTask, v.cfg.Netuid, err)
 	}
+	v.scorer.task = inst
 	n, err := v.account.EnsureRegistered(ctx, v.cfg.Register, v.cfg.MaxBurn)
 	if err != nil {
 		return err
@@ -261,10 +262,7 @@ func (v *Validator) setupVerify(subnet subnettypes.Subnet) error {
 		v.log.Warn("model verification off: ONNX Runtime unavailable", "error", err)
 		return nil
 	}
-	vf, err := newVerifier(v.cfg.Verify, subnet.Task, v.cfg.Netuid, v.client, v.log, v.metrics)
-	if err != nil {
-		return err
-	}
+	vf := newVerifier(v.cfg.Verify, subnet.Task, v.cfg.Netuid, v.client, v.log, v.metrics)
 	vf.flag = v.flag
 	v.scorer.verify = vf
 	v.log.Info("model verification on", "mode", mode, "subnet_model_download", subnet.Hyperparams.ModelDownload,

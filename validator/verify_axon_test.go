@@ -36,7 +36,7 @@ type servedFile struct {
 }
 
 func (f servedFile) Info() axon.ModelInfo {
-	return axon.ModelInfo{SHA256: f.sum, Size: uint64(len(f.file)), TaskKind: digitsTask}
+	return axon.ModelInfo{SHA256: f.sum, Size: uint64(len(f.file)), TaskKind: digits.Kind}
 }
 
 func (f servedFile) Run(context.Context, []*axonpb.Tensor) ([]*axonpb.Tensor, error) {
@@ -149,10 +149,7 @@ func newAxonValidator(t *testing.T, seed string, snap *snapshot, mod func(*Verif
 	snap.Self.Hotkey = signer.Address()
 	v.snap.Store(snap)
 	v.scores.reconcile(snap.Neurons)
-	vf, err := newVerifier(cfg.Verify, testTask, 1, client, v.log, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vf := newVerifier(cfg.Verify, testTask, 1, client, v.log, m)
 	t.Cleanup(vf.close)
 	vf.flag = v.flag
 	now := time.Unix(1000, 0)

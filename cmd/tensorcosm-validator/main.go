@@ -8,6 +8,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/version"
 
 	"github.com/tensorcosm/tensorcosm/validator/cli"
+
+	// the task kinds this validator can score, reached through the task registry
+	_ "github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 func main() {
