@@ -2,8 +2,8 @@ package miner
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/neuron"
@@ -45,10 +45,10 @@ func (m *Miner) announce(ctx context.Context, n subnettypes.Neuron, host string,
 }
 
 // servingRateLimited reports whether err is the chain refusing MsgServeAxon
-// because the neuron served too recently.
+// because the neuron served too recently (chainclient's typed errors match
+// the registered error of the chain's codespace and code).
 func servingRateLimited(err error) bool {
-	e := subnettypes.ErrServingRateLimit
-	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("code %d (%s)", e.ABCICode(), e.Codespace()))
+	return errors.Is(err, subnettypes.ErrServingRateLimit)
 }
 
 // watchSelf keeps the chain's record of this miner right after startup: when
