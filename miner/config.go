@@ -99,12 +99,12 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	errs = append(errs, c.Chain.Validate()...)
+	errs = append(errs, c.Chain.Validate())
 	coldkeyWhen := ""
 	if c.Register {
 		coldkeyWhen = "register is true"
 	}
-	errs = append(errs, c.Keyring.Validate(coldkeyWhen, c.Dev)...)
+	errs = append(errs, c.Keyring.Validate(coldkeyWhen, c.Dev))
 	if c.Netuid == 0 {
 		add("netuid is required (0 is the root network, which serves no model)")
 	}

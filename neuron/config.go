@@ -33,8 +33,8 @@ func DefaultChainConfig() ChainConfig {
 	return ChainConfig{GRPCAddress: "127.0.0.1:9090", TxTimeout: 30 * time.Second}
 }
 
-// Validate reports every problem with c.
-func (c ChainConfig) Validate() []error {
+// Validate reports every problem with c (joined with errors.Join).
+func (c ChainConfig) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.GRPCAddress); err != nil {
 		errs = append(errs, fmt.Errorf("chain.grpc_address %q: want host:port", c.GRPCAddress))
@@ -45,7 +45,7 @@ func (c ChainConfig) Validate() []error {
 	if c.TxTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("chain.tx_timeout must be positive, got %s", c.TxTimeout))
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // Client connects a chainclient to the configured node, signing with kr.
@@ -93,10 +93,11 @@ func DefaultKeyringConfig() KeyringConfig {
 	return KeyringConfig{Backend: BackendFile, Dir: filepath.Join(home, ".tensorcosm")}
 }
 
-// Validate reports every problem with k. coldkeyNeededWhen, when not empty,
+// Validate reports every problem with k (joined with errors.Join; errors.Is
+// finds ErrUnsafeKeyring in it). coldkeyNeededWhen, when not empty,
 // says why the coldkey is required (e.g. "register is true"); dev allows
 // the test backend, whose keys anyone reading the disk can take.
-func (k KeyringConfig) Validate(coldkeyNeededWhen string, dev bool) []error {
+func (k KeyringConfig) Validate(coldkeyNeededWhen string, dev bool) error {
 	var errs []error
 	switch k.Backend {
 	case BackendFile, BackendOS:
@@ -116,7 +117,7 @@ func (k KeyringConfig) Validate(coldkeyNeededWhen string, dev bool) []error {
 	if coldkeyNeededWhen != "" && k.Coldkey == "" {
 		errs = append(errs, fmt.Errorf("keyring.coldkey is required when %s", coldkeyNeededWhen))
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // WarnDev logs, once per call, that dev mode lets the test keyring hold

@@ -27,7 +27,7 @@ func TestKeyringBackends(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			k := neuron.KeyringConfig{Backend: tc.backend, Dir: "/keys", Hotkey: "hot"}
-			err := errors.Join(k.Validate("", tc.dev)...)
+			err := k.Validate("", tc.dev)
 			if tc.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -63,5 +63,32 @@ func TestWarnDev(t *testing.T) {
 				t.Fatalf("%d warnings, want %d:\n%s", got, tc.warns, out.String())
 			}
 		})
+	}
+}
+
+// TestChainAndKeyringValidate checks that the shared sections return one error naming
+// every bad key, and that the unsafe keyring stays recognisable with errors.Is.
+func TestChainAndKeyringValidate(t *testing.T) {
+	good := neuron.DefaultChainConfig()
+	good.ChainID = "tensorcosm-1"
+	if err := good.Validate(); err != nil {
+		t.Fatalf("valid chain section: %v", err)
+	}
+	bad := neuron.ChainConfig{GRPCAddress: "nowhere"}
+	err := bad.Validate()
+	for _, key := range []string{"chain.grpc_address", "chain.chain_id", "chain.tx_timeout"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("Validate() = %v, want it to name %s", err, key)
+		}
+	}
+	k := neuron.KeyringConfig{Backend: neuron.BackendTest}
+	err = k.Validate("register is true", false)
+	if !errors.Is(err, neuron.ErrUnsafeKeyring) {
+		t.Fatalf("Validate() = %v, want ErrUnsafeKeyring in it", err)
+	}
+	for _, key := range []string{"keyring.dir", "keyring.hotkey", "keyring.coldkey is required when register is true"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("Validate() = %v, want it to name %s", err, key)
+		}
 	}
 }

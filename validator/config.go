@@ -134,8 +134,8 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	errs = append(errs, c.Chain.Validate()...)
-	errs = append(errs, c.Keyring.Validate(c.coldkeyNeededWhen(), c.Dev)...)
+	errs = append(errs, c.Chain.Validate())
+	errs = append(errs, c.Keyring.Validate(c.coldkeyNeededWhen(), c.Dev))
 	if c.Netuid == 0 {
 		add("netuid is required (0 is the root network, which has no miners)")
 	}
