@@ -93,7 +93,7 @@ func newInitCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeModel(cmd.OutOrStdout(), out, b, t.Kind(), "")
+			return writeModel(cmd.OutOrStdout(), out, b, t.Kind())
 		},
 	}
 	f := cmd.Flags()
@@ -106,8 +106,9 @@ func newInitCmd() *cobra.Command {
 	return cmd
 }
 
-// writeModel writes b to out and prints its summary.
-func writeModel(w io.Writer, out string, b []byte, kind, architecture string) error {
+// writeModel writes b to out and prints its summary, then the extra
+// "key\tvalue" lines.
+func writeModel(w io.Writer, out string, b []byte, kind string, extra ...string) error {
 	if err := os.WriteFile(out, b, 0o644); err != nil { //nolint:gosec // G306: a model file is public
 		return fmt.Errorf("write %s: %w", out, err)
 	}
@@ -116,8 +117,8 @@ func writeModel(w io.Writer, out string, b []byte, kind, architecture string) er
 	fmt.Fprintf(tw, "task\t%s\n", kind)
 	fmt.Fprintf(tw, "sha256\t%s\n", onnx.HashBytes(b))
 	fmt.Fprintf(tw, "size\t%d bytes\n", len(b))
-	if architecture != "" {
-		fmt.Fprintf(tw, "architecture\t%s\n", architecture)
+	for _, line := range extra {
+		fmt.Fprintln(tw, line)
 	}
 	return tw.Flush()
 }
@@ -184,12 +185,8 @@ func runTrain(cmd *cobra.Command, tf taskFlags, out string, opts task.TrainOptio
 	if err != nil {
 		return err
 	}
-	if err := writeModel(cmd.OutOrStdout(), out, res.Model, t.Kind(), res.Architecture); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(cmd.OutOrStdout(), "held-out score  %.4f on %d items (pure Go; `model eval` measures it through ONNX Runtime)\n",
-		res.HeldOut.Score, res.HeldOut.Items)
-	return err
+	return writeModel(cmd.OutOrStdout(), out, res.Model, t.Kind(), "architecture\t"+res.Architecture,
+		fmt.Sprintf("held-out score\t%.4f on %d items (pure Go; `model eval` measures it through ONNX Runtime)", res.HeldOut.Score, res.HeldOut.Items))
 }
 
 // evalResult is what `model eval --json` prints.

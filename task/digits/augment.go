@@ -56,7 +56,7 @@ type Augment struct {
 // shifted digit is not a natural variant, and a model trained without
 // augmentation loses most on it (0.83 at one pixel). A model trained on the
 // training split alone keeps about 0.89 accuracy on these variants, against
-// 0.997 on the clean images (validator TestChallengesKeepTheirLabels).
+// 0.997 on the clean images (TestChallengesKeepTheirLabels).
 func DefaultAugment() Augment {
 	return Augment{Rotate: 12, Scale: 0.1, Shear: 0.15, Elastic: 0.4, Stroke: 0.4, Noise: 1}
 }
