@@ -32,7 +32,9 @@ type dueEpoch struct {
 //
 // Each epoch runs in a cached context written only if it succeeds, so a
 // failure leaves the subnet's state untouched and is reported with
-// EventEpochFailed instead of halting the chain.
+// EventEpochFailed instead of halting the chain; so is a subnet whose work
+// cannot be estimated (its state cannot be read). A subnet dissolved while
+// queued just leaves the queue.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	height := sdkCtx.BlockHeight()
@@ -53,15 +55,18 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			break
 		}
 		work, err := k.EpochWorkEstimate(ctx, d.netuid)
-		if errors.Is(err, collections.ErrNotFound) {
-			// dissolved while queued: nothing to run
+		if err != nil {
 			if err := k.DueEpochs.Remove(ctx, d.netuid); err != nil {
 				return err
 			}
+			if errors.Is(err, collections.ErrNotFound) {
+				continue // dissolved while queued: nothing to run
+			}
+			// unreadable state: fail this epoch, as runDueEpoch would
+			if err := k.epochFailed(sdkCtx, d.netuid, fmt.Errorf("estimating the epoch's work: %w", err)); err != nil {
+				return err
+			}
 			continue
-		}
-		if err != nil {
-			return err
 		}
 		if i > 0 && used+work > params.MaxEpochWorkPerBlock {
 			break

@@ -108,7 +108,7 @@ func TestRunDueEpochDissolved(t *testing.T) {
 func TestRunDueEpochReadFailure(t *testing.T) {
 	e := newEnv(t)
 	netuid := e.createSubnet(e.account("owner"), nil)
-	if err := keeper.CorruptSubnet(e.Keeper, e.Ctx, netuid); err != nil {
+	if err := keeper.CorruptEntry(e.Keeper, e.Ctx, types.SubnetsKey, netuid); err != nil {
 		t.Fatal(err)
 	}
 	ctx := e.Ctx.WithEventManager(sdk.NewEventManager())
@@ -118,6 +118,31 @@ func TestRunDueEpochReadFailure(t *testing.T) {
 	failed := epochFailures(t, ctx)
 	if len(failed) != 1 || failed[0].Netuid != netuid || !strings.Contains(failed[0].Error, "reading the subnet") {
 		t.Fatalf("EventEpochFailed = %v, want one for subnet %d naming the read", failed, netuid)
+	}
+}
+
+// TestEndBlockerUnreadableWork: a queued subnet whose epoch work cannot be
+// read fails its epoch with EventEpochFailed and leaves the queue; the
+// block goes on.
+func TestEndBlockerUnreadableWork(t *testing.T) {
+	e := newEnv(t)
+	netuid := e.createSubnet(e.account("owner"), nil)
+	if err := keeper.CorruptEntry(e.Keeper, e.Ctx, types.EpochWorkKey, netuid); err != nil {
+		t.Fatal(err)
+	}
+	ctx := e.Ctx.WithEventManager(sdk.NewEventManager())
+	if err := e.Keeper.DueEpochs.Set(ctx, netuid, ctx.BlockHeight()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Keeper.EndBlocker(ctx); err != nil {
+		t.Fatalf("unreadable epoch work halted the block: %v", err)
+	}
+	failed := epochFailures(t, ctx)
+	if len(failed) != 1 || failed[0].Netuid != netuid || !strings.Contains(failed[0].Error, "estimating the epoch's work") {
+		t.Fatalf("EventEpochFailed = %v, want one for subnet %d naming the estimate", failed, netuid)
+	}
+	if queued, _ := e.Keeper.DueEpochs.Has(ctx, netuid); queued {
+		t.Fatal("the failed epoch is still queued")
 	}
 }
 

@@ -6,8 +6,6 @@ import (
 	"cosmossdk.io/collections"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-
-	"github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
 // SetNeuronKeepHotkey exposes setNeuronKeepHotkey to the keeper_test package.
@@ -29,10 +27,11 @@ func RunDueEpoch(k Keeper, ctx sdk.Context, netuid uint32, due int64) error {
 	return k.runDueEpoch(ctx, dueEpoch{netuid: netuid, due: due}, 0)
 }
 
-// CorruptSubnet stores bytes that do not decode as netuid's subnet, so
-// reading it fails with an error other than collections.ErrNotFound.
-func CorruptSubnet(k Keeper, ctx context.Context, netuid uint32) error {
-	raw := collections.NewMap(collections.NewSchemaBuilder(k.storeService), types.SubnetsKey, "subnets",
+// CorruptEntry stores bytes that decode as no value under netuid in the
+// netuid-keyed collection at prefix (e.g. types.SubnetsKey), so reading it
+// fails with an error other than collections.ErrNotFound.
+func CorruptEntry(k Keeper, ctx context.Context, prefix collections.Prefix, netuid uint32) error {
+	raw := collections.NewMap(collections.NewSchemaBuilder(k.storeService), prefix, "raw",
 		collections.Uint32Key, collections.BytesValue)
 	return raw.Set(ctx, netuid, []byte{0xff, 0xff, 0xff})
 }
