@@ -80,7 +80,7 @@ ensure_models() {
 		log "training the $m model (model train ${TRAIN_ARGS[$m]:-with default settings})"
 		# shellcheck disable=SC2086 # the flags are words
 		"$MINER_BIN" model train --out "$file" ${TRAIN_ARGS[$m]} >"$file.txt" || die "model train failed"
-		grep -E 'sha256|accuracy' "$file.txt" | sed 's/^/    /' >&2
+		grep -E 'sha256|held-out score' "$file.txt" | sed 's/^/    /' >&2
 		printf '%s' "${TRAIN_ARGS[$m]}" >"$file.args"
 	done
 }
