@@ -156,8 +156,9 @@ func (c codec) EncodeJSON(inputs task.Tensors) ([]byte, error) {
 	return json.Marshal(Payload{Images: imgs})
 }
 
-// Answer decodes every row of the output into an Answer. Rows with NaN or
-// infinite scores decode to an empty text.
+// Answer decodes every row of the output into an Answer. A row with a NaN
+// or infinite score is an error wrapping task.ErrBadOutput: there is no
+// honest answer to give for it.
 func (c codec) Answer(outputs task.Tensors) ([]any, error) {
 	out, ok := outputs[c.in.outName]
 	if !ok {
@@ -173,6 +174,9 @@ func (c codec) Answer(outputs task.Tensors) ([]any, error) {
 	answers := make([]any, out.Shape[0])
 	for r := range answers {
 		d := c.in.dict.DecodeRow(out.Float32[r*stride:(r+1)*stride], steps)
+		if !d.Finite {
+			return nil, fmt.Errorf("%w: %q row %d holds a NaN or infinite score", task.ErrBadOutput, c.in.outName, r)
+		}
 		a := Answer{Text: d.Text, Confidences: make([]float64, len(d.Confidences))}
 		for i, v := range d.Confidences {
 			// float32 -> float64 widening shows noise digits in JSON;

@@ -10,6 +10,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -178,6 +179,10 @@ func TestCodecAnswerAndAgree(t *testing.T) {
 	}
 	if _, err := codec.Answer(task.Tensors{OutputName: onnx.NewFloat32Tensor([]int64{1, 2, 3}, make([]float32, 6))}); !errors.Is(err, task.ErrBadOutput) {
 		t.Errorf("Answer with 3 classes = %v, want ErrBadOutput", err)
+	}
+	out.Float32[len(out.Float32)-1] = float32(math.Inf(-1))
+	if _, err := codec.Answer(task.Tensors{OutputName: out}); !errors.Is(err, task.ErrBadOutput) || !strings.Contains(err.Error(), "row 1") {
+		t.Errorf("Answer with an infinite score = %v, want ErrBadOutput naming row 1", err)
 	}
 	if _, err := codec.Answer(task.Tensors{}); !errors.Is(err, task.ErrBadOutput) {
 		t.Errorf("Answer without the output = %v, want ErrBadOutput", err)
