@@ -12,6 +12,7 @@ import (
 
 	// the task kinds `model init|train|eval --task` reach through the task registry
 	_ "github.com/tensorcosm/tensorcosm/task/digits"
+	_ "github.com/tensorcosm/tensorcosm/task/textline"
 )
 
 func main() {

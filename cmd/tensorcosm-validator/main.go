@@ -11,6 +11,7 @@ import (
 
 	// the task kinds this validator can score, reached through the task registry
 	_ "github.com/tensorcosm/tensorcosm/task/digits"
+	_ "github.com/tensorcosm/tensorcosm/task/textline"
 )
 
 func main() {
