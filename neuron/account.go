@@ -191,7 +191,7 @@ func (a *Account) EnsureStake(ctx context.Context, target uint64) error {
 
 // Metagraph reads every neuron of a subnet with its stake, page by page, and
 // the highest block height the pages were read at.
-func Metagraph(ctx context.Context, q subnettypes.QueryClient, netuid uint32) ([]subnettypes.NeuronInfo, int64, error) {
+func Metagraph(ctx context.Context, q MetagraphQuerier, netuid uint32) ([]subnettypes.NeuronInfo, int64, error) {
 	var (
 		neurons []subnettypes.NeuronInfo
 		height  int64
