@@ -106,25 +106,39 @@ func (m *Miner) nextAnnounce(ctx context.Context, n subnettypes.Neuron, height i
 	return next
 }
 
-// refresh reads the subnet's neurons into the axon's metagraph.
+// refresh reads the metagraph now (see refreshed and serveMetagraph for
+// what follows a read).
 func (m *Miner) refresh(ctx context.Context) error {
-	infos, height, err := neuron.Metagraph(ctx, m.account.Query, m.cfg.Netuid)
+	_, err := m.view.Refresh(ctx)
+	return err
+}
+
+// refreshed follows every metagraph read: it counts it and, once the miner
+// serves, keeps the chain's record of this miner right.
+func (m *Miner) refreshed(ctx context.Context, snap *neuron.MetagraphSnapshot, err error) {
 	if err != nil {
 		m.metrics.refreshes.WithLabelValues("error").Inc()
-		return err
+		if m.host != "" && ctx.Err() == nil { // startup returns its own error
+			m.log.Warn("metagraph refresh failed; keeping the previous one", "error", err)
+		}
+		return
 	}
-	neurons := make(map[string]axon.NeuronInfo, len(infos))
-	for _, ni := range infos {
+	m.metrics.refreshes.WithLabelValues("ok").Inc()
+	m.metrics.refreshHeight.Set(float64(snap.Height))
+	m.metrics.neurons.Set(float64(len(snap.Neurons)))
+	m.lastRefresh.Store(m.now().UnixNano())
+	if m.host != "" {
+		m.watchSelf(ctx, snap.Neurons, snap.Height)
+	}
+}
+
+// serveMetagraph is the axon's metagraph adapter: each changed snapshot
+// replaces the axon's view of the subnet's neurons.
+func (m *Miner) serveMetagraph(_, cur *neuron.MetagraphSnapshot) {
+	neurons := make(map[string]axon.NeuronInfo, len(cur.Neurons))
+	for _, ni := range cur.Neurons {
 		neurons[ni.Neuron.Hotkey] = axon.NeuronInfo{UID: ni.Neuron.Uid, Stake: subnettypes.SaturatingUint64(ni.Stake), ValidatorPermit: ni.Neuron.ValidatorPermit}
 	}
 	m.meta.ReplaceSubnet(m.cfg.Netuid, neurons)
-	m.meta.SetBlockHeight(height)
-	m.metrics.refreshes.WithLabelValues("ok").Inc()
-	m.metrics.refreshHeight.Set(float64(height))
-	m.metrics.neurons.Set(float64(len(neurons)))
-	m.lastRefresh.Store(m.now().UnixNano())
-	if m.host != "" {
-		m.watchSelf(ctx, infos, height)
-	}
-	return nil
+	m.meta.SetBlockHeight(cur.Height)
 }

@@ -42,7 +42,8 @@ type Miner struct {
 	session *onnx.Session
 	chain   *chainclient.Client
 	account *neuron.Account
-	meta    *axon.StaticMetagraph
+	view    *neuron.MetagraphView
+	meta    *axon.StaticMetagraph // the axon's adapter, fed by view
 	lock    *os.File // holds state_dir
 	now     func() time.Time
 
@@ -106,6 +107,9 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 		return nil, fmt.Errorf("miner: %w", err)
 	}
 	m.account.OnTx = m.metrics.tx
+	m.view = neuron.NewMetagraphView(m.account.Query, cfg.Netuid, neuron.MetagraphOptions{
+		Interval: cfg.MetagraphRefresh, OnRefresh: m.refreshed, Now: func() time.Time { return m.now() }})
+	m.view.Subscribe(m.serveMetagraph)
 	return m, nil
 }
 
@@ -187,7 +191,7 @@ func (m *Miner) Run(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return m.serveAxon(gctx, srv, axonLis) })
-	g.Go(func() error { return m.refreshLoop(gctx) })
+	g.Go(func() error { return m.view.Run(gctx) })
 	g.Go(func() error { return neuron.ServeHTTP(gctx, httpLis, m.gather, m.healthz) })
 	err = g.Wait()
 	m.log.Info("miner stopped", "error", err)
@@ -290,23 +294,6 @@ func (m *Miner) serveAxon(ctx context.Context, srv *axon.Server, lis net.Listene
 	defer cancel()
 	stopErr := srv.Shutdown(stopCtx)
 	return errors.Join(<-served, stopErr)
-}
-
-// refreshLoop refreshes the metagraph every MetagraphRefresh; a failed
-// refresh is logged and counted, and the previous metagraph stays in use.
-func (m *Miner) refreshLoop(ctx context.Context) error {
-	t := time.NewTicker(m.cfg.MetagraphRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		if err := m.refresh(ctx); err != nil && ctx.Err() == nil {
-			m.log.Warn("metagraph refresh failed", "error", err)
-		}
-	}
 }
 
 // healthz answers 200 while the axon serves and the metagraph is fresh

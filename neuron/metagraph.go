@@ -77,8 +77,9 @@ type MetagraphOptions struct {
 	Interval time.Duration
 	// OnRefresh, when set, is called after every read, good or not, with
 	// the new snapshot or the error (the published snapshot then stays the
-	// last good one). Reads never overlap, so neither do the calls.
-	OnRefresh func(*MetagraphSnapshot, error)
+	// last good one), and the context of the read. Reads never overlap, so
+	// neither do the calls.
+	OnRefresh func(context.Context, *MetagraphSnapshot, error)
 	// Now is the clock of ReadAt; nil is time.Now.
 	Now func() time.Time
 }
@@ -179,7 +180,7 @@ func (v *MetagraphView) read(ctx context.Context, f *flight) {
 		}
 	}
 	if v.opts.OnRefresh != nil {
-		v.opts.OnRefresh(snap, err)
+		v.opts.OnRefresh(ctx, snap, err)
 	}
 	v.mu.Lock()
 	v.flight = nil

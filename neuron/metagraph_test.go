@@ -109,7 +109,7 @@ func TestMetagraphViewErrorKeepsLastGood(t *testing.T) {
 	chain := &fakeChain{}
 	chain.set(5, nil, "alice")
 	var seen []error
-	v := neuron.NewMetagraphView(chain, 1, neuron.MetagraphOptions{OnRefresh: func(_ *neuron.MetagraphSnapshot, err error) {
+	v := neuron.NewMetagraphView(chain, 1, neuron.MetagraphOptions{OnRefresh: func(_ context.Context, _ *neuron.MetagraphSnapshot, err error) {
 		seen = append(seen, err)
 	}})
 	good, err := v.Refresh(context.Background())
@@ -210,7 +210,7 @@ func TestMetagraphViewRunRefreshes(t *testing.T) {
 	chain.set(5, nil, "alice")
 	refreshed := make(chan int64, 16)
 	v := neuron.NewMetagraphView(chain, 1, neuron.MetagraphOptions{Interval: 10 * time.Millisecond,
-		OnRefresh: func(s *neuron.MetagraphSnapshot, err error) {
+		OnRefresh: func(_ context.Context, s *neuron.MetagraphSnapshot, err error) {
 			if err == nil {
 				refreshed <- s.Height
 			}
@@ -238,7 +238,7 @@ func TestMetagraphViewRequestRefresh(t *testing.T) {
 	chain.set(5, nil, "alice")
 	refreshed := make(chan struct{}, 4)
 	v := neuron.NewMetagraphView(chain, 1, neuron.MetagraphOptions{ // no interval: on demand only
-		OnRefresh: func(*neuron.MetagraphSnapshot, error) { refreshed <- struct{}{} }})
+		OnRefresh: func(context.Context, *neuron.MetagraphSnapshot, error) { refreshed <- struct{}{} }})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = v.Run(ctx) }()
