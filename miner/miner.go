@@ -44,7 +44,7 @@ type Miner struct {
 	account *neuron.Account
 	view    *neuron.MetagraphView
 	meta    *axon.StaticMetagraph // the axon's adapter, fed by view
-	lock    *os.File // holds state_dir
+	lock    *os.File              // holds state_dir
 	now     func() time.Time
 
 	// host and port are announced on chain; announceAfter is the height from
