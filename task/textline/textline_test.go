@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/onnx"
@@ -299,3 +300,64 @@ func TestSample(t *testing.T) {
 }
 
 func colorGrey(v uint8) color.NRGBA { return color.NRGBA{R: v, G: v, B: v, A: 255} }
+
+// TestChallengeConcurrent makes the same challenge from several goroutines
+// at once: the instance is shared by a validator's concurrent queries.
+func TestChallengeConcurrent(t *testing.T) {
+	in := testInstance(t)
+	want, err := in.Challenge(newRand(5), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]task.Challenge, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i], errs[i] = in.Challenge(newRand(5), 4) })
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("goroutine %d: %v, or a different challenge from the same seed", i, errs[i])
+		}
+	}
+}
+
+// FuzzScore feeds outputs of any shape and values: Score never panics, and
+// either fails with ErrBadOutput or returns one score in [0, 1] per row.
+func FuzzScore(f *testing.F) {
+	f.Add(int8(2), int8(5), int16(6625), float32(0.5), uint16(3))
+	f.Add(int8(2), int8(0), int16(6625), float32(1), uint16(0))
+	f.Add(int8(1), int8(5), int16(12), float32(-1), uint16(7))
+	in := testInstance(f)
+	c, err := in.Challenge(newRand(41), 2)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, rows, steps int8, classes int16, v float32, hot uint16) {
+		n := int(rows) * int(steps) * int(classes)
+		if n < 0 || n > 1<<22 {
+			return
+		}
+		data := make([]float32, n)
+		for i := int(hot); i < n; i += int(hot) + 1 {
+			data[i] = v
+		}
+		out := onnx.NewFloat32Tensor([]int64{int64(rows), int64(steps), int64(classes)}, data)
+		scores, err := in.Score(c, task.Tensors{OutputName: out})
+		if err != nil {
+			if !errors.Is(err, task.ErrBadOutput) {
+				t.Fatalf("Score error %v does not wrap ErrBadOutput", err)
+			}
+			return
+		}
+		if len(scores) != c.Rows {
+			t.Fatalf("%d scores for %d rows", len(scores), c.Rows)
+		}
+		for _, s := range scores {
+			if s < 0 || s > 1 || math.IsNaN(s) {
+				t.Fatalf("score %v outside [0, 1]", s)
+			}
+		}
+	})
+}
