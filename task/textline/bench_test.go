@@ -3,7 +3,9 @@ package textline
 import (
 	"testing"
 
+	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/task"
+	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
 // BenchmarkChallenge measures rendering and preprocessing a batch of 16
@@ -28,6 +30,28 @@ func BenchmarkScore(b *testing.B) {
 	out := task.Tensors{OutputName: oneHot(b, in.dict, c.Truth.(Truth).Texts, int(c.Inputs[InputName].Shape[3])/StepWidth)}
 	for b.Loop() {
 		if _, err := in.Score(c, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReferenceBatch measures the PP-OCRv4 recognizer on one challenge
+// batch of 16 lines through ONNX Runtime (CPU, its default threads): a
+// thirty-second of Eval's model time.
+func BenchmarkReferenceBatch(b *testing.B) {
+	initRuntime(b)
+	in := testInstance(b)
+	s, err := onnx.LoadSession(ortlib.OCRModelPath(b), onnx.SessionOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	c, err := in.Challenge(newRand(1), 16)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Run(c.Inputs); err != nil {
 			b.Fatal(err)
 		}
 	}
