@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/tensorcosm/tensorcosm/neuron"
 )
 
 // flag scores a miner 0 until the end of the next epoch (each new failure
@@ -19,16 +21,30 @@ func (v *Validator) flag(uid uint32, hotkey, reason, detail string) {
 	v.metrics.setScore(uid, 0)
 }
 
-// sync reads the metagraph and makes the scores and the verifier follow it.
+// sync reads the metagraph now; apply makes the scores and the verifier
+// follow a changed one.
 func (v *Validator) sync(ctx context.Context) error {
-	snap, err := v.grpc.Snapshot(ctx, v.now())
+	_, err := v.view.Refresh(ctx)
+	return err
+}
+
+// synced follows every metagraph read: it counts it and, when good, notes
+// the chain as reachable.
+func (v *Validator) synced(_ context.Context, snap *neuron.MetagraphSnapshot, err error) {
 	if err != nil {
 		v.metrics.syncs.WithLabelValues("error").Inc()
-		return err
+		return
 	}
 	v.metrics.syncs.WithLabelValues("ok").Inc()
 	v.lastPoll.Store(v.now().UnixNano())
 	v.height.Store(max(v.height.Load(), snap.Height))
+}
+
+// apply subscribes to the metagraph view: it publishes the validator's own
+// snapshot of each changed metagraph and makes the scores and the verifier
+// follow it.
+func (v *Validator) apply(_, cur *neuron.MetagraphSnapshot) {
+	snap := newSnapshot(cur.Subnet, cur.Neurons, cur.Height, v.hotkey, cur.ReadAt)
 	old := v.snap.Swap(snap)
 	for _, uid := range v.scores.reconcile(snap.Neurons) {
 		v.log.Info("hotkey changed at UID: its score starts from zero", "uid", uid)
@@ -58,7 +74,6 @@ func (v *Validator) sync(ctx context.Context) error {
 	if !snap.SelfFound {
 		v.log.Warn("hotkey no longer holds a UID in the subnet")
 	}
-	return nil
 }
 
 // chainLoop follows the chain: it reads the height every pollInterval,

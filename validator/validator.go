@@ -45,6 +45,7 @@ type Validator struct {
 	chain   *chainclient.Client
 	account *neuron.Account
 	grpc    *grpcChain
+	view    *neuron.MetagraphView // read on demand by chainLoop; apply follows it
 	state   *stateDir
 	scores  *scoreTable
 	client  *axon.Client
@@ -135,6 +136,9 @@ func (v *Validator) open(kr keyring.Keyring, signer axon.Signer) error {
 	}
 	v.account.OnTx = v.metrics.tx
 	v.grpc = newGRPCChain(v.account)
+	v.view = neuron.NewMetagraphView(v.account.Query, v.cfg.Netuid, neuron.MetagraphOptions{OnRefresh: v.synced,
+		Now: func() time.Time { return v.now() }})
+	v.view.Subscribe(v.apply)
 	opts := axon.DefaultClientOptions()
 	opts.Timeout, opts.MaxModelBytes = max(v.cfg.QueryTimeout, downloadTimeout), v.cfg.Verify.MaxModelBytes
 	if v.client, err = axon.NewClient(signer, opts); err != nil {
