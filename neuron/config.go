@@ -16,6 +16,65 @@ import (
 	"github.com/tensorcosm/tensorcosm/chainclient"
 )
 
+// Config is the section every daemon shares: the chain, the keyring, the
+// subnet and its registration, dev mode, and the daemon's /metrics,
+// logging and shutdown. Daemons embed it with `mapstructure:",squash"`,
+// so its keys stay where they were: chain.*, keyring.*, netuid, register,
+// max_burn, dev, metrics_listen_address, log_level, shutdown_timeout.
+type Config struct {
+	// Chain is the node the daemon talks to.
+	Chain ChainConfig `mapstructure:"chain"`
+	// Keyring holds the hotkey and, to register (or stake), the coldkey.
+	Keyring KeyringConfig `mapstructure:"keyring"`
+	// Netuid is the subnet the daemon works in.
+	Netuid uint32 `mapstructure:"netuid"`
+	// Register lets the daemon register its hotkey when it is not yet
+	// registered, paying at most MaxBurn utensor from the coldkey.
+	Register bool `mapstructure:"register"`
+	// MaxBurn is the highest registration price, in utensor, the coldkey
+	// accepts.
+	MaxBurn uint64 `mapstructure:"max_burn"`
+	// Dev is dev mode, for a local network: it allows the test keyring,
+	// which stores keys unencrypted on disk.
+	Dev bool `mapstructure:"dev"`
+	// MetricsListenAddress serves /metrics and /healthz.
+	MetricsListenAddress string `mapstructure:"metrics_listen_address"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `mapstructure:"log_level"`
+	// ShutdownTimeout bounds a graceful stop after SIGINT or SIGTERM; it
+	// should exceed the daemon's own drains (the axon's shutdown_timeout,
+	// a weight transaction's chain.tx_timeout).
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+// DefaultConfig is a local node, the file keyring in ~/.tensorcosm,
+// metrics on metricsAddr, info logs and a 60 s shutdown timeout.
+func DefaultConfig(metricsAddr string) Config {
+	return Config{Chain: DefaultChainConfig(), Keyring: DefaultKeyringConfig(), MetricsListenAddress: metricsAddr,
+		LogLevel: "info", ShutdownTimeout: time.Minute}
+}
+
+// Validate reports every problem with c (joined with errors.Join).
+// coldkeyNeededWhen, when not empty, says why the daemon needs its coldkey
+// (see KeyringConfig.Validate).
+func (c Config) Validate(coldkeyNeededWhen string) error {
+	errs := []error{c.Chain.Validate(), c.Keyring.Validate(coldkeyNeededWhen, c.Dev)}
+	if c.Netuid == 0 {
+		errs = append(errs, errors.New("netuid is required (0 is the root network, which runs no task)"))
+	}
+	if c.Register && c.MaxBurn == 0 {
+		errs = append(errs, errors.New("max_burn must be set (utensor) when register is true"))
+	}
+	errs = append(errs, ValidateListenAddress("metrics_listen_address", c.MetricsListenAddress))
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, fmt.Errorf("log_level: %w", err))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown_timeout must be positive, got %s", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
 // ChainConfig locates the chain.
 type ChainConfig struct {
 	// GRPCAddress is the node's gRPC endpoint, host:port.

@@ -92,3 +92,44 @@ func TestChainAndKeyringValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigValidate(t *testing.T) {
+	valid := func() neuron.Config {
+		c := neuron.DefaultConfig("127.0.0.1:9100")
+		c.Chain.ChainID, c.Keyring.Hotkey, c.Netuid = "test-chain", "hot", 1
+		return c
+	}
+	tests := []struct {
+		name        string
+		change      func(*neuron.Config)
+		coldkeyWhen string
+		wantErr     string // "" accepted
+	}{
+		{name: "defaults with the required keys", change: func(*neuron.Config) {}},
+		{name: "netuid 0", change: func(c *neuron.Config) { c.Netuid = 0 }, wantErr: "netuid is required"},
+		{name: "register without max_burn", change: func(c *neuron.Config) { c.Register, c.Keyring.Coldkey = true, "cold" },
+			wantErr: "max_burn must be set"},
+		{name: "coldkey needed", change: func(*neuron.Config) {}, coldkeyWhen: "stake is set",
+			wantErr: "keyring.coldkey is required when stake is set"},
+		{name: "chain section", change: func(c *neuron.Config) { c.Chain.ChainID = "" }, wantErr: "chain.chain_id is required"},
+		{name: "metrics address", change: func(c *neuron.Config) { c.MetricsListenAddress = "9100" }, wantErr: "metrics_listen_address"},
+		{name: "log level", change: func(c *neuron.Config) { c.LogLevel = "loud" }, wantErr: `log_level: unknown level "loud"`},
+		{name: "shutdown timeout", change: func(c *neuron.Config) { c.ShutdownTimeout = 0 }, wantErr: "shutdown_timeout must be positive"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := valid()
+			tc.change(&c)
+			err := c.Validate(tc.coldkeyWhen)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Validate = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -14,21 +14,11 @@ import (
 // config file and, upper-cased with "." as "_" behind
 // TENSORCOSM_VALIDATOR_, of the environment.
 type Config struct {
-	// Chain is the node the validator talks to.
-	Chain neuron.ChainConfig `mapstructure:"chain"`
-	// Keyring holds the hotkey and, to register or stake, the coldkey.
-	Keyring neuron.KeyringConfig `mapstructure:"keyring"`
-	// Netuid is the subnet the validator scores.
-	Netuid uint32 `mapstructure:"netuid"`
-	// Register lets the validator register its hotkey when it is not yet
-	// registered, paying at most MaxBurn utensor from the coldkey.
-	Register bool `mapstructure:"register"`
-	// MaxBurn is the highest registration price, in utensor, the coldkey
-	// accepts.
-	MaxBurn uint64 `mapstructure:"max_burn"`
-	// Dev is dev mode, for a local network: it allows the test keyring,
-	// which stores keys unencrypted on disk.
-	Dev bool `mapstructure:"dev"`
+	// Config is the section every daemon shares (its keys stay top-level):
+	// the chain, the keyring (the coldkey is needed to register or stake),
+	// netuid (the subnet scored), register and max_burn, dev,
+	// metrics_listen_address, log_level and shutdown_timeout.
+	neuron.Config `mapstructure:",squash"`
 	// Stake, in utensor: at startup, when the hotkey's total stake is below
 	// it, the coldkey stakes the difference on the hotkey. 0 does nothing.
 	Stake uint64 `mapstructure:"stake"`
@@ -65,10 +55,6 @@ type Config struct {
 	VersionKey uint64 `mapstructure:"version_key"`
 	// Verify configures model verification.
 	Verify VerifyConfig `mapstructure:"verify"`
-	// MetricsListenAddress serves /metrics and /healthz.
-	MetricsListenAddress string `mapstructure:"metrics_listen_address"`
-	// LogLevel is debug, info, warn or error.
-	LogLevel string `mapstructure:"log_level"`
 }
 
 // Verification modes.
@@ -115,8 +101,7 @@ type VerifyConfig struct {
 // 127.0.0.1:9102.
 func DefaultConfig() Config {
 	return Config{
-		Chain:          neuron.DefaultChainConfig(),
-		Keyring:        neuron.DefaultKeyringConfig(),
+		Config:         neuron.DefaultConfig("127.0.0.1:9102"),
 		SyncBlocks:     3,
 		StepInterval:   2 * time.Second,
 		Concurrency:    32,
@@ -125,8 +110,6 @@ func DefaultConfig() Config {
 		EMAAlpha:       0.1,
 		Verify: VerifyConfig{Enabled: VerifyAuto, Sample: 4, Tolerance: 1e-3,
 			MaxModelBytes: 256 << 20, PermitGrace: 2 * time.Minute, MaxRefusals: 3, BusyBound: 30 * time.Minute},
-		MetricsListenAddress: "127.0.0.1:9102",
-		LogLevel:             "info",
 	}
 }
 
@@ -134,26 +117,13 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	errs = append(errs, c.Chain.Validate())
-	errs = append(errs, c.Keyring.Validate(c.coldkeyNeededWhen(), c.Dev))
-	if c.Netuid == 0 {
-		add("netuid is required (0 is the root network, which has no miners)")
-	}
-	if c.Register && c.MaxBurn == 0 {
-		add("max_burn must be set (utensor) when register is true")
-	}
+	errs = append(errs, c.Config.Validate(c.coldkeyNeededWhen()))
 	if c.StateDir == "" {
 		add("state_dir is required: the scores and the commit-reveal state live there")
 	}
 	errs = append(errs, c.validateLoop()...)
 	errs = append(errs, c.validateChallenges()...)
 	errs = append(errs, c.Verify.validate(c.ChallengeBatch)...)
-	if err := neuron.ValidateListenAddress("metrics_listen_address", c.MetricsListenAddress); err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := neuron.ParseLogLevel(c.LogLevel); err != nil {
-		add("log_level: %w", err)
-	}
 	return errors.Join(errs...)
 }
 

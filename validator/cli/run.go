@@ -38,8 +38,6 @@ var runFlags = cliconfig.NeuronFlags("validate", "to register or stake", []clico
 	{Name: "verify-permit-grace", Key: "verify.permit_grace", Usage: "time after getting a permit during which download refusals do not count"},
 	{Name: "verify-max-refusals", Key: "verify.max_refusals", Usage: "download refusals after the grace that flag a miner"},
 	{Name: "verify-busy-bound", Key: "verify.busy_bound", Usage: "time a miner may answer downloads ResourceExhausted before it is flagged"},
-	{Name: "metrics-listen", Key: "metrics_listen_address", Usage: "address of /metrics and /healthz"},
-	{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
 }...)
 
 // NewRunCmd returns `run`, the validator daemon.
@@ -77,7 +75,7 @@ validator gracefully.`,
 			if printConfig {
 				return cliconfig.Write(cmd.OutOrStdout(), cfg)
 			}
-			return cliconfig.RunDaemon(cmd, cfg.LogLevel, func(logger *slog.Logger, reg *prometheus.Registry) (cliconfig.Daemon, error) {
+			return cliconfig.RunDaemon(cmd, cfg.Config, func(logger *slog.Logger, reg *prometheus.Registry) (cliconfig.Daemon, error) {
 				return validator.New(cfg, logger, reg)
 			})
 		},
