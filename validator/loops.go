@@ -3,7 +3,6 @@ package validator
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/tensorcosm/tensorcosm/neuron"
@@ -192,9 +191,9 @@ func (v *Validator) weightRow(epoch uint64) (weightRow, error) {
 	return computeWeights(scores, append(zero, others...), hp.MinAllowedWeights, uint32(len(snap.Neurons)), hp.MaxWeightLimit)
 }
 
-// healthz answers 200 while the validator runs with a fresh view of the
-// chain and recent steps, else 503 with the reason.
-func (v *Validator) healthz(w http.ResponseWriter, _ *http.Request) {
+// health fails while the chain is unreachable, the metagraph lags or
+// scoring stalls; the lifecycle answers 503 until startup finished.
+func (v *Validator) health() error {
 	now := v.now()
 	pollAge := now.Sub(time.Unix(0, v.lastPoll.Load()))
 	stepAge := now.Sub(time.Unix(0, v.lastStep.Load()))
@@ -203,15 +202,12 @@ func (v *Validator) healthz(w http.ResponseWriter, _ *http.Request) {
 		lag = v.height.Load() - snap.Height
 	}
 	switch {
-	case !v.ready.Load():
-		http.Error(w, "starting", http.StatusServiceUnavailable)
 	case pollAge > 30*time.Second:
-		http.Error(w, "chain unreachable: last read "+pollAge.Round(time.Second).String()+" ago", http.StatusServiceUnavailable)
+		return fmt.Errorf("chain unreachable: last read %s ago", pollAge.Round(time.Second))
 	case lag > 3*int64(v.cfg.SyncBlocks):
-		http.Error(w, fmt.Sprintf("metagraph %d blocks behind", lag), http.StatusServiceUnavailable)
+		return fmt.Errorf("metagraph %d blocks behind", lag)
 	case v.steps.Load() > 0 && stepAge > 3*v.cfg.StepInterval+v.cfg.QueryTimeout:
-		http.Error(w, "scoring stalled: last step "+stepAge.Round(time.Second).String()+" ago", http.StatusServiceUnavailable)
-	default:
-		_, _ = w.Write([]byte("ok\n"))
+		return fmt.Errorf("scoring stalled: last step %s ago", stepAge.Round(time.Second))
 	}
+	return nil
 }

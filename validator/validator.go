@@ -10,12 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 
@@ -39,7 +37,6 @@ const pollInterval = 500 * time.Millisecond
 type Validator struct {
 	cfg     Config
 	log     *slog.Logger
-	gather  prometheus.Gatherer
 	metrics *metrics
 	hotkey  string
 	chain   *chainclient.Client
@@ -54,13 +51,12 @@ type Validator struct {
 	now     func() time.Time
 
 	snap     atomic.Pointer[snapshot]
-	resync   atomic.Bool  // a metagraph read was asked for
-	height   atomic.Int64 // latest block height read
-	lastPoll atomic.Int64 // unix ns of the last good height read
-	lastStep atomic.Int64 // unix ns of the last finished step
-	steps    atomic.Int64 // steps finished since Run started
-	ready    atomic.Bool  // startup finished
-	httpAddr atomic.Pointer[string]
+	resync   atomic.Bool       // a metagraph read was asked for
+	height   atomic.Int64      // latest block height read
+	lastPoll atomic.Int64      // unix ns of the last good height read
+	lastStep atomic.Int64      // unix ns of the last finished step
+	steps    atomic.Int64      // steps finished since Run started
+	life     *neuron.Lifecycle // /metrics, /healthz, ready: startup finished
 }
 
 // New checks cfg, opens the keyring and locks and reads state_dir (the scores and commits of a previous run); it talks
@@ -77,7 +73,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Validator
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	v := &Validator{cfg: cfg, gather: neuron.Gatherer(reg), now: time.Now}
+	v := &Validator{cfg: cfg, life: neuron.NewLifecycle(neuron.Gatherer(reg), "starting"), now: time.Now}
 	var err error
 	if v.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
@@ -172,12 +168,7 @@ func (v *Validator) close() {
 func (v *Validator) Hotkey() string { return v.hotkey }
 
 // MetricsAddr is the address of /metrics and /healthz, "" until Run has bound it.
-func (v *Validator) MetricsAddr() string {
-	if s := v.httpAddr.Load(); s != nil {
-		return *s
-	}
-	return ""
-}
+func (v *Validator) MetricsAddr() string { return v.life.Addr() }
 
 // Scores returns the validator's current score of every UID, by UID.
 func (v *Validator) Scores() []Score { return v.scores.snapshot() }
@@ -192,30 +183,22 @@ func (v *Validator) Scores() []Score { return v.scores.snapshot() }
 // once; it releases state_dir when it returns.
 func (v *Validator) Run(ctx context.Context) error {
 	defer v.close()
-	var lc net.ListenConfig
-	httpLis, err := lc.Listen(ctx, "tcp", v.cfg.MetricsListenAddress)
-	if err != nil {
-		return fmt.Errorf("validator: metrics listener: %w", err)
+	if err := v.life.Listen(ctx, v.cfg.MetricsListenAddress); err != nil {
+		return fmt.Errorf("validator: %w", err)
 	}
-	addr := httpLis.Addr().String()
-	v.httpAddr.Store(&addr)
 	if err := v.startup(ctx); err != nil {
-		_ = httpLis.Close()
+		_ = v.life.Close()
 		if ctx.Err() != nil {
 			return nil // stopped during startup, as asked
 		}
 		return fmt.Errorf("validator: %w", err)
 	}
-	v.ready.Store(true)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return v.chainLoop(gctx) })
-	g.Go(func() error { return v.stepLoop(gctx) })
+	v.life.SetReady(true)
+	components := []func(context.Context) error{v.chainLoop, v.stepLoop}
 	if vf := v.scorer.verify; vf != nil {
-		g.Go(func() error { return vf.run(gctx) })
+		components = append(components, vf.run)
 	}
-	g.Go(func() error { return neuron.ServeHTTP(gctx, httpLis, v.gather, v.healthz) })
-	err = g.Wait()
-	v.ready.Store(false)
+	err := v.life.Serve(ctx, v.health, components...)
 	if serr := v.saveScores(); serr != nil {
 		err = errors.Join(err, serr)
 	}
