@@ -104,13 +104,26 @@ func (l *Lifecycle) Serve(ctx context.Context, check func() error, components ..
 	defer stopHTTP()
 	served := make(chan error, 1)
 	go func() { served <- ServeHTTP(httpCtx, l.lis, l.gather, l.Healthz(check)) }()
-	g, gctx := errgroup.WithContext(ctx)
-	context.AfterFunc(gctx, func() { l.SetReady(false) })
+	// the components' context ends only after the ready flag dropped
+	compCtx, cancelComponents := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelComponents()
+	stop := func() {
+		l.SetReady(false)
+		cancelComponents()
+	}
+	defer context.AfterFunc(ctx, stop)()
+	var g errgroup.Group
 	for _, run := range components {
-		g.Go(func() error { return run(gctx) })
+		g.Go(func() error {
+			err := run(compCtx)
+			if err != nil {
+				stop() // one failed: stop the others
+			}
+			return err
+		})
 	}
 	err := g.Wait()
-	l.SetReady(false)
+	stop()
 	stopHTTP()
 	return errors.Join(err, <-served)
 }
