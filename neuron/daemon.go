@@ -94,16 +94,13 @@ func (l *Lifecycle) Healthz(check func() error) http.HandlerFunc {
 // Shutdown runs in order: the ready flag drops (so /healthz answers 503
 // while the daemon drains), the components return (each ends its own
 // work when its context ends), then the HTTP server shuts down, so that
-// /metrics can still be scraped during the drain. It returns the first
-// component error joined with the HTTP server's.
+// /metrics can still be scraped during the drain. A failed component or
+// HTTP server stops the rest. It returns the first component error joined
+// with the HTTP server's.
 func (l *Lifecycle) Serve(ctx context.Context, check func() error, components ...func(context.Context) error) error {
 	if l.lis == nil {
 		return errors.New("lifecycle: Serve before Listen")
 	}
-	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHTTP()
-	served := make(chan error, 1)
-	go func() { served <- ServeHTTP(httpCtx, l.lis, l.gather, l.Healthz(check)) }()
 	// the components' context ends only after the ready flag dropped
 	compCtx, cancelComponents := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelComponents()
@@ -112,6 +109,16 @@ func (l *Lifecycle) Serve(ctx context.Context, check func() error, components ..
 		cancelComponents()
 	}
 	defer context.AfterFunc(ctx, stop)()
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	served := make(chan error, 1)
+	go func() {
+		err := ServeHTTP(httpCtx, l.lis, l.gather, l.Healthz(check))
+		if httpCtx.Err() == nil {
+			stop() // the HTTP server failed: stop the daemon
+		}
+		served <- err
+	}()
 	var g errgroup.Group
 	for _, run := range components {
 		g.Go(func() error {

@@ -172,3 +172,15 @@ func TestRunUntilSignal(t *testing.T) {
 		}
 	})
 }
+
+func TestLifecycleHTTPFailureStopsAll(t *testing.T) {
+	l := neuron.NewLifecycle(prometheus.NewRegistry(), "starting")
+	if err := l.Listen(context.Background(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.Close() // the server cannot serve a closed listener
+	err := l.Serve(context.Background(), nil, func(ctx context.Context) error { <-ctx.Done(); return nil })
+	if err == nil || !strings.Contains(err.Error(), "metrics server") {
+		t.Errorf("Serve = %v, want the metrics server's error", err)
+	}
+}
