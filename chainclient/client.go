@@ -15,6 +15,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
 	"github.com/cosmos/cosmos-sdk/types/tx/signing"
 	authsigning "github.com/cosmos/cosmos-sdk/x/auth/signing"
@@ -33,6 +34,14 @@ type Config struct {
 	Fees string
 	// InclusionTimeout bounds how long Broadcast waits for a block; 0 means 30 s.
 	InclusionTimeout time.Duration
+	// SequenceRetries is how many times Broadcast re-reads the signers' accounts, re-signs
+	// and resends a transaction the chain refused for a wrong account sequence (another
+	// process signing with the same key, e.g. one validator process per subnet sharing a
+	// hotkey); 0 means 5, negative means never.
+	SequenceRetries int
+	// SequenceRetryDelay is the wait before each such retry, so the other process's
+	// transaction can reach a block; 0 means 500 ms.
+	SequenceRetryDelay time.Duration
 }
 
 // Client signs and broadcasts transactions with keys from a keyring.
@@ -54,6 +63,12 @@ func New(cfg Config, kr keyring.Keyring) (*Client, error) {
 	}
 	if cfg.InclusionTimeout == 0 {
 		cfg.InclusionTimeout = 30 * time.Second
+	}
+	if cfg.SequenceRetries == 0 {
+		cfg.SequenceRetries = 5
+	}
+	if cfg.SequenceRetryDelay == 0 {
+		cfg.SequenceRetryDelay = 500 * time.Millisecond
 	}
 	enc, err := NewEncoding()
 	if err != nil {
@@ -81,11 +96,30 @@ func (c *Client) Close() error { return c.conn.Close() }
 // fees), broadcasts the transaction and waits until it is in a block. Every
 // signer's account must exist on chain. It returns the included response,
 // or a *TxError (which errors.Is matches against ErrTxFailed and the chain's
-// registered error for its codespace and code).
+// registered error for its codespace and code). A transaction refused or
+// failed for a wrong account sequence (sdkerrors.ErrWrongSequence: another
+// process signed with the same key) is signed again with the accounts'
+// current sequences and resent, up to Config.SequenceRetries times.
 func (c *Client) Broadcast(ctx context.Context, signers []string, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
 	if len(signers) == 0 {
 		return nil, errors.New("chainclient: no signer")
 	}
+	for attempt := 0; ; attempt++ {
+		res, err := c.broadcastOnce(ctx, signers, msgs)
+		if !errors.Is(err, sdkerrors.ErrWrongSequence) || attempt >= c.cfg.SequenceRetries {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(c.cfg.SequenceRetryDelay):
+		}
+	}
+}
+
+// broadcastOnce signs msgs with the signers' current account sequences,
+// broadcasts the transaction and waits for its block.
+func (c *Client) broadcastOnce(ctx context.Context, signers []string, msgs []sdk.Msg) (*sdk.TxResponse, error) {
 	builder := c.enc.TxConfig.NewTxBuilder()
 	if err := builder.SetMsgs(msgs...); err != nil {
 		return nil, err

@@ -41,9 +41,15 @@ func (f *fakeNode) GetTx(context.Context, *txtypes.GetTxRequest) (*txtypes.GetTx
 	return &txtypes.GetTxResponse{TxResponse: f.deliver}, nil
 }
 
+// node is what a fake node serves: the tx service and the auth queries.
+type node interface {
+	txtypes.ServiceServer
+	authtypes.QueryServer
+}
+
 // startFakeNode serves node on a loopback port and returns a client for it whose keyring
 // holds "alice", and alice's address.
-func startFakeNode(t *testing.T, node *fakeNode) (*chainclient.Client, string) {
+func startFakeNode(t *testing.T, node node) (*chainclient.Client, string) {
 	t.Helper()
 	enc, err := chainclient.NewEncoding()
 	if err != nil {
@@ -71,7 +77,7 @@ func startFakeNode(t *testing.T, node *fakeNode) (*chainclient.Client, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := chainclient.New(chainclient.Config{GRPCAddr: lis.Addr().String(), ChainID: "test", InclusionTimeout: 5 * time.Second}, kr)
+	c, err := chainclient.New(chainclient.Config{GRPCAddr: lis.Addr().String(), ChainID: "test", InclusionTimeout: 5 * time.Second, SequenceRetryDelay: time.Millisecond}, kr)
 	if err != nil {
 		t.Fatal(err)
 	}
