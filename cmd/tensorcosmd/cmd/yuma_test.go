@@ -35,7 +35,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
 func TestYumaSimulatePrintsGolden(t *testing.T) {
 	for _, name := range []string{"basic", "lazy_validator", "chain_replay"} {
 		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join("..", "..", "..", "x", "subnet", "yuma", "testdata")
+			dir := filepath.Join("..", "..", "..", "x", "subnet", "yuma", "scenario", "testdata")
 			got, err := runCLI(t, "", "yuma", "simulate", filepath.Join(dir, name+".json"))
 			if err != nil {
 				t.Fatal(err)
