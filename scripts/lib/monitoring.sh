@@ -81,10 +81,20 @@ YAML
 		printf '      - targets: ["127.0.0.1:%d"]\n        labels:\n          daemon: miner-%s\n' $((PORT_BASE + 210 + i)) "$m"
 		i=$((i + 1))
 	done
+	i=0
+	for m in "${TEXTLINE_MINERS[@]}"; do
+		printf '      - targets: ["127.0.0.1:%d"]\n        labels:\n          daemon: miner-%s\n' $((PORT_BASE + 213 + i)) "$m"
+		i=$((i + 1))
+	done
 	printf '  - job_name: tensorcosm-validator\n    static_configs:\n'
 	i=0
 	for v in "${VALIDATORS[@]}"; do
 		printf '      - targets: ["127.0.0.1:%d"]\n        labels:\n          daemon: validator-%s\n' $((PORT_BASE + 220 + i)) "$v"
+		i=$((i + 1))
+	done
+	i=0
+	for v in "${VALIDATORS[@]}"; do
+		printf '      - targets: ["127.0.0.1:%d"]\n        labels:\n          daemon: validator-%s-textline\n' $((PORT_BASE + 222 + i)) "$v"
 		i=$((i + 1))
 	done
 }

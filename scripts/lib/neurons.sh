@@ -1,5 +1,6 @@
-# Subnet 1 and its miners and validators on the localnet. Sourced by
-# scripts/localnet.sh after lib/common.sh and its HOME_DIR/PORT_BASE settings.
+# Subnets 1 (digits) and 2 (textline) and their miners and validators on the
+# localnet. Sourced by scripts/localnet.sh after lib/common.sh and its
+# HOME_DIR/PORT_BASE settings.
 #
 # Layout under $HOME_DIR/neurons/NAME: config.yaml, NAME.log, pid and state/,
 # kept across restarts: a miner's axon replay watermark, a validator's scores
@@ -27,6 +28,22 @@ MAX_BURN=100000000       # the most a registration may cost: 100 TENSOR
 
 TASK_JSON='{"kind":"digits-classification","inputs":[{"name":"input","dtype":"float32","shape":[-1,64]}],"outputs":[{"name":"probabilities","dtype":"float32","shape":[-1,10]}],"scoring":"accuracy"}'
 
+# Subnet 2 (textline, task/textline's DefaultSpec) with the same tempo: two
+# miners, the PP-OCRv4 recognizer (scripts/fetch-ocr-model.sh) and the
+# untrained baseline (`model init --task textline`), and the same two
+# validators. A validator process serves one netuid, so each validator runs
+# a second process, validator-N-textline, with validator-N's keys (stake is
+# the hotkey's, in every subnet: only validator-N stakes). Its queries are
+# kept cheap for a 2-core machine: 4 lines per challenge every 4 s
+# (PP-OCRv4 takes about 15 ms a line on a CPU), with a 3 s query timeout.
+NETUID2=2
+TEXTLINE_MINERS=(ppocr baseline)
+TEXTLINE_BATCH=4
+TEXTLINE_STEP=4s
+TEXTLINE_QUERY_TIMEOUT=3s
+OCR_MODEL="$MODELS_DIR/ppocr-v4/ch_PP-OCRv4_rec_infer.onnx"
+TEXTLINE_TASK_JSON='{"kind":"textline","inputs":[{"name":"x","dtype":"float32","shape":[-1,3,48,-1]}],"outputs":[{"name":"softmax_11.tmp_0","dtype":"float32","shape":[-1,-1,6625]}],"scoring":"cer"}'
+
 # subnet_hyperparams prints subnet 1's hyperparameters: the module defaults
 # except a short tempo, a weights rate limit of half a tempo (so validators
 # can commit every tempo), model download for validators, and up to 8
@@ -45,6 +62,17 @@ subnet_hyperparams() {
 
 miner_names() { local m; for m in "${MINERS[@]}"; do echo "miner-$m"; done; }
 validator_names() { local v; for v in "${VALIDATORS[@]}"; do echo "validator-$v"; done; }
+textline_miner_names() { local m; for m in "${TEXTLINE_MINERS[@]}"; do echo "miner-$m"; done; }
+textline_validator_names() { local v; for v in "${VALIDATORS[@]}"; do echo "validator-$v-textline"; done; }
+# subnet_names NETUID prints the daemons serving NETUID.
+subnet_names() {
+	if [[ "$1" == "$NETUID" ]]; then miner_names && validator_names; else textline_miner_names && textline_validator_names; fi
+}
+# key_name NAME prints the keys' name of daemon NAME (validator-N-textline
+# signs with validator-N's keys).
+key_name() { echo "${1%-textline}"; }
+# textline_model M prints the model file of textline miner M.
+textline_model() { [[ "$1" == ppocr ]] && echo "$OCR_MODEL" || echo "$MODELS_DIR/textline-$1.onnx"; }
 
 cli() { "$BINARY" "$@" --home "$HOME_DIR"; }
 key_address() { cli keys show "$1" -a --keyring-backend test 2>/dev/null; }
@@ -83,6 +111,15 @@ ensure_models() {
 		grep -E 'sha256|held-out score' "$file.txt" | sed 's/^/    /' >&2
 		printf '%s' "${TRAIN_ARGS[$m]}" >"$file.args"
 	done
+	if [[ ! -f "$OCR_MODEL" ]]; then
+		log "fetching the PP-OCRv4 recognizer (scripts/fetch-ocr-model.sh)"
+		"$ROOT/scripts/fetch-ocr-model.sh" >&2 || die "fetching the PP-OCRv4 recognizer failed"
+	fi
+	file="$(textline_model baseline)"
+	if [[ ! -f "$file" ]]; then
+		log "writing the untrained textline baseline (model init --task textline)"
+		"$MINER_BIN" model init --task textline --out "$file" >"$file.txt" || die "model init --task textline failed"
+	fi
 }
 
 # balance_of ADDR prints ADDR's utensor balance (0 for an unknown
@@ -100,7 +137,7 @@ balance_of() {
 # balance was funded by an earlier run and is not funded again.
 ensure_neuron_keys() {
 	local name role addr missing=() funded=()
-	for name in $(miner_names) $(validator_names); do
+	for name in $(miner_names) $(validator_names) $(textline_miner_names); do
 		for role in cold hot; do
 			if ! key_address "$name-$role" >/dev/null; then
 				cli keys add "$name-$role" --keyring-backend test --output json >"$HOME_DIR/$name-$role.key.json" 2>&1 ||
@@ -114,25 +151,28 @@ ensure_neuron_keys() {
 	((${#funded[@]} == 0)) || log "coldkeys already funded, not funded again: ${funded[*]}"
 	if ((${#missing[@]})); then
 		log "funding ${#missing[@]} coldkeys with $NEURON_FUND$DENOM each from alice"
-		tx_wait tx bank multi-send alice "${missing[@]}" "$NEURON_FUND$DENOM" --keyring-backend test
+		tx_wait tx bank multi-send alice "${missing[@]}" "$NEURON_FUND$DENOM" --gas 1000000 --keyring-backend test
 	fi
 }
 
-# ensure_subnet creates subnet 1 (digits) owned by alice unless it exists;
-# any answer but "not found" stops the script rather than risk a second
-# subnet.
+# ensure_subnet [NETUID NAME TASK_JSON] creates the subnet (default: subnet
+# 1, digits) owned by alice unless it exists; any answer but "not found"
+# stops the script rather than risk a second subnet. Subnets are numbered
+# in creation order, so subnet 2 is created after subnet 1.
 ensure_subnet() {
-	local out
-	if out="$(cli q subnet subnet "$NETUID" --output json 2>&1)"; then
-		log "subnet $NETUID exists, not created again"
+	local netuid="${1:-$NETUID}" name="${2:-digits}" spec="${3:-$TASK_JSON}" out
+	if out="$(cli q subnet subnet "$netuid" --output json 2>&1)"; then
+		log "subnet $netuid exists, not created again"
 		return
 	fi
-	grep -q 'not found' <<<"$out" || die "querying subnet $NETUID failed: $out"
-	log "creating subnet $NETUID (digits, tempo $TEMPO) owned by alice"
-	tx_wait tx subnet create-subnet digits "$TASK_JSON" --hyperparams "$(subnet_hyperparams)" \
+	grep -q 'not found' <<<"$out" || die "querying subnet $netuid failed: $out"
+	log "creating subnet $netuid ($name, tempo $TEMPO) owned by alice"
+	tx_wait tx subnet create-subnet "$name" "$spec" --hyperparams "$(subnet_hyperparams)" \
 		--from alice --keyring-backend test
+	cli q subnet subnet "$netuid" --output json >/dev/null 2>&1 || die "subnet $name was not created as subnet $netuid"
 }
 
+# write_common_config KEY [NETUID]: the keys' name and the subnet.
 write_common_config() {
 	local name="$1"
 	cat <<YAML
@@ -146,7 +186,7 @@ keyring:
   hotkey: $name-hot
   coldkey: $name-cold
 dev: true
-netuid: $NETUID
+netuid: ${2:-$NETUID}
 register: true
 max_burn: $MAX_BURN
 log_level: info
@@ -175,6 +215,39 @@ write_validator_config() {
 stake: ${VALIDATOR_STAKE[$v]}
 state_dir: $NEURONS_DIR/$name/state
 metrics_listen_address: 127.0.0.1:$((PORT_BASE + 220 + i))
+YAML
+}
+
+# write_textline_miner_config M I: miner-M in subnet 2, axon BASE+203+I and
+# metrics BASE+213+I (after subnet 1's three miners).
+write_textline_miner_config() {
+	local m="$1" i="$2" name="miner-$1"
+	write_common_config "$name" "$NETUID2"
+	cat <<YAML
+state_dir: $NEURONS_DIR/$name/state
+axon:
+  listen_address: 127.0.0.1:$((PORT_BASE + 203 + i))
+model:
+  path: $(textline_model "$m")
+  device: cpu
+metagraph_refresh: 3s
+metrics_listen_address: 127.0.0.1:$((PORT_BASE + 213 + i))
+YAML
+}
+
+# write_textline_validator_config V I: validator-V's process in subnet 2,
+# metrics BASE+222+I. It stakes nothing: validator-V's stake counts here too.
+write_textline_validator_config() {
+	local v="$1" i="$2" name="validator-$1-textline"
+	write_common_config "validator-$v" "$NETUID2"
+	cat <<YAML
+state_dir: $NEURONS_DIR/$name/state
+metrics_listen_address: 127.0.0.1:$((PORT_BASE + 222 + i))
+challenge_batch: $TEXTLINE_BATCH
+step_interval: $TEXTLINE_STEP
+query_timeout: $TEXTLINE_QUERY_TIMEOUT
+verify:
+  sample: 2
 YAML
 }
 
@@ -209,35 +282,59 @@ start_neurons() {
 		start_daemon "$name"
 		i=$((i + 1))
 	done
+	i=0
+	for m in "${TEXTLINE_MINERS[@]}"; do
+		name="miner-$m"
+		mkdir -p "$NEURONS_DIR/$name/state"
+		write_textline_miner_config "$m" "$i" >"$NEURONS_DIR/$name/config.yaml"
+		start_daemon "$name"
+		i=$((i + 1))
+	done
 }
 
-# registered_names prints the daemons whose hotkeys hold a UID in subnet 1.
+# start_textline_validators starts validator-N-textline. up starts them once
+# validator-N is registered in subnet 1: validator-N creates the hotkey's
+# account, and two processes doing that at once send the same transaction.
+start_textline_validators() {
+	local i=0 v name
+	for v in "${VALIDATORS[@]}"; do
+		name="validator-$v-textline"
+		mkdir -p "$NEURONS_DIR/$name/state"
+		write_textline_validator_config "$v" "$i" >"$NEURONS_DIR/$name/config.yaml"
+		start_daemon "$name"
+		i=$((i + 1))
+	done
+}
+
+# registered_names [NETUID] prints the daemons whose hotkeys hold a UID in
+# the subnet (default: subnet 1).
 registered_names() {
-	local mg name
-	mg="$(cli q subnet metagraph "$NETUID" --output json 2>/dev/null || true)"
+	local netuid="${1:-$NETUID}" mg name
+	mg="$(cli q subnet metagraph "$netuid" --output json 2>/dev/null || true)"
 	grep -q '"hotkey"' <<<"$mg" || return 0
-	for name in $(miner_names) $(validator_names); do
-		grep -q "\"$(key_address "$name-hot")\"" <<<"$mg" && echo "$name"
+	for name in $(subnet_names "$netuid"); do
+		grep -q "\"$(key_address "$(key_name "$name")-hot")\"" <<<"$mg" && echo "$name"
 	done
 	return 0
 }
 
-# report_registered says which daemons resume with the UID they hold: a
-# daemon registers itself only when its hotkey has none.
+# report_registered [NETUID] says which daemons resume with the UID they
+# hold: a daemon registers itself only when its hotkey has none.
 report_registered() {
-	local names
-	names="$(registered_names | tr '\n' ' ')"
-	[[ -z "$names" ]] || log "already registered in subnet $NETUID, not registered again: ${names% }"
+	local netuid="${1:-$NETUID}" names
+	names="$(registered_names "$netuid" | tr '\n' ' ')"
+	[[ -z "$names" ]] || log "already registered in subnet $netuid, not registered again: ${names% }"
 }
 
-# wait_registered waits until every daemon's hotkey holds a UID in subnet 1.
+# wait_registered [NETUID] waits until every daemon's hotkey holds a UID in
+# the subnet (default: subnet 1).
 wait_registered() {
-	local deadline=$((SECONDS + 180)) name hot mg left
+	local netuid="${1:-$NETUID}" deadline=$((SECONDS + 180)) name hot mg left
 	while :; do
-		mg="$(cli q subnet metagraph "$NETUID" --output json 2>/dev/null || true)"
+		mg="$(cli q subnet metagraph "$netuid" --output json 2>/dev/null || true)"
 		left=()
-		for name in $(miner_names) $(validator_names); do
-			hot="$(key_address "$name-hot")"
+		for name in $(subnet_names "$netuid"); do
+			hot="$(key_address "$(key_name "$name")-hot")"
 			grep -q "\"$hot\"" <<<"$mg" || left+=("$name")
 			if [[ -f "$NEURONS_DIR/$name/pid" ]] && ! kill -0 "$(cat "$NEURONS_DIR/$name/pid")" 2>/dev/null; then
 				tail -5 "$NEURONS_DIR/$name/$name.log" >&2 || true
@@ -249,12 +346,16 @@ wait_registered() {
 		log "waiting for registration: ${left[*]}"
 		sleep 2
 	done
-	log "all ${#MINERS[@]} miners and ${#VALIDATORS[@]} validators are registered in subnet $NETUID"
+	if [[ "$netuid" == "$NETUID" ]]; then
+		log "all ${#MINERS[@]} miners and ${#VALIDATORS[@]} validators are registered in subnet $NETUID"
+	else
+		log "all ${#TEXTLINE_MINERS[@]} miners and ${#VALIDATORS[@]} validators are registered in subnet $netuid"
+	fi
 }
 
 stop_neurons() {
 	local name
-	for name in $(validator_names) $(miner_names); do
+	for name in $(textline_validator_names) $(validator_names) $(textline_miner_names) $(miner_names); do
 		if [[ -f "$NEURONS_DIR/$name/pid" ]]; then
 			log "stopping $name (pid $(cat "$NEURONS_DIR/$name/pid"))"
 			stop_pidfile "$NEURONS_DIR/$name/pid"
@@ -264,9 +365,63 @@ stop_neurons() {
 
 restart_neuron() {
 	local name="${1:-}"
-	[[ -f "$NEURONS_DIR/$name/config.yaml" ]] || die "no daemon named '$name' (try: $(miner_names | tr '\n' ' ')$(validator_names | tr '\n' ' '))"
+	[[ -f "$NEURONS_DIR/$name/config.yaml" ]] || die "no daemon named '$name' (try: $(subnet_names "$NETUID" | tr '\n' ' ')$(subnet_names "$NETUID2" | tr '\n' ' '))"
 	stop_pidfile "$NEURONS_DIR/$name/pid"
 	start_daemon "$name"
+}
+
+daemon_state() {
+	local pid
+	pid="$(cat "$NEURONS_DIR/$1/pid" 2>/dev/null || echo -)"
+	if kill -0 "$pid" 2>/dev/null; then echo "pid $pid"; else echo stopped; fi
+}
+
+# print_textline_neurons prints subnet 2's daemons as print_neurons does
+# subnet 1's.
+print_textline_neurons() {
+	local i=0 m v name
+	printf '\n  subnet %d (textline), tempo %d blocks, %d lines every %s per validator\n' \
+		"$NETUID2" "$TEMPO" "$TEXTLINE_BATCH" "$TEXTLINE_STEP" >&2
+	for m in "${TEXTLINE_MINERS[@]}"; do
+		name="miner-$m"
+		printf '  %-20s %-10s axon 127.0.0.1:%d  metrics http://127.0.0.1:%d/metrics\n' \
+			"$name" "$(daemon_state "$name")" $((PORT_BASE + 203 + i)) $((PORT_BASE + 213 + i)) >&2
+		i=$((i + 1))
+	done
+	i=0
+	for v in "${VALIDATORS[@]}"; do
+		name="validator-$v-textline"
+		printf '  %-20s %-10s validator-%s keys     metrics http://127.0.0.1:%d/metrics\n' \
+			"$name" "$(daemon_state "$name")" "$v" $((PORT_BASE + 222 + i)) >&2
+		i=$((i + 1))
+	done
+}
+
+# print_miner_table NETUID prints the subnet's miners with their UID and
+# model file and, once an epoch has paid, their last epoch's incentive
+# (of 65535) and emission.
+print_miner_table() {
+	local netuid="$1" mg name m model row uid inc emission paid
+	mg="$(cli q subnet metagraph "$netuid" --output json 2>/dev/null)" || return 0
+	paid="$(jq -r '[.neurons[]?.neuron.last_epoch.emission // "0" | tonumber] | add // 0 | . > 0' <<<"$mg" 2>/dev/null)"
+	printf '\n  subnet %d miners:\n' "$netuid" >&2
+	for name in $(subnet_names "$netuid"); do
+		[[ "$name" == miner-* ]] || continue
+		m="${name#miner-}"
+		if [[ "$netuid" == "$NETUID" ]]; then model="$MODELS_DIR/digits-$m.onnx"; else model="$(textline_model "$m")"; fi
+		row="$(jq -r --arg hot "$(key_address "$name-hot")" '.neurons[]? | select(.neuron.hotkey == $hot) | .neuron |
+			"\(.uid // 0) \(.last_epoch.incentive // 0) \(.last_epoch.emission // "0")"' <<<"$mg" 2>/dev/null)"
+		if [[ -z "$row" ]]; then
+			printf '  %-18s not registered  model %s\n' "$name" "$model" >&2
+			continue
+		fi
+		read -r uid inc emission <<<"$row"
+		if [[ "$paid" != true ]]; then
+			printf '  %-18s uid %-3s model %s  (no epoch paid yet)\n' "$name" "$uid" "$model" >&2
+		else
+			printf '  %-18s uid %-3s model %s  incentive %s emission %s%s\n' "$name" "$uid" "$model" "$inc" "$emission" "$DENOM" >&2
+		fi
+	done
 }
 
 print_neurons() {
@@ -291,6 +446,9 @@ print_neurons() {
 			"$name" "$state" $((VALIDATOR_STAKE[$v] / 1000000)) $((PORT_BASE + 220 + i)) >&2
 		i=$((i + 1))
 	done
+	print_textline_neurons
+	print_miner_table "$NETUID"
+	print_miner_table "$NETUID2"
 	cat >&2 <<INFO
   logs      $NEURONS_DIR/NAME/NAME.log
   scrape    $HOME_DIR/prometheus.yml (Prometheus config; dashboards in deploy/grafana/)
@@ -311,10 +469,14 @@ up() {
 	start
 	ensure_neuron_keys
 	ensure_subnet
+	ensure_subnet "$NETUID2" textline "$TEXTLINE_TASK_JSON"
 	report_registered
+	report_registered "$NETUID2"
 	start_neurons
 	write_prometheus_config
 	wait_registered
+	start_textline_validators
+	wait_registered "$NETUID2"
 	print_neurons
 	[[ -z "${RESUMED_FROM:-}" ]] || log "resumed localnet from $HOME_DIR (height $RESUMED_FROM) in ${SECONDS}s"
 }
