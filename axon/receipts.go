@@ -147,6 +147,11 @@ const cutBacklog = 64
 // NewBatcher starts a batcher that signs roots with signer for netuid. reg
 // receives its metrics (nil: not registered). Close stops it.
 func NewBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Logger, reg prometheus.Registerer) (*Batcher, error) {
+	return newBatcher(cfg, signer, netuid, logger, reg, time.Now)
+}
+
+// newBatcher is NewBatcher with a clock, for tests.
+func newBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Logger, reg prometheus.Registerer, now func() time.Time) (*Batcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("axon: %w", err)
 	}
@@ -161,7 +166,7 @@ func NewBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Lo
 		return nil, err
 	}
 	b := &Batcher{
-		cfg: cfg, signer: signer, netuid: netuid, log: logger, m: m, now: time.Now,
+		cfg: cfg, signer: signer, netuid: netuid, log: logger, m: m, now: now,
 		next:     1,
 		pending:  make([]pendingLeaf, 0, cfg.BatchSize),
 		sessions: make(map[sessionRef]*sessionQueue),
@@ -334,12 +339,11 @@ func (b *Batcher) Close() error {
 	<-b.done
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for key, q := range b.sessions {
+	for _, q := range b.sessions {
 		if !q.ended {
+			q.ended = true
 			close(q.ch)
 		}
-		delete(b.sessions, key)
-		b.m.sessions.Dec()
 	}
 	return nil
 }
@@ -530,8 +534,8 @@ func (b *Batcher) sweepLocked() {
 	b.swept = now
 	for key, q := range b.sessions {
 		if !q.ended && now.Sub(q.touched) >= b.cfg.SessionIdle && q.unsigned == 0 {
-			b.endLocked(key, q)
 			b.m.idleEnded.Inc()
+			b.endLocked(key, q)
 		}
 	}
 }
