@@ -30,8 +30,8 @@ type Config struct {
 	// Dev is dev mode, for a local network: it allows the test keyring,
 	// which stores keys unencrypted on disk.
 	Dev bool `mapstructure:"dev"`
-	// StateDir holds the axon's replay watermark, so that a restart (even
-	// after SIGKILL) reopens no replay window; one miner per directory.
+	// StateDir holds the axon's TLS certificate (axon-tls/), so that its
+	// fingerprint on chain survives restarts; one miner per directory.
 	StateDir string `mapstructure:"state_dir"`
 	// Axon configures the axon server; Axon.ListenAddress is where it listens.
 	Axon axon.ServerConfig `mapstructure:"axon"`
@@ -109,12 +109,14 @@ func (c Config) Validate() error {
 		add("netuid is required (0 is the root network, which serves no model)")
 	}
 	if c.StateDir == "" {
-		add("state_dir is required: the axon's replay watermark lives there")
+		add("state_dir is required: the axon's TLS certificate lives there")
 	}
 	if c.Register && c.MaxBurn == 0 {
 		add("max_burn must be set (utensor) when register is true")
 	}
-	if err := c.Axon.Validate(); err != nil {
+	ax := c.Axon
+	ax.ChainID = c.Chain.ChainID // the miner serves its chain's id (see New)
+	if err := ax.Validate(); err != nil {
 		add("axon: %w", err)
 	}
 	errs = append(errs, c.validateAnnounce()...)

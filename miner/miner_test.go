@@ -151,7 +151,7 @@ func TestMinerOnNetwork(t *testing.T) {
 		`tensorcosm_miner_chain_transactions_total{kind="serve_axon",result="ok"} 1`,
 		`tensorcosm_miner_metagraph_neurons 2`,
 		`tensorcosm_miner_model_info{device="cpu",sha256="` + sum + `"} 1`,
-		`tensorcosm_axon_requests_total{code="OK",method="/tensorcosm.axon.v1.Axon/Infer"} 1`,
+		`tensorcosm_axon_requests_total{code="OK",method="/tensorcosm.axon.v2.Axon/Infer"} 1`,
 	})
 	captured := captureInfer(t, c, r, held)
 	checkStateDirInUse(t, cfg)
@@ -253,8 +253,9 @@ func TestMinerOnNetwork(t *testing.T) {
 	})
 }
 
-// checkInfer sends a signed Infer from the caller's hotkey and checks the
-// answer against a local session and the receipt.
+// checkInfer sends an Infer from the caller's hotkey, pinned to the TLS
+// certificate the miner announced, and checks the answer against a local
+// session and the receipt leaf.
 func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dataset, sum, callerHot string) {
 	t.Helper()
 	signer, err := axon.NewKeyringSigner(c.Keyring(), "caller-hot")
@@ -264,22 +265,20 @@ func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dat
 	if signer.Address() != callerHot {
 		t.Fatalf("signer %s, want %s", signer.Address(), callerHot)
 	}
-	client, err := axon.NewClient(signer, axon.DefaultClientOptions())
+	opts := axon.DefaultClientOptions()
+	opts.ChainID = c.Cfg.ChainID
+	client, err := axon.NewClient(signer, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
 	row := held.Row(0)
-	target := axon.AxonTarget{Hotkey: r.m.Hotkey(), Netuid: 1, Address: r.m.AxonAddr()}
-	req, resp, err := client.InferSigned(c.Ctx, target, []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)})
+	resp, err := client.Infer(c.Ctx, minerTarget(t, c, r, 1), []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := axon.VerifyReceipt(req, resp); err != nil {
-		t.Fatalf("receipt: %v", err)
-	}
-	if got := hex.EncodeToString(resp.Receipt.ModelSha256); got != sum || resp.Receipt.BlockHeight <= 0 {
-		t.Fatalf("receipt model %s at height %d, want %s at a positive height", got, resp.Receipt.BlockHeight, sum)
+	if got := hex.EncodeToString(resp.Leaf.ModelSha256); got != sum || resp.Leaf.BlockHeight <= 0 {
+		t.Fatalf("receipt leaf model %s at height %d, want %s at a positive height", got, resp.Leaf.BlockHeight, sum)
 	}
 	probs, err := resp.Outputs[0].Float32s()
 	if err != nil {

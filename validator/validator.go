@@ -140,6 +140,7 @@ func (v *Validator) open(kr keyring.Keyring, signer axon.Signer, data *evalSet) 
 	v.grpc = newGRPCChain(v.account)
 	opts := axon.DefaultClientOptions()
 	opts.Timeout, opts.MaxModelBytes = max(v.cfg.QueryTimeout, downloadTimeout), v.cfg.Verify.MaxModelBytes
+	opts.ChainID = v.cfg.Chain.ChainID
 	if v.client, err = axon.NewClient(signer, opts); err != nil {
 		return err
 	}
