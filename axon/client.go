@@ -58,6 +58,9 @@ type ClientOptions struct {
 	// RenewBefore opens a new session when the current one has less than
 	// this left, so no request races its session's end.
 	RenewBefore time.Duration
+	// ReceiptTimeout bounds Answer.Receipt when its context has no
+	// deadline.
+	ReceiptTimeout time.Duration
 }
 
 // DefaultClientOptions returns options with a 30 s timeout, a 1 GiB model
@@ -70,6 +73,7 @@ func DefaultClientOptions() ClientOptions {
 		MaxModelBytes:   1 << 30,
 		SessionTTL:      10 * time.Minute,
 		RenewBefore:     30 * time.Second,
+		ReceiptTimeout:  5 * time.Second,
 	}
 }
 
@@ -89,6 +93,10 @@ type Client struct {
 	// set it, to measure what the check costs. There is deliberately no
 	// option for it.
 	skipResponseCheck bool
+
+	// ctx ends at Close, and with it the Receipts streams.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu       sync.Mutex
 	conns    map[connKey]*clientConn
@@ -126,6 +134,7 @@ type clientSession struct {
 	keys   sessionKeys
 	expiry time.Time
 	seq    atomic.Uint64
+	book   *receiptBook
 }
 
 // NewClient returns a client that opens sessions with signer's hotkey.
@@ -140,11 +149,13 @@ func NewClient(signer Signer, opts ClientOptions) (*Client, error) {
 		return nil, errors.New("axon: client chain_id is required")
 	}
 	if opts.Timeout <= 0 || opts.MaxRecvMsgBytes <= 0 || opts.MaxModelBytes == 0 || opts.SessionTTL <= 0 ||
-		opts.RenewBefore < 0 || opts.RenewBefore >= opts.SessionTTL {
-		return nil, errors.New("axon: client timeout, max_recv_msg_bytes, max_model_bytes and session_ttl must be positive, renew_before in [0, session_ttl)")
+		opts.RenewBefore < 0 || opts.RenewBefore >= opts.SessionTTL || opts.ReceiptTimeout <= 0 {
+		return nil, errors.New("axon: client timeout, max_recv_msg_bytes, max_model_bytes, session_ttl and receipt_timeout must be positive, renew_before in [0, session_ttl)")
 	}
-	return &Client{signer: signer, opts: opts, now: time.Now,
-		conns: make(map[connKey]*clientConn), sessions: make(map[sessionKey]*sessionSlot)}, nil
+	c := &Client{signer: signer, opts: opts, now: time.Now,
+		conns: make(map[connKey]*clientConn), sessions: make(map[sessionKey]*sessionSlot)}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	return c, nil
 }
 
 // conn returns the pooled connection to target, creating it on first use.
@@ -236,7 +247,8 @@ func (c *Client) handshake(ctx context.Context, target AxonTarget, pc *clientCon
 		if err != nil {
 			return nil, fmt.Errorf("%w: handshake: %w", ErrInvalidResponse, err)
 		}
-		return &clientSession{id: resp.GetSessionId(), keys: keys, expiry: time.UnixMilli(resp.GetExpiryMs())}, nil
+		return &clientSession{id: resp.GetSessionId(), keys: keys, expiry: time.UnixMilli(resp.GetExpiryMs()),
+			book: newReceiptBook(target.Hotkey)}, nil
 	}
 }
 
@@ -294,15 +306,15 @@ func sessionRefused(err error, trailer metadata.MD) bool {
 
 // call runs fn in target's session; when the miner refuses the session it
 // opens a new one and runs fn once more.
-func (c *Client) call(ctx context.Context, target AxonTarget, fn func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error) error {
+func (c *Client) call(ctx context.Context, target AxonTarget, fn func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error) (*clientSession, error) {
 	pc, slot, err := c.conn(target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
 		s, err := c.session(ctx, target, pc, slot)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var trailer metadata.MD
 		err = fn(pc.stub, s, &trailer)
@@ -310,7 +322,7 @@ func (c *Client) call(ctx context.Context, target AxonTarget, fn func(ac axonpb.
 			slot.drop(s)
 			continue
 		}
-		return c.callError(pc, err)
+		return s, c.callError(pc, err)
 	}
 }
 
@@ -325,35 +337,53 @@ func (c *Client) withTimeout(ctx context.Context) (context.Context, context.Canc
 // its leaf and MAC check out. Errors from the miner keep their gRPC status
 // (status.Code works on them); a bad response wraps ErrInvalidResponse.
 func (c *Client) Infer(ctx context.Context, target AxonTarget, inputs []*axonpb.Tensor) (*axonpb.InferResponse, error) {
+	resp, s, _, err := c.infer(ctx, target, inputs, false)
+	if err != nil {
+		return nil, err
+	}
+	s.book.deliver(resp.GetBatches())
+	return resp, nil
+}
+
+// infer is Infer that also returns the session the answer came in and,
+// when asked, the reservation of its receipt.
+func (c *Client) infer(ctx context.Context, target AxonTarget, inputs []*axonpb.Tensor, wantReceipt bool) (*axonpb.InferResponse, *clientSession, *awaitedReceipt, error) {
 	for _, t := range inputs {
 		if _, err := t.CheckData(); err != nil {
-			return nil, fmt.Errorf("axon: infer input: %w", err)
+			return nil, nil, nil, fmt.Errorf("axon: infer input: %w", err)
 		}
 	}
+	var awaited *awaitedReceipt
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	bodyHash := BodyHash(inputs)
 	var resp *axonpb.InferResponse
-	err := c.call(ctx, target, func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error {
+	s, err := c.call(ctx, target, func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error {
 		h, macBytes := header(s, MethodInfer, bodyHash)
+		if wantReceipt {
+			awaited = s.book.reserve(h.GetSequence())
+		}
 		r, err := ac.Infer(ctx, &axonpb.InferRequest{Header: h, Inputs: inputs}, grpc.Trailer(trailer))
+		if err == nil && !c.skipResponseCheck {
+			err = checkResponse(s, h, requestHash(macBytes, h.GetMac()), r)
+		}
 		if err != nil {
+			if awaited != nil {
+				s.book.cancel(awaited)
+				awaited = nil
+			}
 			return err
 		}
-		// The response is checked before it is returned, never after: a
-		// caller must not act on outputs the miner has not vouched for.
-		if !c.skipResponseCheck {
-			if err := checkResponse(s, h, requestHash(macBytes, h.GetMac()), r); err != nil {
-				return err
-			}
-		}
+		// The response is checked (above) before it is returned, never
+		// after: a caller must not act on outputs the miner has not
+		// vouched for.
 		resp = r
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("axon: infer at %s (%s): %w", target.Hotkey, target.Address, err)
+		return nil, nil, nil, fmt.Errorf("axon: infer at %s (%s): %w", target.Hotkey, target.Address, err)
 	}
-	return resp, nil
+	return resp, s, awaited, nil
 }
 
 // checkResponse checks an Infer response in session s to the request with
@@ -373,7 +403,7 @@ func checkResponse(s *clientSession, h *axonpb.RequestHeader, reqHash []byte, re
 	case len(l.GetModelSha256()) != sha256.Size:
 		return fmt.Errorf("%w: model_sha256 is %d bytes, want %d", ErrInvalidResponse, len(l.GetModelSha256()), sha256.Size)
 	}
-	if !checkMAC(&s.keys.minerToCaller, ResponseMACBytes(s.id, l.GetSequence(), leafHashV2(l)), resp.GetMac()) {
+	if !checkMAC(&s.keys.minerToCaller, ResponseMACBytes(s.id, l.GetSequence(), leafHashOf(l)), resp.GetMac()) {
 		return fmt.Errorf("%w: bad MAC", ErrInvalidResponse)
 	}
 	return nil
@@ -386,7 +416,7 @@ func (c *Client) Info(ctx context.Context, target AxonTarget) (*axonpb.InfoRespo
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	var resp *axonpb.InfoResponse
-	err := c.call(ctx, target, func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error {
+	_, err := c.call(ctx, target, func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error {
 		h, _ := header(s, MethodInfo, BodyHash(nil))
 		var err error
 		resp, err = ac.Info(ctx, &axonpb.InfoRequest{Header: h}, grpc.Trailer(trailer))
@@ -410,7 +440,7 @@ func (c *Client) DownloadModel(ctx context.Context, target AxonTarget, w io.Writ
 	defer cancel()
 	var sum []byte
 	var n uint64
-	err := c.call(ctx, target, func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error {
+	_, err := c.call(ctx, target, func(ac axonpb.AxonClient, s *clientSession, trailer *metadata.MD) error {
 		h, _ := header(s, MethodModelDownload, BodyHash(nil))
 		stream, err := ac.ModelDownload(ctx, &axonpb.ModelDownloadRequest{Header: h})
 		if err != nil {
@@ -467,6 +497,7 @@ func (c *Client) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
+	c.cancel()
 	var errs []error
 	for k, pc := range c.conns {
 		if err := pc.cc.Close(); err != nil {
@@ -500,7 +531,8 @@ func OpenSession(ctx context.Context, stub axonpb.AxonClient, signer Signer, tar
 	if err != nil {
 		return nil, fmt.Errorf("%w: handshake: %w", ErrInvalidResponse, err)
 	}
-	return &Session{&clientSession{id: resp.GetSessionId(), keys: keys, expiry: time.UnixMilli(resp.GetExpiryMs())}}, nil
+	return &Session{&clientSession{id: resp.GetSessionId(), keys: keys, expiry: time.UnixMilli(resp.GetExpiryMs()),
+		book: newReceiptBook(target.Hotkey)}}, nil
 }
 
 // Header numbers and MACs a request to method with body (nil for Info,
@@ -514,4 +546,9 @@ func (s *Session) Header(method string, body []*axonpb.Tensor) *axonpb.RequestHe
 // way Client.Infer does (leaf and MAC), and wraps ErrInvalidResponse.
 func (s *Session) CheckInferResponse(h *axonpb.RequestHeader, resp *axonpb.InferResponse) error {
 	return checkResponse(s.s, h, RequestHash(MethodInfer, h), resp)
+}
+
+func leafHashOf(l *axonpb.ReceiptLeaf) []byte {
+	h := ReceiptLeafHash(l)
+	return h[:]
 }

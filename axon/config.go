@@ -98,6 +98,10 @@ type ServerConfig struct {
 	// cut, so a reader that never reads holds its slot for seconds.
 	DownloadMinBytesPerSec int64 `mapstructure:"download_min_bytes_per_sec"`
 
+	// Receipts configures the receipt batcher: how many leaves share a
+	// signed root and how long a leaf waits for one.
+	Receipts BatcherConfig `mapstructure:"receipts"`
+
 	// ShutdownTimeout is how long a graceful stop waits for in-flight
 	// requests before cutting them off.
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
@@ -138,6 +142,7 @@ func DefaultServerConfig() ServerConfig {
 		DownloadTimeout:              2 * time.Minute,
 		DownloadMinBytesPerSec:       256 << 10,
 		ShutdownTimeout:              30 * time.Second,
+		Receipts:                     DefaultBatcherConfig(),
 	}
 }
 
@@ -192,6 +197,9 @@ func (c ServerConfig) Validate() error {
 	}
 	if c.DownloadChunkBytes > c.MaxSendMsgBytes-1024 {
 		errs = append(errs, fmt.Errorf("download_chunk_bytes %d does not fit max_send_msg_bytes %d", c.DownloadChunkBytes, c.MaxSendMsgBytes))
+	}
+	if err := c.Receipts.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

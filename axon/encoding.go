@@ -191,19 +191,3 @@ func ResponseMACBytes(sessionID []byte, sequence uint64, leafHash []byte) []byte
 	e.bytes(leafHash)
 	return b
 }
-
-// leafHashV2 is the receipt leaf hash, SHA-256(0x00 || leaf bytes), as the
-// receipts code defines it (see axon/README.md, Receipts).
-func leafHashV2(l *axonpb.ReceiptLeaf) []byte {
-	h := sha256.New()
-	_, _ = h.Write([]byte{0})
-	e := encoder{w: h}
-	e.string("tensorcosm/axon/v2/receipt-leaf")
-	e.bytes(l.GetRequestHash())
-	e.bytes(l.GetResponseHash())
-	e.bytes(l.GetModelSha256())
-	e.u64(uint64(l.GetBlockHeight()))
-	e.bytes(l.GetSessionId())
-	e.u64(l.GetSequence())
-	return h.Sum(nil)
-}

@@ -26,22 +26,6 @@ import (
 // another connection). A client that sees it opens a new session.
 const SessionTrailer = "axon-session"
 
-// receiptBatcher collects receipt leaves into signed Merkle batches and
-// delivers each session's share (see axon/README.md, Receipts).
-type receiptBatcher interface {
-	// Add queues a leaf for the next batch.
-	Add(leaf *axonpb.ReceiptLeaf) (index, batch uint64)
-	// Pending takes the session's signed batches not delivered yet.
-	Pending(sessionID []byte) []*axonpb.ReceiptBatch
-	// Subscribe delivers the session's batches on a channel, closed when
-	// the session ends; cancel unsubscribes.
-	Subscribe(sessionID []byte) (<-chan *axonpb.ReceiptBatch, func())
-	// EndSession drops what is queued for the session.
-	EndSession(sessionID []byte)
-	// Close signs what is pending.
-	Close() error
-}
-
 // sessionError is a request refused because its session is not live here.
 type sessionError struct{ miss sessionMiss }
 
@@ -262,16 +246,17 @@ func (s *Server) answer(adm admission, h *axonpb.RequestHeader, outputs []*axonp
 		SessionId:    sess.id[:],
 		Sequence:     h.GetSequence(),
 	}
-	resp := &axonpb.InferResponse{
+	pos, err := s.receipts.Add(leaf)
+	if err != nil {
+		// shutting down: the answer stands on its MAC, without a receipt
+		pos.Hash = ReceiptLeafHash(leaf)
+	}
+	return &axonpb.InferResponse{
 		Outputs: outputs,
 		Leaf:    leaf,
-		Mac:     mac(&sess.keys.minerToCaller, ResponseMACBytes(sess.id[:], h.GetSequence(), leafHashV2(leaf))),
+		Mac:     mac(&sess.keys.minerToCaller, ResponseMACBytes(sess.id[:], h.GetSequence(), pos.Hash[:])),
+		Batches: s.receipts.TakePending(sess.id[:]),
 	}
-	if s.receipts != nil {
-		s.receipts.Add(leaf)
-		resp.Batches = s.receipts.Pending(sess.id[:])
-	}
-	return resp
 }
 
 // run queues the model run by caller stake and waits for it.
@@ -331,18 +316,19 @@ func (s *Server) Info(ctx context.Context, req *axonpb.InfoRequest) (*axonpb.Inf
 }
 
 // Receipts implements axonpb.AxonServer: it streams the session's signed
-// batches until the session ends or the caller leaves.
+// batches until the session ends, the server stops (after the last batch
+// is signed) or the caller leaves. The stream and InferResponse.batches
+// take from one queue: each batch is delivered once.
 func (s *Server) Receipts(req *axonpb.ReceiptsRequest, stream grpc.ServerStreamingServer[axonpb.ReceiptBatch]) error {
 	ctx := stream.Context()
-	if s.receipts == nil {
-		return s.reject(ctx, MethodReceipts, "", fmt.Errorf("%w: receipts", errDisabled))
-	}
 	adm, err := s.authenticate(ctx, MethodReceipts, req.GetHeader(), nil, false, nil)
 	if err != nil {
 		return s.reject(ctx, MethodReceipts, "", err)
 	}
-	ch, cancel := s.receipts.Subscribe(adm.session.id[:])
-	defer cancel()
+	ch, err := s.receipts.Subscribe(adm.session.id[:])
+	if err != nil {
+		return status.Error(codes.Unavailable, "axon is shutting down")
+	}
 	for {
 		select {
 		case <-ctx.Done():

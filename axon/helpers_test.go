@@ -270,7 +270,8 @@ func (f *fixture) tryOpen(signer Signer, target AxonTarget) (*clientSession, err
 	if err != nil {
 		return nil, err
 	}
-	return &clientSession{id: resp.GetSessionId(), keys: keys, expiry: time.UnixMilli(resp.GetExpiryMs())}, nil
+	return &clientSession{id: resp.GetSessionId(), keys: keys, expiry: time.UnixMilli(resp.GetExpiryMs()),
+		book: newReceiptBook(target.Hotkey)}, nil
 }
 
 // macInfer builds an Infer request in s with sequence seq.

@@ -3,6 +3,7 @@ package axon
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,8 @@ type metrics struct {
 	// downloadCuts counts ModelDownload streams cut, by kind: stalled
 	// (the reader stopped taking data) or timeout (download_timeout).
 	downloadCuts *prometheus.CounterVec
+	// inflight counts unary requests being handled, for a graceful stop.
+	inflight atomic.Int64
 }
 
 // latencyBuckets span 50 us to 10 s: the axon's own overhead is tens of
@@ -88,7 +91,9 @@ func (m *metrics) observe(method string, start time.Time, err error) {
 
 func (m *metrics) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
+	m.inflight.Add(1)
 	resp, err := handler(ctx, req)
+	m.inflight.Add(-1)
 	m.observe(info.FullMethod, start, err)
 	return resp, err
 }

@@ -40,7 +40,7 @@ type Server struct {
 	sessions  *sessionTable
 	nonces    *nonceCache
 	handshake *rateLimiter
-	receipts  receiptBatcher
+	receipts  *Batcher
 	sched     *scheduler
 	downloads *downloadSlots
 	limits    limits
@@ -92,6 +92,9 @@ func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, log
 		scope:     handshakeScope{target: signer.Address(), netuid: cfg.Netuid, chainID: cfg.ChainID},
 		now:       time.Now,
 	}
+	if s.receipts, err = NewBatcher(cfg.Receipts, signer, cfg.Netuid, s.log, reg); err != nil {
+		return nil, err
+	}
 	s.sessions = newSessionTable(cfg.MaxSessions, cfg.MaxSessionsPerCaller, cfg.SequenceWindow, s.sessionEnded)
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxRecvMsgBytes),
@@ -103,6 +106,7 @@ func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, log
 	if cfg.TLS == TLSOn {
 		cert, err := LoadOrCreateTLS(cfg.TLSDir)
 		if err != nil {
+			_ = s.receipts.Close()
 			return nil, err
 		}
 		s.tlsPin = CertFingerprint(cert.Certificate[0])
@@ -157,11 +161,7 @@ func (s *Server) allowed(caller string) bool {
 }
 
 // sessionEnded runs (under the table lock) when a session ends.
-func (s *Server) sessionEnded(id []byte) {
-	if s.receipts != nil {
-		s.receipts.EndSession(id)
-	}
-}
+func (s *Server) sessionEnded(id []byte) { s.receipts.EndSession(id) }
 
 // Serve answers requests on lis until Shutdown; it returns nil after a
 // graceful stop.
@@ -219,6 +219,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.grpc.GracefulStop()
 			close(stopped)
 		}()
+		go s.closeReceiptsWhenIdle(stopped)
 		select {
 		case <-stopped:
 		case <-ctx.Done():
@@ -235,9 +236,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) closeWorkers() {
 	s.sched.close()
-	if s.receipts != nil {
-		if err := s.receipts.Close(); err != nil {
-			s.log.Error("axon receipts: closing", "error", err)
+	_ = s.receipts.Close() // idempotent; signs what waits
+}
+
+// closeReceiptsWhenIdle closes the batcher once no unary request is in
+// flight (GracefulStop admits no new ones): it signs the last batch and
+// closes every session's queue, which ends the Receipts streams after they
+// deliver it, so GracefulStop need not wait for the sessions to expire.
+func (s *Server) closeReceiptsWhenIdle(stopped <-chan struct{}) {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for s.metrics.inflight.Load() > 0 {
+		select {
+		case <-stopped:
+			return
+		case <-t.C:
 		}
 	}
+	_ = s.receipts.Close()
 }
