@@ -113,6 +113,9 @@ func (b *receiptBook) attach(a *awaitedReceipt, leaf *axonpb.ReceiptLeaf) {
 // error, so a miner's bad root is seen, not waited on.
 func (b *receiptBook) deliver(batches []*axonpb.ReceiptBatch) {
 	for _, rb := range batches {
+		if !b.awaits(rb) {
+			continue // nobody waits: no signature to check
+		}
 		root := rb.GetRoot()
 		rootErr := VerifySignedRoot(root)
 		if rootErr == nil && root.GetMinerHotkey() != b.miner {
@@ -132,6 +135,18 @@ func (b *receiptBook) deliver(batches []*axonpb.ReceiptBatch) {
 			}
 		}
 	}
+}
+
+// awaits reports whether an answer waits for one of rb's proofs.
+func (b *receiptBook) awaits(rb *axonpb.ReceiptBatch) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range rb.GetProofs() {
+		if b.awaited[p.GetSequence()] != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // InferWithReceipt is Infer that also waits, on request, for the answer's
