@@ -147,10 +147,16 @@ const cutBacklog = 64
 // NewBatcher starts a batcher that signs roots with signer for netuid. reg
 // receives its metrics (nil: not registered). Close stops it.
 func NewBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Logger, reg prometheus.Registerer) (*Batcher, error) {
-	return newBatcher(cfg, signer, netuid, logger, reg, time.Now)
+	b, err := newBatcher(cfg, signer, netuid, logger, reg, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	go b.run()
+	return b, nil
 }
 
-// newBatcher is NewBatcher with a clock, for tests.
+// newBatcher is NewBatcher with a clock and without the signing
+// goroutine, which the caller starts (go b.run()), for tests.
 func newBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Logger, reg prometheus.Registerer, now func() time.Time) (*Batcher, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("axon: %w", err)
@@ -175,7 +181,6 @@ func newBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Lo
 		done:     make(chan struct{}),
 	}
 	b.swept = b.now()
-	go b.run()
 	return b, nil
 }
 

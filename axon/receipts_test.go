@@ -33,6 +33,7 @@ func newBatcherFixture(tb testing.TB, cfg BatcherConfig, signer Signer, now func
 	if err != nil {
 		tb.Fatal(err)
 	}
+	go b.run()
 	tb.Cleanup(func() { _ = b.Close() })
 	return &batcherFixture{b: b, reg: reg, leaves: make(map[string]*axonpb.ReceiptLeaf)}
 }
