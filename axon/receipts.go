@@ -187,16 +187,17 @@ func newBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Lo
 // Add puts leaf into the batch being filled and returns its position. It
 // costs a hash and a short critical section; the batch that fills up is
 // handed to the signing goroutine. The leaf's session id must be 16 bytes.
+// On an error the position holds the leaf's hash alone.
 func (b *Batcher) Add(leaf *axonpb.ReceiptLeaf) (LeafPosition, error) {
+	pos := LeafPosition{Hash: ReceiptLeafHash(leaf)}
 	key, err := toSessionRef(leaf.GetSessionId())
 	if err != nil {
-		return LeafPosition{}, err
+		return pos, err
 	}
-	pos := LeafPosition{Hash: ReceiptLeafHash(leaf)}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		return LeafPosition{}, ErrBatcherClosed
+		return pos, ErrBatcherClosed
 	}
 	first := len(b.pending) == 0
 	if first {

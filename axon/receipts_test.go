@@ -252,8 +252,8 @@ func TestBatcherCloseFlushesAndRefusesMore(t *testing.T) {
 	if _, ok := <-sub; ok {
 		t.Error("channel open after Close")
 	}
-	if _, err := f.b.Add(testLeaf(6)); !errors.Is(err, ErrBatcherClosed) {
-		t.Errorf("Add after Close: %v, want ErrBatcherClosed", err)
+	if pos, err := f.b.Add(testLeaf(6)); !errors.Is(err, ErrBatcherClosed) || pos.Hash != ReceiptLeafHash(testLeaf(6)) {
+		t.Errorf("Add after Close: %v with hash %x, want ErrBatcherClosed and the leaf's hash", err, pos.Hash)
 	}
 	if _, err := f.b.Subscribe(s); !errors.Is(err, ErrBatcherClosed) {
 		t.Errorf("Subscribe after Close: %v, want ErrBatcherClosed", err)
