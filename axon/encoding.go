@@ -37,8 +37,10 @@ const (
 // integer fixed-width big-endian. Writes to a hash or a byte slice cannot
 // fail, so errors are not tracked.
 type encoder struct {
-	w       io.Writer
-	scratch [8]byte
+	w io.Writer
+	// scratch holds integers and short strings on their way to w: a hash
+	// takes no strings, and converting one allocates.
+	scratch [64]byte
 }
 
 func (e *encoder) bytes(b []byte) {
@@ -48,7 +50,15 @@ func (e *encoder) bytes(b []byte) {
 
 func (e *encoder) string(s string) {
 	e.u64(uint64(len(s)))
-	_, _ = io.WriteString(e.w, s)
+	if sw, ok := e.w.(io.StringWriter); ok {
+		_, _ = sw.WriteString(s)
+		return
+	}
+	for len(s) > 0 {
+		n := copy(e.scratch[:], s)
+		_, _ = e.w.Write(e.scratch[:n])
+		s = s[n:]
+	}
 }
 
 func (e *encoder) u32(v uint32) {
@@ -57,8 +67,8 @@ func (e *encoder) u32(v uint32) {
 }
 
 func (e *encoder) u64(v uint64) {
-	binary.BigEndian.PutUint64(e.scratch[:], v)
-	_, _ = e.w.Write(e.scratch[:])
+	binary.BigEndian.PutUint64(e.scratch[:8], v)
+	_, _ = e.w.Write(e.scratch[:8])
 }
 
 // tensors encodes a tensor list: count, then per tensor name, dtype, rank,
@@ -81,6 +91,11 @@ func (e *encoder) tensors(ts []*axonpb.Tensor) {
 type appendBuf []byte
 
 func (b *appendBuf) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+func (b *appendBuf) WriteString(p string) (int, error) {
 	*b = append(*b, p...)
 	return len(p), nil
 }
