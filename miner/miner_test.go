@@ -2,6 +2,7 @@ package miner_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -16,6 +17,9 @@ import (
 
 	sdkmath "cosmossdk.io/math"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
@@ -280,6 +284,7 @@ func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dat
 	if got := hex.EncodeToString(resp.Leaf.ModelSha256); got != sum || resp.Leaf.BlockHeight <= 0 {
 		t.Fatalf("receipt leaf model %s at height %d, want %s at a positive height", got, resp.Leaf.BlockHeight, sum)
 	}
+	checkAxonHealth(t, c, r)
 	probs, err := resp.Outputs[0].Float32s()
 	if err != nil {
 		t.Fatal(err)
@@ -374,4 +379,20 @@ func waitHealthy(t *testing.T, r *running) {
 		}
 	}
 	t.Fatal("the miner never became healthy")
+}
+
+// checkAxonHealth asks the axon's grpc.health.v1.Health, over TLS, as a
+// standard probe would: the registered miner with its model serves.
+func checkAxonHealth(t *testing.T, c *chain, r *running) {
+	t.Helper()
+	creds := credentials.NewTLS(&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}) // a probe pins nothing
+	conn, err := grpc.NewClient(r.m.AxonAddr(), grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := healthpb.NewHealthClient(conn).Check(c.Ctx, &healthpb.HealthCheckRequest{Service: "tensorcosm.axon.v2.Axon"})
+	if err != nil || res.Status != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("axon health %v (%v), want SERVING", res.GetStatus(), err)
+	}
 }
