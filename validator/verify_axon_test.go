@@ -293,7 +293,8 @@ func TestStalledDownloadsOnAxon(t *testing.T) {
 	}
 	miner := startMinerAxon(t, "honest", file, func(c *axon.ServerConfig) {
 		c.MaxConcurrentDownloads, c.DownloadChunkBytes, c.DownloadMinBytesPerSec = 2, 16<<10, 1<<20 // chunk budget 1 s
-		c.TLS = axon.TLSOff // the stalling caller builds its requests by hand on a plaintext stub
+		// the stalling caller builds its requests by hand on a plaintext stub
+		c.TLS = axon.TLSOff
 	})
 	mv := miner.view(1, file)
 	attacker := keySigner(t, "attacker")
