@@ -16,6 +16,9 @@ import (
 // make signatures, so an accepted receipt with another key is a bypass.
 // Seeds in testdata/fuzz/FuzzVerifyReceipt: a valid receipt, one with a
 // flipped signature, one with an extra path hash, a one-leaf batch.
+// Inputs that reach the signature check cost about 100 us each, so
+// minimizing a new one can take the whole default minimize budget (60 s)
+// and look like a stall: run it with -fuzzminimizetime 5s.
 func FuzzVerifyReceipt(f *testing.F) {
 	miner := receiptSigner(f, "miner")
 	valid := signedReceipts(f, miner, 5)[2]
