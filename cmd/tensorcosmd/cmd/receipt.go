@@ -76,6 +76,8 @@ Exits non-zero if any check fails.`,
 		},
 	}
 	flags.AddQueryFlagsToCmd(cmd)
+	// the query height is the receipt's block_height, never a flag's
+	_ = cmd.Flags().MarkHidden(flags.FlagHeight)
 	return cmd
 }
 
