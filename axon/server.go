@@ -95,7 +95,8 @@ func NewServer(cfg ServerConfig, model Model, meta Metagraph, signer Signer, log
 	if s.receipts, err = NewBatcher(cfg.Receipts, signer, cfg.Netuid, s.log, reg); err != nil {
 		return nil, err
 	}
-	s.sessions = newSessionTable(cfg.MaxSessions, cfg.MaxSessionsPerCaller, cfg.SequenceWindow, s.sessionEnded)
+	s.sessions = newSessionTable(cfg.MaxSessions, cfg.MaxSessionsPerCaller, cfg.SequenceWindow, s.sessionEnded,
+		func(n int) { m.sessions.Set(float64(n)) })
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxRecvMsgBytes),
 		grpc.MaxSendMsgSize(cfg.MaxSendMsgBytes),

@@ -233,6 +233,7 @@ func TestMetrics(t *testing.T) {
 		{"infer OK", metricValue(t, m.requests.WithLabelValues(MethodInfer, "OK")), 1},
 		{"infer Unauthenticated", metricValue(t, m.requests.WithLabelValues(MethodInfer, "Unauthenticated")), 1},
 		{"queue empty", metricValue(t, m.queueDepth), 0},
+		{"one session", metricValue(t, m.sessions), 1},
 		{"model runs", metricValue(t, m.modelRun), 1},
 		{"latency observations", metricValue(t, m.latency), 3},
 	}

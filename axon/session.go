@@ -55,6 +55,7 @@ func (w *seqWindow) accept(seq uint64) error {
 type sessionTable struct {
 	max, maxPerCaller, window int
 	onEnd                     func(id []byte)
+	onSize                    func(n int) // the sessions gauge
 
 	mu        sync.RWMutex
 	byID      map[[SessionIDSize]byte]*session
@@ -62,8 +63,8 @@ type sessionTable struct {
 	lastSweep time.Time
 }
 
-func newSessionTable(max, maxPerCaller, window int, onEnd func(id []byte)) *sessionTable {
-	return &sessionTable{max: max, maxPerCaller: maxPerCaller, window: window, onEnd: onEnd,
+func newSessionTable(max, maxPerCaller, window int, onEnd func(id []byte), onSize func(n int)) *sessionTable {
+	return &sessionTable{max: max, maxPerCaller: maxPerCaller, window: window, onEnd: onEnd, onSize: onSize,
 		byID: make(map[[SessionIDSize]byte]*session), perCaller: make(map[string]int)}
 }
 
@@ -113,6 +114,7 @@ func (t *sessionTable) add(s *session, now time.Time) error {
 	s.window.size = t.window
 	t.byID[s.id] = s
 	t.perCaller[s.caller]++
+	t.onSize(len(t.byID))
 	return nil
 }
 
@@ -143,9 +145,8 @@ func (t *sessionTable) removeLocked(s *session) {
 	if t.perCaller[s.caller]--; t.perCaller[s.caller] <= 0 {
 		delete(t.perCaller, s.caller)
 	}
-	if t.onEnd != nil {
-		t.onEnd(s.id[:])
-	}
+	t.onEnd(s.id[:])
+	t.onSize(len(t.byID))
 }
 
 // endWhere ends every session whose caller keep refuses, and returns how
