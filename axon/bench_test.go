@@ -359,7 +359,7 @@ func BenchmarkRequestMAC(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		h, _ := header(s, MethodInfer, bodyHash)
-		if !checkMAC(&s.keys.callerToMiner, RequestMACBytes(MethodInfer, h), h.Mac) {
+		if c2m, _ := s.macs.get(&s.keys); !c2m.check(RequestMACBytes(MethodInfer, h), h.Mac) {
 			b.Fatal("MAC does not verify")
 		}
 	}

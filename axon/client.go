@@ -135,6 +135,7 @@ type clientSession struct {
 	expiry time.Time
 	seq    atomic.Uint64
 	book   *receiptBook
+	macs   macPair
 }
 
 // NewClient returns a client that opens sessions with signer's hotkey.
@@ -294,7 +295,8 @@ func (c *Client) callError(pc *clientConn, err error) error {
 func header(s *clientSession, method string, bodyHash []byte) (*axonpb.RequestHeader, []byte) {
 	h := &axonpb.RequestHeader{SessionId: s.id, Sequence: s.seq.Add(1), BodySha256: bodyHash}
 	macBytes := RequestMACBytes(method, h)
-	h.Mac = mac(&s.keys.callerToMiner, macBytes)
+	c2m, _ := s.macs.get(&s.keys)
+	h.Mac = c2m.sum(macBytes)
 	return h, macBytes
 }
 
@@ -403,7 +405,7 @@ func checkResponse(s *clientSession, h *axonpb.RequestHeader, reqHash []byte, re
 	case len(l.GetModelSha256()) != sha256.Size:
 		return fmt.Errorf("%w: model_sha256 is %d bytes, want %d", ErrInvalidResponse, len(l.GetModelSha256()), sha256.Size)
 	}
-	if !checkMAC(&s.keys.minerToCaller, ResponseMACBytes(s.id, l.GetSequence(), leafHashOf(l)), resp.GetMac()) {
+	if _, m2c := s.macs.get(&s.keys); !m2c.check(ResponseMACBytes(s.id, l.GetSequence(), leafHashOf(l)), resp.GetMac()) {
 		return fmt.Errorf("%w: bad MAC", ErrInvalidResponse)
 	}
 	return nil

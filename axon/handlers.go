@@ -162,7 +162,7 @@ func (s *Server) authenticate(ctx context.Context, method string, h *axonpb.Requ
 		return admission{}, fmt.Errorf("%w: body does not match body_sha256", errUnauthenticated)
 	}
 	macBytes := RequestMACBytes(method, h)
-	if !checkMAC(&sess.keys.callerToMiner, macBytes, h.GetMac()) {
+	if c2m, _ := sess.macs.get(&sess.keys); !c2m.check(macBytes, h.GetMac()) {
 		return admission{}, fmt.Errorf("%w: bad MAC", errUnauthenticated)
 	}
 	sess.mu.Lock()
@@ -246,6 +246,7 @@ func (s *Server) answer(adm admission, h *axonpb.RequestHeader, outputs []*axonp
 		SessionId:    sess.id[:],
 		Sequence:     h.GetSequence(),
 	}
+	_, m2c := sess.macs.get(&sess.keys)
 	pos, err := s.receipts.Add(leaf)
 	if err != nil {
 		// shutting down: the answer stands on its MAC, without a receipt
@@ -254,7 +255,7 @@ func (s *Server) answer(adm admission, h *axonpb.RequestHeader, outputs []*axonp
 	return &axonpb.InferResponse{
 		Outputs: outputs,
 		Leaf:    leaf,
-		Mac:     mac(&sess.keys.minerToCaller, ResponseMACBytes(sess.id[:], h.GetSequence(), pos.Hash[:])),
+		Mac:     m2c.sum(ResponseMACBytes(sess.id[:], h.GetSequence(), pos.Hash[:])),
 		Batches: s.receipts.TakePending(sess.id[:]),
 	}
 }

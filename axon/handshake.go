@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 	"time"
 
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
@@ -157,6 +159,42 @@ func mac(key *[32]byte, msg []byte) []byte {
 	m := hmac.New(sha256.New, key[:])
 	_, _ = m.Write(msg)
 	return m.Sum(nil)
+}
+
+// macKey is one direction's key with a pool of keyed HMAC states:
+// hmac.New hashes the key's pads on every call, Reset restores them.
+type macKey struct{ pool sync.Pool }
+
+func newMACKey(key [32]byte) *macKey {
+	m := &macKey{}
+	m.pool.New = func() any { return hmac.New(sha256.New, key[:]) }
+	return m
+}
+
+// sum is HMAC-SHA256 of msg.
+func (m *macKey) sum(msg []byte) []byte {
+	h := m.pool.Get().(hash.Hash)
+	h.Reset()
+	_, _ = h.Write(msg)
+	out := h.Sum(nil)
+	m.pool.Put(h)
+	return out
+}
+
+// check compares the MAC of msg with got in constant time.
+func (m *macKey) check(msg, got []byte) bool {
+	return len(got) == MACSize && hmac.Equal(m.sum(msg), got)
+}
+
+// macPair holds a session's two macKeys, made from its keys on first use.
+type macPair struct {
+	once     sync.Once
+	c2m, m2c *macKey
+}
+
+func (p *macPair) get(k *sessionKeys) (c2m, m2c *macKey) {
+	p.once.Do(func() { p.c2m, p.m2c = newMACKey(k.callerToMiner), newMACKey(k.minerToCaller) })
+	return p.c2m, p.m2c
 }
 
 // checkMAC compares the MAC of msg under key with got in constant time.

@@ -14,6 +14,7 @@ type session struct {
 	binding []byte // TLS exporter of the handshake's connection; nil in plaintext
 	expiry  time.Time
 	keys    sessionKeys
+	macs    macPair
 
 	mu     sync.Mutex
 	window seqWindow
