@@ -57,7 +57,7 @@ bench: build ## the headline benchmarks in one run, one table with targets and r
 bench-axon: deps ## axon and ONNX Runtime benchmarks of axon/README.md's Performance section (fetches the OCR model)
 	./scripts/fetch-ocr-model.sh
 	$(GO) test $(TAGS) -run '^$$' -bench 'AxonRoundTrip|AxonParallel|Handshake|RequestMAC|GRPCBaseline|AxonORT|Sign$$|Verify$$' -count 5 ./axon
-	$(GO) test $(TAGS) -run '^$$' -bench 'OCRRecognizer|^BenchmarkRun$$' -count 5 ./model
+	$(GO) test $(TAGS) -run '^$$' -bench 'OCRRecognizer|^BenchmarkRun$$' -count 5 ./task/digits
 
 # The app simulation (app/sim_test.go): random operations of every module,
 # x/subnet's invariants and epochs checked after every block. A plain
@@ -73,11 +73,13 @@ test-sim: ## app simulation, 2,000 blocks, x/subnet invariants checked every blo
 test-sim-long: ## app simulation, 10,000 blocks (about an hour on 2 cores)
 	$(GO) test $(TAGS) ./app -run '^TestFullAppSimulation$$' -count=1 -timeout 8h -v -NumBlocks=10000 $(SIM_FLAGS)
 
-deps: ## install what the tests need: Go modules, the ONNX Runtime library, the digits data, system packages (scripts/ci-deps.sh)
+deps: ## install what the tests need: Go modules, the ONNX Runtime library, the digits data, the textline model, dictionary, fonts and words, system packages (scripts/ci-deps.sh)
 	$(GO) mod download
 	./scripts/ci-deps.sh
 	./scripts/install-onnxruntime.sh
 	./scripts/fetch-digits.sh
+	./scripts/fetch-ocr-model.sh
+	./scripts/fetch-fonts.sh
 
 lint: tools ## gofmt, go vet and golangci-lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

@@ -22,8 +22,8 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -46,8 +46,8 @@ type ortCase struct {
 
 func ortCases() []ortCase {
 	return []ortCase{
-		{"digits/batch=1", digitsModelPath, func() *axonpb.Tensor { return patternTensor(model.InputName, 1, model.NumFeatures) }, false},
-		{"digits/batch=64", digitsModelPath, func() *axonpb.Tensor { return patternTensor(model.InputName, 64, model.NumFeatures) }, false},
+		{"digits/batch=1", digitsModelPath, func() *axonpb.Tensor { return patternTensor(digits.InputName, 1, digits.NumFeatures) }, false},
+		{"digits/batch=64", digitsModelPath, func() *axonpb.Tensor { return patternTensor(digits.InputName, 64, digits.NumFeatures) }, false},
 		{"ocr-rec/1x3x48x320", ocrModelPath, func() *axonpb.Tensor { return patternTensor("x", 1, 3, 48, 320) }, false},
 	}
 }
@@ -274,12 +274,12 @@ func digitsModelPath(b *testing.B) string {
 	data := ortlib.DigitsPath(b)
 	initRuntime(b)
 	digitsModel.once.Do(func() {
-		train, held, err := model.LoadDigitsSplit(data)
+		train, held, err := digits.LoadDigitsSplit(data)
 		if err != nil {
 			digitsModel.err = err
 			return
 		}
-		mlp, err := model.Train(train, held, model.DefaultTrainOptions())
+		mlp, err := digits.Train(train, held, digits.DefaultTrainOptions())
 		if err != nil {
 			digitsModel.err = err
 			return

@@ -77,13 +77,11 @@ func (c *Client) Encoding() Encoding { return c.enc }
 // Close closes the connection.
 func (c *Client) Close() error { return c.conn.Close() }
 
-// ErrTxFailed is returned when a transaction is rejected or fails in a block.
-var ErrTxFailed = errors.New("transaction failed")
-
 // Broadcast signs msgs with the keys named in signers (the first pays the
 // fees), broadcasts the transaction and waits until it is in a block. Every
 // signer's account must exist on chain. It returns the included response,
-// or an error wrapping ErrTxFailed with the chain's log.
+// or a *TxError (which errors.Is matches against ErrTxFailed and the chain's
+// registered error for its codespace and code).
 func (c *Client) Broadcast(ctx context.Context, signers []string, msgs ...sdk.Msg) (*sdk.TxResponse, error) {
 	if len(signers) == 0 {
 		return nil, errors.New("chainclient: no signer")
@@ -112,7 +110,7 @@ func (c *Client) Broadcast(ctx context.Context, signers []string, msgs ...sdk.Ms
 		return nil, fmt.Errorf("chainclient: broadcast: %w", err)
 	}
 	if res.TxResponse.Code != 0 {
-		return res.TxResponse, fmt.Errorf("%w: code %d (%s): %s", ErrTxFailed, res.TxResponse.Code, res.TxResponse.Codespace, res.TxResponse.RawLog)
+		return res.TxResponse, newTxError(res.TxResponse)
 	}
 	return c.WaitTx(ctx, res.TxResponse.TxHash)
 }
@@ -201,7 +199,8 @@ func (c *Client) Account(ctx context.Context, addr sdk.AccAddress) (*authtypes.B
 	return res.Info, nil
 }
 
-// WaitTx polls until the transaction is in a block and returns its result.
+// WaitTx polls until the transaction is in a block and returns its result, or
+// a *TxError when it failed there.
 func (c *Client) WaitTx(ctx context.Context, hash string) (*sdk.TxResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.InclusionTimeout)
 	defer cancel()
@@ -212,7 +211,7 @@ func (c *Client) WaitTx(ctx context.Context, hash string) (*sdk.TxResponse, erro
 		res, err := svc.GetTx(ctx, &txtypes.GetTxRequest{Hash: hash})
 		if err == nil {
 			if res.TxResponse.Code != 0 {
-				return res.TxResponse, fmt.Errorf("%w: code %d (%s): %s", ErrTxFailed, res.TxResponse.Code, res.TxResponse.Codespace, res.TxResponse.RawLog)
+				return res.TxResponse, newTxError(res.TxResponse)
 			}
 			return res.TxResponse, nil
 		}

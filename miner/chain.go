@@ -2,8 +2,8 @@ package miner
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/neuron"
@@ -47,10 +47,10 @@ func (m *Miner) announce(ctx context.Context, n subnettypes.Neuron, host string,
 }
 
 // servingRateLimited reports whether err is the chain refusing MsgServeAxon
-// because the neuron served too recently.
+// because the neuron served too recently (chainclient's typed errors match
+// the registered error of the chain's codespace and code).
 func servingRateLimited(err error) bool {
-	e := subnettypes.ErrServingRateLimit
-	return err != nil && strings.Contains(err.Error(), fmt.Sprintf("code %d (%s)", e.ABCICode(), e.Codespace()))
+	return errors.Is(err, subnettypes.ErrServingRateLimit)
 }
 
 // watchSelf keeps the chain's record of this miner right after startup: when
@@ -110,30 +110,44 @@ func (m *Miner) nextAnnounce(ctx context.Context, n subnettypes.Neuron, height i
 	return next
 }
 
-// refresh reads the subnet's neurons into the axon's metagraph.
+// refresh reads the metagraph now (see refreshed and serveMetagraph for
+// what follows a read).
 func (m *Miner) refresh(ctx context.Context) error {
-	infos, height, err := neuron.Metagraph(ctx, m.account.Query, m.cfg.Netuid)
+	_, err := m.view.Refresh(ctx)
+	return err
+}
+
+// refreshed follows every metagraph read: it counts it and, once the miner
+// serves, keeps the chain's record of this miner right.
+func (m *Miner) refreshed(ctx context.Context, snap *neuron.MetagraphSnapshot, err error) {
 	if err != nil {
 		m.metrics.refreshes.WithLabelValues("error").Inc()
-		return err
+		if m.host != "" && ctx.Err() == nil { // startup returns its own error
+			m.log.Warn("metagraph refresh failed; keeping the previous one", "error", err)
+		}
+		return
 	}
-	neurons := make(map[string]axon.NeuronInfo, len(infos))
-	for _, ni := range infos {
+	m.metrics.refreshes.WithLabelValues("ok").Inc()
+	m.metrics.refreshHeight.Set(float64(snap.Height))
+	m.metrics.neurons.Set(float64(len(snap.Neurons)))
+	m.lastRefresh.Store(m.now().UnixNano())
+	if m.host != "" {
+		m.watchSelf(ctx, snap.Neurons, snap.Height)
+	}
+}
+
+// serveMetagraph is the axon's metagraph adapter: each changed snapshot
+// replaces the axon's view of the subnet's neurons.
+func (m *Miner) serveMetagraph(_, cur *neuron.MetagraphSnapshot) {
+	neurons := make(map[string]axon.NeuronInfo, len(cur.Neurons))
+	for _, ni := range cur.Neurons {
 		neurons[ni.Neuron.Hotkey] = axon.NeuronInfo{UID: ni.Neuron.Uid, Stake: subnettypes.SaturatingUint64(ni.Stake), ValidatorPermit: ni.Neuron.ValidatorPermit}
 	}
 	m.meta.ReplaceSubnet(m.cfg.Netuid, neurons)
-	m.meta.SetBlockHeight(height)
-	m.metrics.refreshes.WithLabelValues("ok").Inc()
-	m.metrics.refreshHeight.Set(float64(height))
-	m.metrics.neurons.Set(float64(len(neurons)))
-	m.lastRefresh.Store(m.now().UnixNano())
+	m.meta.SetBlockHeight(cur.Height)
 	if srv := m.srv.Load(); srv != nil {
 		srv.RefreshSessions() // a deregistered caller's sessions end now
 	}
-	if m.host != "" {
-		m.watchSelf(ctx, infos, height)
-	}
-	return nil
 }
 
 // tlsFingerprint is the served certificate's pin, "" with TLS off or before

@@ -15,21 +15,12 @@ import (
 // config file and, upper-cased with "." as "_" behind TENSORCOSM_MINER_, of
 // the environment.
 type Config struct {
-	// Chain is the node the miner talks to.
-	Chain ChainConfig `mapstructure:"chain"`
-	// Keyring holds the coldkey and the hotkey.
-	Keyring KeyringConfig `mapstructure:"keyring"`
-	// Netuid is the subnet the miner serves; it overrides Axon.Netuid.
-	Netuid uint32 `mapstructure:"netuid"`
-	// Register lets the miner register its hotkey when it is not yet
-	// registered, paying at most MaxBurn utensor from the coldkey.
-	Register bool `mapstructure:"register"`
-	// MaxBurn is the highest registration price, in utensor, the coldkey
-	// accepts.
-	MaxBurn uint64 `mapstructure:"max_burn"`
-	// Dev is dev mode, for a local network: it allows the test keyring,
-	// which stores keys unencrypted on disk.
-	Dev bool `mapstructure:"dev"`
+	// Config is the section every daemon shares (its keys stay top-level):
+	// the chain, the keyring (the coldkey is needed only with register),
+	// netuid (the subnet served; it overrides Axon.Netuid), register and
+	// max_burn, dev, metrics_listen_address, log_level and
+	// shutdown_timeout.
+	neuron.Config `mapstructure:",squash"`
 	// StateDir holds the axon's TLS certificate (axon-tls/), so that its
 	// fingerprint on chain survives restarts; one miner per directory.
 	StateDir string `mapstructure:"state_dir"`
@@ -42,10 +33,6 @@ type Config struct {
 	// MetagraphRefresh is how often the subnet's neurons are read from the
 	// chain, for the axon's caller checks and stake priorities.
 	MetagraphRefresh time.Duration `mapstructure:"metagraph_refresh"`
-	// MetricsListenAddress serves /metrics and /healthz.
-	MetricsListenAddress string `mapstructure:"metrics_listen_address"`
-	// LogLevel is debug, info, warn or error.
-	LogLevel string `mapstructure:"log_level"`
 }
 
 // ChainConfig locates the chain.
@@ -85,13 +72,10 @@ type ModelConfig struct {
 // ~/.tensorcosm, the axon on 127.0.0.1:8091 and metrics on 127.0.0.1:9101.
 func DefaultConfig() Config {
 	return Config{
-		Chain:                neuron.DefaultChainConfig(),
-		Keyring:              neuron.DefaultKeyringConfig(),
-		Axon:                 axon.DefaultServerConfig(),
-		Model:                ModelConfig{Device: string(onnx.DeviceCPU)},
-		MetagraphRefresh:     12 * time.Second,
-		MetricsListenAddress: "127.0.0.1:9101",
-		LogLevel:             "info",
+		Config:           neuron.DefaultConfig("127.0.0.1:9101"),
+		Axon:             axon.DefaultServerConfig(),
+		Model:            ModelConfig{Device: string(onnx.DeviceCPU)},
+		MetagraphRefresh: 12 * time.Second,
 	}
 }
 
@@ -99,20 +83,13 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	errs = append(errs, c.Chain.Validate()...)
 	coldkeyWhen := ""
 	if c.Register {
 		coldkeyWhen = "register is true"
 	}
-	errs = append(errs, c.Keyring.Validate(coldkeyWhen, c.Dev)...)
-	if c.Netuid == 0 {
-		add("netuid is required (0 is the root network, which serves no model)")
-	}
+	errs = append(errs, c.Config.Validate(coldkeyWhen))
 	if c.StateDir == "" {
 		add("state_dir is required: the axon's TLS certificate lives there")
-	}
-	if c.Register && c.MaxBurn == 0 {
-		add("max_burn must be set (utensor) when register is true")
 	}
 	ax := c.Axon
 	ax.ChainID = c.Chain.ChainID // the miner serves its chain's id (see New)
@@ -131,12 +108,6 @@ func (c Config) Validate() error {
 	}
 	if c.MetagraphRefresh < 100*time.Millisecond {
 		add("metagraph_refresh must be at least 100ms, got %s", c.MetagraphRefresh)
-	}
-	if err := neuron.ValidateListenAddress("metrics_listen_address", c.MetricsListenAddress); err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := neuron.ParseLogLevel(c.LogLevel); err != nil {
-		add("log_level: %w", err)
 	}
 	return errors.Join(errs...)
 }

@@ -6,15 +6,15 @@ import (
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 )
 
 // trainModel trains a small digits MLP, writes it as ONNX and returns its
 // path and the held-out set; it also loads the ONNX Runtime library.
-func trainModel(t *testing.T) (string, *model.Dataset) {
+func trainModel(t *testing.T) (string, *digits.Dataset) {
 	t.Helper()
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	opts.Epochs, opts.Hidden = 3, 16
 	return neurontest.TrainModel(t, opts)
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 
@@ -34,7 +32,6 @@ type Miner struct {
 	log     *slog.Logger
 	base    *slog.Logger // without the miner's fields, for the axon
 	reg     prometheus.Registerer
-	gather  prometheus.Gatherer
 	metrics *metrics
 	keyring keyring.Keyring
 	hotkey  string
@@ -42,8 +39,9 @@ type Miner struct {
 	session *onnx.Session
 	chain   *chainclient.Client
 	account *neuron.Account
-	meta    *axon.StaticMetagraph
-	lock    *os.File // holds state_dir
+	view    *neuron.MetagraphView
+	meta    *axon.StaticMetagraph // the axon's adapter, fed by view
+	lock    *os.File              // holds state_dir
 	now     func() time.Time
 
 	// host and port are announced on chain; announceAfter is the height from
@@ -54,10 +52,10 @@ type Miner struct {
 	announceAfter int64
 
 	srv         atomic.Pointer[axon.Server] // set once startup built it
+	life        *neuron.Lifecycle           // /metrics, /healthz, ready: the axon serves
 	lastRefresh atomic.Int64                // unix nanoseconds of the last good refresh
 	ready       atomic.Bool                 // startup finished, the axon serves
 	axonAddr    atomic.Pointer[string]
-	httpAddr    atomic.Pointer[string]
 }
 
 // New checks cfg, loads the model and opens the keyring; it talks to no
@@ -80,7 +78,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 		reg = prometheus.NewRegistry()
 	}
 	m := &Miner{cfg: cfg, reg: reg, meta: axon.NewStaticMetagraph(), now: time.Now}
-	m.gather = neuron.Gatherer(reg)
+	m.life = neuron.NewLifecycle(neuron.Gatherer(reg), "not serving")
 	var err error
 	if m.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
@@ -111,6 +109,9 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 		return nil, fmt.Errorf("miner: %w", err)
 	}
 	m.account.OnTx = m.metrics.tx
+	m.view = neuron.NewMetagraphView(m.account.Query, cfg.Netuid, neuron.MetagraphOptions{
+		Interval: cfg.MetagraphRefresh, OnRefresh: m.refreshed, Now: func() time.Time { return m.now() }})
+	m.view.Subscribe(m.serveMetagraph)
 	return m, nil
 }
 
@@ -153,17 +154,15 @@ func (m *Miner) loadModel() error {
 func (m *Miner) Hotkey() string { return m.hotkey }
 
 // AxonAddr is the address the axon listens on, "" until Run has bound it.
-func (m *Miner) AxonAddr() string { return loadAddr(&m.axonAddr) }
-
-// MetricsAddr is the address of /metrics and /healthz, "" until Run has bound it.
-func (m *Miner) MetricsAddr() string { return loadAddr(&m.httpAddr) }
-
-func loadAddr(p *atomic.Pointer[string]) string {
-	if s := p.Load(); s != nil {
+func (m *Miner) AxonAddr() string {
+	if s := m.axonAddr.Load(); s != nil {
 		return *s
 	}
 	return ""
 }
+
+// MetricsAddr is the address of /metrics and /healthz, "" until Run has bound it.
+func (m *Miner) MetricsAddr() string { return m.life.Addr() }
 
 // Run starts the miner and blocks until ctx ends, then stops gracefully:
 // the axon answers its in-flight requests (up to axon.shutdown_timeout).
@@ -177,41 +176,37 @@ func (m *Miner) Run(ctx context.Context) error {
 		_ = m.session.Close()
 		_ = m.lock.Close()
 	}()
-	httpLis, axonLis, err := m.listen(ctx)
+	axonLis, err := m.listen(ctx)
 	if err != nil {
 		return err
 	}
 	srv, err := m.startup(ctx, axonLis)
 	if err != nil {
 		_ = axonLis.Close()
-		_ = httpLis.Close()
+		_ = m.life.Close()
 		if ctx.Err() != nil {
 			return nil // stopped during startup, as asked
 		}
 		return fmt.Errorf("miner: %w", err)
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return m.serveAxon(gctx, srv, axonLis) })
-	g.Go(func() error { return m.refreshLoop(gctx) })
-	g.Go(func() error { return neuron.ServeHTTP(gctx, httpLis, m.gather, m.healthz) })
-	err = g.Wait()
+	err = m.life.Serve(ctx, m.health, func(ctx context.Context) error { return m.serveAxon(ctx, srv, axonLis) }, m.view.Run)
 	m.log.Info("miner stopped", "error", err)
 	return err
 }
 
-func (m *Miner) listen(ctx context.Context) (httpLis, axonLis net.Listener, err error) {
+func (m *Miner) listen(ctx context.Context) (net.Listener, error) {
+	if err := m.life.Listen(ctx, m.cfg.MetricsListenAddress); err != nil {
+		return nil, fmt.Errorf("miner: %w", err)
+	}
 	var lc net.ListenConfig
-	if httpLis, err = lc.Listen(ctx, "tcp", m.cfg.MetricsListenAddress); err != nil {
-		return nil, nil, fmt.Errorf("miner: metrics listener: %w", err)
+	axonLis, err := lc.Listen(ctx, "tcp", m.cfg.Axon.ListenAddress)
+	if err != nil {
+		_ = m.life.Close()
+		return nil, fmt.Errorf("miner: axon listener: %w", err)
 	}
-	if axonLis, err = lc.Listen(ctx, "tcp", m.cfg.Axon.ListenAddress); err != nil {
-		_ = httpLis.Close()
-		return nil, nil, fmt.Errorf("miner: axon listener: %w", err)
-	}
-	h, a := httpLis.Addr().String(), axonLis.Addr().String()
-	m.httpAddr.Store(&h)
+	a := axonLis.Addr().String()
 	m.axonAddr.Store(&a)
-	return httpLis, axonLis, nil
+	return axonLis, nil
 }
 
 // startup runs the chain side of the startup and builds the axon server.
@@ -290,6 +285,7 @@ func (m *Miner) serveAxon(ctx context.Context, srv *axon.Server, lis net.Listene
 	go func() { served <- srv.Serve(lis) }()
 	m.ready.Store(true)
 	srv.SetServing(true) // the model is loaded and the hotkey registered
+	m.life.SetReady(true)
 	select {
 	case err := <-served:
 		_ = srv.Shutdown(context.WithoutCancel(ctx))
@@ -297,41 +293,20 @@ func (m *Miner) serveAxon(ctx context.Context, srv *axon.Server, lis net.Listene
 	case <-ctx.Done():
 	}
 	m.ready.Store(false)
+	m.life.SetReady(false)
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.cfg.Axon.ShutdownTimeout)
 	defer cancel()
 	stopErr := srv.Shutdown(stopCtx)
 	return errors.Join(<-served, stopErr)
 }
 
-// refreshLoop refreshes the metagraph every MetagraphRefresh; a failed
-// refresh is logged and counted, and the previous metagraph stays in use.
-func (m *Miner) refreshLoop(ctx context.Context) error {
-	t := time.NewTicker(m.cfg.MetagraphRefresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		if err := m.refresh(ctx); err != nil && ctx.Err() == nil {
-			m.log.Warn("metagraph refresh failed", "error", err)
-		}
+// health fails while the metagraph is stale (not refreshed within three
+// intervals); the lifecycle answers 503 before the axon serves.
+func (m *Miner) health() error {
+	if age := m.now().Sub(time.Unix(0, m.lastRefresh.Load())); age > 3*m.cfg.MetagraphRefresh {
+		return fmt.Errorf("metagraph stale: last refreshed %s ago", age.Round(time.Second))
 	}
-}
-
-// healthz answers 200 while the axon serves and the metagraph is fresh
-// (refreshed within three intervals), else 503 with the reason.
-func (m *Miner) healthz(w http.ResponseWriter, _ *http.Request) {
-	age := m.now().Sub(time.Unix(0, m.lastRefresh.Load()))
-	switch {
-	case !m.ready.Load():
-		http.Error(w, "not serving", http.StatusServiceUnavailable)
-	case age > 3*m.cfg.MetagraphRefresh:
-		http.Error(w, "metagraph stale: last refreshed "+age.Round(time.Second).String()+" ago", http.StatusServiceUnavailable)
-	default:
-		_, _ = w.Write([]byte("ok\n"))
-	}
+	return nil
 }
 
 // ParseLogLevel parses debug, info, warn or error.

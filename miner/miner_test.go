@@ -24,8 +24,8 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
@@ -260,7 +260,7 @@ func TestMinerOnNetwork(t *testing.T) {
 // checkInfer sends an Infer from the caller's hotkey, pinned to the TLS
 // certificate the miner announced, and checks the answer against a local
 // session and the receipt leaf.
-func checkInfer(t *testing.T, c *chain, r *running, path string, held *model.Dataset, sum, callerHot string) {
+func checkInfer(t *testing.T, c *chain, r *running, path string, held *digits.Dataset, sum, callerHot string) {
 	t.Helper()
 	signer, err := axon.NewKeyringSigner(c.Keyring(), "caller-hot")
 	if err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -82,7 +82,7 @@ func TestSessionModelRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := held.Features[:3*model.NumFeatures]
+	rows := held.Features[:3*digits.NumFeatures]
 	out, err := sm.Run(context.Background(), []*axonpb.Tensor{axon.Float32Tensor("input", []int64{3, 64}, rows)})
 	if err != nil {
 		t.Fatal(err)

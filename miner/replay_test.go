@@ -21,7 +21,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // inferRaw sends req to the TLS axon at addr as is, as an attacker holding
@@ -43,7 +43,7 @@ func inferRaw(t *testing.T, c *chain, addr string, req *axonpb.InferRequest) (er
 // captureInfer has the registered caller send an Infer to r through the
 // client (a session pinned to the announced certificate), checks that it
 // is served, and returns the request as sent for a later replay.
-func captureInfer(t *testing.T, c *chain, r *running, held *model.Dataset) *axonpb.InferRequest {
+func captureInfer(t *testing.T, c *chain, r *running, held *digits.Dataset) *axonpb.InferRequest {
 	t.Helper()
 	signer, err := axon.NewKeyringSigner(c.Keyring(), "caller-hot")
 	if err != nil {

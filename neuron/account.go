@@ -1,7 +1,11 @@
-// Package neuron is what the tensorcosm daemons (miner, validator) share: their
-// chain and keyring settings, a neuron's own operations on chain (registration
-// under a price cap, the hotkey's account, stake), the metagraph read, the
-// subnet task check and the /metrics and /healthz server.
+// Package neuron is what the tensorcosm daemons (miner, validator, and the
+// gateway to come) share: one config section (Config: chain, keyring,
+// subnet and registration, metrics, logging, shutdown), a neuron's own
+// operations on chain (registration under a price cap, the hotkey's account,
+// stake), the metagraph view (MetagraphView: immutable snapshots, refreshed
+// in the background and on demand, subscribers told of changes), the subnet
+// task check, and the daemon lifecycle (Lifecycle: /metrics, /healthz, the
+// ready flag, ordered shutdown; RunUntilSignal).
 package neuron
 
 import (
@@ -191,7 +195,7 @@ func (a *Account) EnsureStake(ctx context.Context, target uint64) error {
 
 // Metagraph reads every neuron of a subnet with its stake, page by page, and
 // the highest block height the pages were read at.
-func Metagraph(ctx context.Context, q subnettypes.QueryClient, netuid uint32) ([]subnettypes.NeuronInfo, int64, error) {
+func Metagraph(ctx context.Context, q MetagraphQuerier, netuid uint32) ([]subnettypes.NeuronInfo, int64, error) {
 	var (
 		neurons []subnettypes.NeuronInfo
 		height  int64

@@ -16,6 +16,65 @@ import (
 	"github.com/tensorcosm/tensorcosm/chainclient"
 )
 
+// Config is the section every daemon shares: the chain, the keyring, the
+// subnet and its registration, dev mode, and the daemon's /metrics,
+// logging and shutdown. Daemons embed it with `mapstructure:",squash"`,
+// so its keys stay where they were: chain.*, keyring.*, netuid, register,
+// max_burn, dev, metrics_listen_address, log_level, shutdown_timeout.
+type Config struct {
+	// Chain is the node the daemon talks to.
+	Chain ChainConfig `mapstructure:"chain"`
+	// Keyring holds the hotkey and, to register (or stake), the coldkey.
+	Keyring KeyringConfig `mapstructure:"keyring"`
+	// Netuid is the subnet the daemon works in.
+	Netuid uint32 `mapstructure:"netuid"`
+	// Register lets the daemon register its hotkey when it is not yet
+	// registered, paying at most MaxBurn utensor from the coldkey.
+	Register bool `mapstructure:"register"`
+	// MaxBurn is the highest registration price, in utensor, the coldkey
+	// accepts.
+	MaxBurn uint64 `mapstructure:"max_burn"`
+	// Dev is dev mode, for a local network: it allows the test keyring,
+	// which stores keys unencrypted on disk.
+	Dev bool `mapstructure:"dev"`
+	// MetricsListenAddress serves /metrics and /healthz.
+	MetricsListenAddress string `mapstructure:"metrics_listen_address"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `mapstructure:"log_level"`
+	// ShutdownTimeout bounds a graceful stop after SIGINT or SIGTERM; it
+	// should exceed the daemon's own drains (the axon's shutdown_timeout,
+	// a weight transaction's chain.tx_timeout).
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+// DefaultConfig is a local node, the file keyring in ~/.tensorcosm,
+// metrics on metricsAddr, info logs and a 60 s shutdown timeout.
+func DefaultConfig(metricsAddr string) Config {
+	return Config{Chain: DefaultChainConfig(), Keyring: DefaultKeyringConfig(), MetricsListenAddress: metricsAddr,
+		LogLevel: "info", ShutdownTimeout: time.Minute}
+}
+
+// Validate reports every problem with c (joined with errors.Join).
+// coldkeyNeededWhen, when not empty, says why the daemon needs its coldkey
+// (see KeyringConfig.Validate).
+func (c Config) Validate(coldkeyNeededWhen string) error {
+	errs := []error{c.Chain.Validate(), c.Keyring.Validate(coldkeyNeededWhen, c.Dev)}
+	if c.Netuid == 0 {
+		errs = append(errs, errors.New("netuid is required (0 is the root network, which runs no task)"))
+	}
+	if c.Register && c.MaxBurn == 0 {
+		errs = append(errs, errors.New("max_burn must be set (utensor) when register is true"))
+	}
+	errs = append(errs, ValidateListenAddress("metrics_listen_address", c.MetricsListenAddress))
+	if _, err := ParseLogLevel(c.LogLevel); err != nil {
+		errs = append(errs, fmt.Errorf("log_level: %w", err))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown_timeout must be positive, got %s", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
 // ChainConfig locates the chain.
 type ChainConfig struct {
 	// GRPCAddress is the node's gRPC endpoint, host:port.
@@ -33,8 +92,8 @@ func DefaultChainConfig() ChainConfig {
 	return ChainConfig{GRPCAddress: "127.0.0.1:9090", TxTimeout: 30 * time.Second}
 }
 
-// Validate reports every problem with c.
-func (c ChainConfig) Validate() []error {
+// Validate reports every problem with c (joined with errors.Join).
+func (c ChainConfig) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.GRPCAddress); err != nil {
 		errs = append(errs, fmt.Errorf("chain.grpc_address %q: want host:port", c.GRPCAddress))
@@ -45,7 +104,7 @@ func (c ChainConfig) Validate() []error {
 	if c.TxTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("chain.tx_timeout must be positive, got %s", c.TxTimeout))
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // Client connects a chainclient to the configured node, signing with kr.
@@ -93,10 +152,11 @@ func DefaultKeyringConfig() KeyringConfig {
 	return KeyringConfig{Backend: BackendFile, Dir: filepath.Join(home, ".tensorcosm")}
 }
 
-// Validate reports every problem with k. coldkeyNeededWhen, when not empty,
+// Validate reports every problem with k (joined with errors.Join; errors.Is
+// finds ErrUnsafeKeyring in it). coldkeyNeededWhen, when not empty,
 // says why the coldkey is required (e.g. "register is true"); dev allows
 // the test backend, whose keys anyone reading the disk can take.
-func (k KeyringConfig) Validate(coldkeyNeededWhen string, dev bool) []error {
+func (k KeyringConfig) Validate(coldkeyNeededWhen string, dev bool) error {
 	var errs []error
 	switch k.Backend {
 	case BackendFile, BackendOS:
@@ -116,7 +176,7 @@ func (k KeyringConfig) Validate(coldkeyNeededWhen string, dev bool) []error {
 	if coldkeyNeededWhen != "" && k.Coldkey == "" {
 		errs = append(errs, fmt.Errorf("keyring.coldkey is required when %s", coldkeyNeededWhen))
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // WarnDev logs, once per call, that dev mode lets the test keyring hold

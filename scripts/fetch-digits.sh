@@ -10,7 +10,7 @@
 # temporary directory, and digits.csv.gz is checked against a pinned sha256.
 #
 # Default destination: ${TENSORCOSM_CACHE:-$HOME/.cache/tensorcosm}/data/digits.csv.gz
-# (model.DataPath() also honours TENSORCOSM_DIGITS_PATH). Running the script
+# (digits.DataPath() in task/digits also honours TENSORCOSM_DIGITS_PATH). Running the script
 # again is a no-op when the file is already there with the right checksum.
 set -euo pipefail
 

@@ -3,7 +3,9 @@
 # three miners and two validators on top.
 #
 #   scripts/localnet.sh up       the whole network: chain, subnet 1 (digits), 3 miners
-#                                (strong, medium, untrained models), 2 validators
+#                                (strong, medium, untrained models), 2 validators;
+#                                on an existing home it resumes them: no funding,
+#                                subnet or registration the chain already holds
 #   scripts/localnet.sh start    the chain only: init (first time) and start in the background
 #   scripts/localnet.sh stop     stop the validators, the miners and the node
 #   scripts/localnet.sh status   show height, endpoints and daemons
@@ -34,7 +36,6 @@ BLOCK_TIME="${LOCALNET_BLOCK_TIME:-1s}"
 PORT_BASE="${LOCALNET_PORT_BASE:-26600}"
 PIDFILE="$HOME_DIR/tensorcosmd.pid"
 LOGFILE="$HOME_DIR/tensorcosmd.log"
-KR=(--keyring-backend test --home "$HOME_DIR")
 ACCOUNTS=(alice bob charlie)
 FUND="1000000000000$DENOM"   # 1,000,000 TENSOR each
 SELF_BOND="100000000000$DENOM" # 100,000 TENSOR
@@ -43,23 +44,29 @@ source "$ROOT/scripts/lib/monitoring.sh"
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
+# init_home builds the home in HOME_DIR.init and renames it to HOME_DIR
+# when it is complete, so a genesis in HOME_DIR means a finished init: a run
+# killed half-way through init starts over instead of resuming a broken home.
 init_home() {
+	local home="$HOME_DIR.init"
+	local kr=(--keyring-backend test --home "$home")
 	log "initialising $HOME_DIR (chain-id $CHAIN_ID)"
-	rm -rf "$HOME_DIR"
-	"$BINARY" init localnet --chain-id "$CHAIN_ID" --home "$HOME_DIR" >/dev/null 2>&1 || die "tensorcosmd init failed"
+	rm -rf "$HOME_DIR" "$home"
+	"$BINARY" init localnet --chain-id "$CHAIN_ID" --home "$home" >/dev/null 2>&1 || die "tensorcosmd init failed"
 	for name in validator "${ACCOUNTS[@]}"; do
-		"$BINARY" keys add "$name" "${KR[@]}" --output json >"$HOME_DIR/$name.key.json" 2>&1 || die "keys add $name failed"
-		chmod 600 "$HOME_DIR/$name.key.json"
-		"$BINARY" genesis add-genesis-account "$name" "$FUND" "${KR[@]}" || die "add-genesis-account $name failed"
+		"$BINARY" keys add "$name" "${kr[@]}" --output json >"$home/$name.key.json" 2>&1 || die "keys add $name failed"
+		chmod 600 "$home/$name.key.json"
+		"$BINARY" genesis add-genesis-account "$name" "$FUND" "${kr[@]}" || die "add-genesis-account $name failed"
 	done
-	"$BINARY" genesis gentx validator "$SELF_BOND" --chain-id "$CHAIN_ID" "${KR[@]}" >/dev/null 2>&1 || die "gentx failed"
-	"$BINARY" genesis collect-gentxs --home "$HOME_DIR" >/dev/null 2>&1 || die "collect-gentxs failed"
-	dev_subnet_params "$HOME_DIR/config/genesis.json" "$TEMPO"
-	"$BINARY" genesis validate --home "$HOME_DIR" >/dev/null || die "genesis does not validate"
-	configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
-	configure_telemetry "$HOME_DIR"
-	configure_client "$HOME_DIR" "$((PORT_BASE + 57))"
-	enable_cors "$HOME_DIR"
+	"$BINARY" genesis gentx validator "$SELF_BOND" --chain-id "$CHAIN_ID" "${kr[@]}" >/dev/null 2>&1 || die "gentx failed"
+	"$BINARY" genesis collect-gentxs --home "$home" >/dev/null 2>&1 || die "collect-gentxs failed"
+	dev_subnet_params "$home/config/genesis.json" "$TEMPO"
+	"$BINARY" genesis validate --home "$home" >/dev/null || die "genesis does not validate"
+	configure_node "$home" "$PORT_BASE" "$BLOCK_TIME"
+	configure_telemetry "$home"
+	configure_client "$home" "$((PORT_BASE + 57))"
+	enable_cors "$home"
+	mv "$home" "$HOME_DIR"
 }
 
 # enable_cors HOME lets browser dApps and wallets on any origin call the
@@ -76,6 +83,25 @@ write_registry() {
 	"$BINARY" registry write "$HOME_DIR/registry" --preset localnet --chain-id "$CHAIN_ID" \
 		--rpc "http://127.0.0.1:$((PORT_BASE + 57))" --rest "http://127.0.0.1:$((PORT_BASE + 17))" \
 		--grpc "127.0.0.1:$((PORT_BASE + 90))" >/dev/null || die "writing the chain registry files failed"
+}
+
+# signed_height prints the last height the node's validator signed, 0 for
+# a chain that has made no block yet.
+signed_height() {
+	local f="$HOME_DIR/data/priv_validator_state.json" h=""
+	[[ -f "$f" ]] && h="$(sed -n 's/.*"height": *"\([0-9]*\)".*/\1/p' "$f" | head -1)"
+	echo "${h:-0}"
+}
+
+# resume_home HEIGHT keeps an initialised home (genesis, keys, chain data)
+# and re-applies only what a run may change: ports, block time, telemetry.
+resume_home() {
+	RESUMED_FROM="$1"
+	log "resuming localnet from $HOME_DIR at height $1 (genesis, keys and chain data kept; scripts/localnet.sh clean starts over)"
+	configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
+	configure_telemetry "$HOME_DIR"
+	configure_client "$HOME_DIR" "$((PORT_BASE + 57))"
+	enable_cors "$HOME_DIR"
 }
 
 is_running() { [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
@@ -111,19 +137,19 @@ start() {
 	for p in 56 57 90 17; do
 		port_in_use $((PORT_BASE + p)) && die "port $((PORT_BASE + p)) on 127.0.0.1 is in use (set LOCALNET_PORT_BASE)"
 	done
+	local from=0
 	if [[ ! -f "$HOME_DIR/config/genesis.json" ]]; then
 		init_home
 	else
-		log "reusing $HOME_DIR (scripts/localnet.sh clean starts over)"
-		configure_node "$HOME_DIR" "$PORT_BASE" "$BLOCK_TIME"
-		configure_telemetry "$HOME_DIR"
-		enable_cors "$HOME_DIR"
+		from="$(signed_height)"
+		resume_home "$from"
 	fi
 	write_registry
 	log "starting tensorcosmd, log: $LOGFILE"
-	nohup "$BINARY" start --home "$HOME_DIR" >"$LOGFILE" 2>&1 </dev/null &
+	nohup "$BINARY" start --home "$HOME_DIR" >>"$LOGFILE" 2>&1 </dev/null &
 	echo $! >"$PIDFILE"
-	if ! wait_height $((PORT_BASE + 57)) 2 60; then
+	# a resumed chain must make a new block, not just serve its old height
+	if ! wait_height $((PORT_BASE + 57)) $((from + 1 > 2 ? from + 1 : 2)) 60; then
 		tail -20 "$LOGFILE" >&2 || true
 		stop_pidfile "$PIDFILE"
 		die "node did not produce blocks"
@@ -163,7 +189,7 @@ status) status ;;
 clean)
 	stop
 	log "removing $HOME_DIR"
-	rm -rf "$HOME_DIR"
+	rm -rf "$HOME_DIR" "$HOME_DIR.init"
 	;;
 -h | --help | help) usage ;;
 *)

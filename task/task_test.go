@@ -20,7 +20,6 @@ func (f fakeTask) New(spec subnettypes.TaskSpec, _ task.Env) (task.Instance, err
 	return nil, nil
 }
 
-
 func TestRegistry(t *testing.T) {
 	task.Register(fakeTask{"zz-test-b"})
 	task.Register(fakeTask{"zz-test-a"})

@@ -35,10 +35,8 @@ func BenchmarkValidatorStep256(b *testing.B) {
 			cfg.QueryTimeout = 10 * time.Second
 			s := newTestScorer(b, cfg, validator)
 			if verify {
-				vf, err := newVerifier(cfg.Verify, testTask, 1, nil, s.log, s.metrics)
-				if err != nil {
-					b.Fatal(err)
-				}
+				vf := newVerifier(cfg.Verify, testTask, 1, nil, s.log, s.metrics)
+				var err error
 				b.Cleanup(vf.close)
 				if vf.models[sha], err = onnx.LoadSessionBytes(onnxBytes, vf.sessionOpt); err != nil {
 					b.Fatal(err)

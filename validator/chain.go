@@ -123,19 +123,6 @@ func (c *grpcChain) Subnet(ctx context.Context) (subnettypes.Subnet, error) {
 	return res.Subnet, nil
 }
 
-// Snapshot reads the subnet and its metagraph.
-func (c *grpcChain) Snapshot(ctx context.Context, at time.Time) (*snapshot, error) {
-	subnet, err := c.Subnet(ctx)
-	if err != nil {
-		return nil, err
-	}
-	infos, height, err := neuron.Metagraph(ctx, c.query, c.netuid)
-	if err != nil {
-		return nil, err
-	}
-	return newSnapshot(subnet, infos, height, c.hotkey, at), nil
-}
-
 // State reads what a weights tick needs.
 func (c *grpcChain) State(ctx context.Context) (chainState, error) {
 	height, err := c.Height(ctx)

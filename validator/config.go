@@ -3,39 +3,28 @@ package validator
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/task"
 )
 
 // Config configures a Validator. The mapstructure tags are the keys of the
 // config file and, upper-cased with "." as "_" behind
 // TENSORCOSM_VALIDATOR_, of the environment.
 type Config struct {
-	// Chain is the node the validator talks to.
-	Chain neuron.ChainConfig `mapstructure:"chain"`
-	// Keyring holds the hotkey and, to register or stake, the coldkey.
-	Keyring neuron.KeyringConfig `mapstructure:"keyring"`
-	// Netuid is the subnet the validator scores.
-	Netuid uint32 `mapstructure:"netuid"`
-	// Register lets the validator register its hotkey when it is not yet
-	// registered, paying at most MaxBurn utensor from the coldkey.
-	Register bool `mapstructure:"register"`
-	// MaxBurn is the highest registration price, in utensor, the coldkey
-	// accepts.
-	MaxBurn uint64 `mapstructure:"max_burn"`
-	// Dev is dev mode, for a local network: it allows the test keyring,
-	// which stores keys unencrypted on disk.
-	Dev bool `mapstructure:"dev"`
+	// Config is the section every daemon shares (its keys stay top-level):
+	// the chain, the keyring (the coldkey is needed to register or stake),
+	// netuid (the subnet scored), register and max_burn, dev,
+	// metrics_listen_address, log_level and shutdown_timeout.
+	neuron.Config `mapstructure:",squash"`
 	// Stake, in utensor: at startup, when the hotkey's total stake is below
 	// it, the coldkey stakes the difference on the hotkey. 0 does nothing.
 	Stake uint64 `mapstructure:"stake"`
 	// StateDir holds the scores and the commit-reveal state, so that a
 	// restart resumes; one validator per directory.
 	StateDir string `mapstructure:"state_dir"`
-	// Data is the evaluation data the challenges are drawn from.
-	Data DataConfig `mapstructure:"data"`
 	// ONNXRuntimeLib is the ONNX Runtime library used to re-run miners'
 	// models; empty uses $ONNXRUNTIME_SHARED_LIBRARY_PATH or the cache.
 	ONNXRuntimeLib string `mapstructure:"onnxruntime_lib"`
@@ -51,10 +40,13 @@ type Config struct {
 	Concurrency int `mapstructure:"concurrency"`
 	// QueryTimeout bounds each query, signing and receipt check included.
 	QueryTimeout time.Duration `mapstructure:"query_timeout"`
-	// ChallengeBatch is the number of images in one challenge.
+	// ChallengeBatch is the number of items (rows) in one challenge.
 	ChallengeBatch int `mapstructure:"challenge_batch"`
-	// Perturb is the fresh random change applied to every challenge image.
-	Perturb PerturbConfig `mapstructure:"perturb"`
+	// Tasks holds per task kind (the subnet's TaskSpec.kind) the settings
+	// of that kind, as tasks.<kind>.<setting>; each kind documents its own
+	// (task/digits: data_path and the challenge perturbation) and rejects
+	// unknown ones. A kind without an entry uses its defaults.
+	Tasks map[string]map[string]any `mapstructure:"tasks"`
 	// EMAAlpha is the weight of the newest score in each UID's moving
 	// average.
 	EMAAlpha float64 `mapstructure:"ema_alpha"`
@@ -63,52 +55,6 @@ type Config struct {
 	VersionKey uint64 `mapstructure:"version_key"`
 	// Verify configures model verification.
 	Verify VerifyConfig `mapstructure:"verify"`
-	// MetricsListenAddress serves /metrics and /healthz.
-	MetricsListenAddress string `mapstructure:"metrics_listen_address"`
-	// LogLevel is debug, info, warn or error.
-	LogLevel string `mapstructure:"log_level"`
-}
-
-// DataConfig locates the evaluation data.
-type DataConfig struct {
-	// DigitsPath is digits.csv.gz; challenges use its held-out split.
-	DigitsPath string `mapstructure:"digits_path"`
-}
-
-// PerturbConfig is the random variant of every challenge image (see
-// model.Augment): continuous random parameters, so a miner cannot train on
-// the challenges themselves, only on the public images they come from.
-type PerturbConfig struct {
-	// Rotate is the largest rotation, in degrees, either way.
-	Rotate float64 `mapstructure:"rotate"`
-	// Scale is the largest relative change of size.
-	Scale float64 `mapstructure:"scale"`
-	// Shear is the largest shear factor, either way.
-	Shear float64 `mapstructure:"shear"`
-	// Shift is the largest translation along each axis, in pixels; it is
-	// reduced where it would push ink off the 8x8 image.
-	Shift float64 `mapstructure:"shift"`
-	// Elastic is the largest displacement, in pixels, of the smooth elastic
-	// distortion.
-	Elastic float64 `mapstructure:"elastic"`
-	// Stroke is the largest thickening or thinning of the strokes, in [0, 1].
-	Stroke float64 `mapstructure:"stroke"`
-	// Noise is the standard deviation of the Gaussian noise added to each
-	// pixel, in raw pixel units (pixels are 0..16).
-	Noise float64 `mapstructure:"noise"`
-}
-
-// defaultPerturb is model.DefaultAugment as config.
-func defaultPerturb() PerturbConfig {
-	a := model.DefaultAugment()
-	return PerturbConfig{Rotate: a.Rotate, Scale: a.Scale, Shear: a.Shear, Shift: a.Shift,
-		Elastic: a.Elastic, Stroke: a.Stroke, Noise: a.Noise}
-}
-
-// augment returns p as the model's augmentation.
-func (p PerturbConfig) augment() model.Augment {
-	return model.Augment{Rotate: p.Rotate, Scale: p.Scale, Shear: p.Shear, Shift: p.Shift,
-		Elastic: p.Elastic, Stroke: p.Stroke, Noise: p.Noise}
 }
 
 // Verification modes.
@@ -124,11 +70,12 @@ type VerifyConfig struct {
 	// true (required: startup fails if the subnet does not allow it) or
 	// false.
 	Enabled string `mapstructure:"enabled"`
-	// Sample is how many images of each answered challenge are re-run on
+	// Sample is how many rows of each answered challenge are re-run on
 	// the miner's committed model.
 	Sample int `mapstructure:"sample"`
-	// Tolerance is the largest difference allowed between a miner's
-	// probability and the local one.
+	// Tolerance is the largest difference allowed between a value of a
+	// miner's float32 outputs and the local one (integer outputs must be
+	// equal).
 	Tolerance float64 `mapstructure:"tolerance"`
 	// MaxModelBytes bounds the models downloaded; a miner committing a
 	// larger one cannot be verified and scores 0.
@@ -149,24 +96,20 @@ type VerifyConfig struct {
 }
 
 // DefaultConfig returns the defaults: a local node, the file keyring in
-// ~/.tensorcosm, the digits data in the cache, a step every 2 s against
-// every miner, and metrics on 127.0.0.1:9102.
+// ~/.tensorcosm, every task kind with its default settings (the digits data
+// in the cache), a step every 2 s against every miner, and metrics on
+// 127.0.0.1:9102.
 func DefaultConfig() Config {
 	return Config{
-		Chain:          neuron.DefaultChainConfig(),
-		Keyring:        neuron.DefaultKeyringConfig(),
-		Data:           DataConfig{DigitsPath: model.DataPath()},
+		Config:         neuron.DefaultConfig("127.0.0.1:9102"),
 		SyncBlocks:     3,
 		StepInterval:   2 * time.Second,
 		Concurrency:    32,
 		QueryTimeout:   time.Second,
 		ChallengeBatch: 16,
-		Perturb:        defaultPerturb(),
 		EMAAlpha:       0.1,
 		Verify: VerifyConfig{Enabled: VerifyAuto, Sample: 4, Tolerance: 1e-3,
 			MaxModelBytes: 256 << 20, PermitGrace: 2 * time.Minute, MaxRefusals: 3, BusyBound: 30 * time.Minute},
-		MetricsListenAddress: "127.0.0.1:9102",
-		LogLevel:             "info",
 	}
 }
 
@@ -174,29 +117,13 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	errs = append(errs, c.Chain.Validate()...)
-	errs = append(errs, c.Keyring.Validate(c.coldkeyNeededWhen(), c.Dev)...)
-	if c.Netuid == 0 {
-		add("netuid is required (0 is the root network, which has no miners)")
-	}
-	if c.Register && c.MaxBurn == 0 {
-		add("max_burn must be set (utensor) when register is true")
-	}
+	errs = append(errs, c.Config.Validate(c.coldkeyNeededWhen()))
 	if c.StateDir == "" {
 		add("state_dir is required: the scores and the commit-reveal state live there")
-	}
-	if c.Data.DigitsPath == "" {
-		add("data.digits_path is required")
 	}
 	errs = append(errs, c.validateLoop()...)
 	errs = append(errs, c.validateChallenges()...)
 	errs = append(errs, c.Verify.validate(c.ChallengeBatch)...)
-	if err := neuron.ValidateListenAddress("metrics_listen_address", c.MetricsListenAddress); err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := neuron.ParseLogLevel(c.LogLevel); err != nil {
-		add("log_level: %w", err)
-	}
 	return errors.Join(errs...)
 }
 
@@ -240,12 +167,37 @@ func (c Config) validateChallenges() []error {
 	if c.ChallengeBatch < 1 || c.ChallengeBatch > maxChallengeBatch {
 		add("challenge_batch must be in [1, %d], got %d", maxChallengeBatch, c.ChallengeBatch)
 	}
-	if err := c.Perturb.augment().Validate(); err != nil {
-		for _, e := range err.(interface{ Unwrap() []error }).Unwrap() { // Validate joins its errors
-			add("perturb.%w", e)
+	errs = append(errs, c.validateTasks()...)
+	return errs
+}
+
+// validateTasks checks that every kind in tasks is linked in and, where the
+// kind can, its settings.
+func (c Config) validateTasks() []error {
+	var errs []error
+	kinds := make([]string, 0, len(c.Tasks))
+	for k := range c.Tasks {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	for _, kind := range kinds {
+		t, err := task.Get(kind)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("tasks.%s: %w", kind, err))
+			continue
+		}
+		if sc, ok := t.(task.SettingsChecker); ok {
+			if err := sc.CheckSettings(c.Tasks[kind]); err != nil {
+				errs = append(errs, fmt.Errorf("tasks.%s: %w", kind, err))
+			}
 		}
 	}
 	return errs
+}
+
+// TaskEnv is the task.Env of kind: its settings from tasks.<kind>.
+func (c Config) TaskEnv(kind string) task.Env {
+	return task.Env{Settings: c.Tasks[kind]}
 }
 
 func (v VerifyConfig) validate(batch int) []error {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/validator"
 )
 
@@ -22,13 +22,18 @@ func validConfig() validator.Config {
 	return cfg
 }
 
+// tasks returns a mutation setting tasks.<kind>.<key> to value.
+func tasks(kind, key string, value any) func(*validator.Config) {
+	return func(c *validator.Config) { c.Tasks = map[string]map[string]any{kind: {key: value}} }
+}
+
 func TestDefaultConfig(t *testing.T) {
 	cfg := validator.DefaultConfig()
 	checks := []struct {
 		name      string
 		got, want any
 	}{
-		{"digits data", cfg.Data.DigitsPath, model.DataPath()},
+		{"task settings (every kind's defaults)", len(cfg.Tasks), 0},
 		{"step interval", cfg.StepInterval, 2 * time.Second},
 		{"sample size", cfg.SampleSize, 0},
 		{"verify", cfg.Verify.Enabled, validator.VerifyAuto},
@@ -66,7 +71,6 @@ func TestConfigValidate(t *testing.T) {
 			"the test keyring stores keys unencrypted on disk; use --keyring-backend file or os, or pass --dev for a local network"},
 		{"register without coldkey", func(c *validator.Config) { c.Register, c.MaxBurn, c.Keyring.Coldkey = true, 1, "" }, "keyring.coldkey is required when register is true"},
 		{"stake without coldkey", func(c *validator.Config) { c.Stake, c.Keyring.Coldkey = 5, "" }, "keyring.coldkey is required when stake is set"},
-		{"no data", func(c *validator.Config) { c.Data.DigitsPath = "" }, "data.digits_path is required"},
 		{"no sync", func(c *validator.Config) { c.SyncBlocks = 0 }, "sync_blocks must be at least 1"},
 		{"fast steps", func(c *validator.Config) { c.StepInterval = time.Millisecond }, "step_interval must be at least 100ms"},
 		{"negative sample", func(c *validator.Config) { c.SampleSize = -1 }, "sample_size must not be negative"},
@@ -75,13 +79,12 @@ func TestConfigValidate(t *testing.T) {
 		{"huge batch", func(c *validator.Config) { c.ChallengeBatch = 5000 }, "challenge_batch must be in [1, 1024]"},
 		{"alpha zero", func(c *validator.Config) { c.EMAAlpha = 0 }, "ema_alpha must be in (0, 1]"},
 		{"alpha above one", func(c *validator.Config) { c.EMAAlpha = 1.5 }, "ema_alpha must be in (0, 1]"},
-		{"noise", func(c *validator.Config) { c.Perturb.Noise = 17 }, "perturb.noise must be in [0, 16]"},
-		{"negative rotation", func(c *validator.Config) { c.Perturb.Rotate = -1 }, "perturb.rotate must be in [0, 30]"},
-		{"scale", func(c *validator.Config) { c.Perturb.Scale = 0.5 }, "perturb.scale must be in [0, 0.3]"},
-		{"shear", func(c *validator.Config) { c.Perturb.Shear = 1 }, "perturb.shear must be in [0, 0.5]"},
-		{"shift", func(c *validator.Config) { c.Perturb.Shift = 4 }, "perturb.shift must be in [0, 2]"},
-		{"elastic", func(c *validator.Config) { c.Perturb.Elastic = 2 }, "perturb.elastic must be in [0, 1]"},
-		{"stroke not a number", func(c *validator.Config) { c.Perturb.Stroke = math.NaN() }, "perturb.stroke must be in [0, 1]"},
+		{"unknown task kind", tasks("image-to-text", "noise", 1), `tasks.image-to-text: unknown task kind "image-to-text" (known kinds: ` + digits.Kind},
+		{"unknown setting", tasks(digits.Kind, "blur", 1), `tasks.digits-classification: unknown setting "blur"`},
+		{"noise", tasks(digits.Kind, "noise", 17), "tasks.digits-classification: noise must be in [0, 16]"},
+		{"negative rotation", tasks(digits.Kind, "rotate", -1), "rotate must be in [0, 30]"},
+		{"stroke not a number", tasks(digits.Kind, "stroke", math.NaN()), "stroke must be in [0, 1]"},
+		{"setting of the wrong type", tasks(digits.Kind, "scale", []int{1}), "scale: want a number"},
 		{"verify mode", func(c *validator.Config) { c.Verify.Enabled = "yes" }, `verify.enabled "yes": want auto, true or false`},
 		{"verify sample above the batch", func(c *validator.Config) { c.Verify.Sample = 17 }, "verify.sample must be in [1, challenge_batch]"},
 		{"tolerance", func(c *validator.Config) { c.Verify.Tolerance = 0 }, "verify.tolerance must be in (0, 1)"},
@@ -112,7 +115,6 @@ func TestNewRefusesBadSetups(t *testing.T) {
 		{name: "invalid config", mutate: func(_ *testing.T, c *validator.Config) { c.Netuid = 0 }, wantErr: "validator: invalid config"},
 		{name: "no such hotkey", mutate: func(_ *testing.T, c *validator.Config) { c.Keyring.Hotkey = "nope" }, wantErr: "validator: hotkey"},
 		{name: "no such coldkey", mutate: func(_ *testing.T, c *validator.Config) { c.Stake, c.Keyring.Coldkey = 1, "nope" }, wantErr: "validator: coldkey"},
-		{name: "missing data", mutate: func(t *testing.T, c *validator.Config) { c.Data.DigitsPath = t.TempDir() + "/d.csv.gz" }, wantErr: "scripts/fetch-digits.sh"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

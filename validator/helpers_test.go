@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tensorcosm/tensorcosm/miner"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	"github.com/tensorcosm/tensorcosm/validator"
@@ -189,7 +190,8 @@ func testConfig(t *testing.T) validator.Config {
 	cfg.Chain.ChainID = "tensorcosm-test"
 	cfg.Keyring.Dir, cfg.Keyring.Hotkey, cfg.Keyring.Coldkey = dir, "hot", "cold"
 	cfg.Keyring.Backend, cfg.Dev = "test", true
-	cfg.Netuid, cfg.StateDir, cfg.Data.DigitsPath = 1, t.TempDir(), ortlib.DigitsPath(t)
+	cfg.Netuid, cfg.StateDir = 1, t.TempDir()
+	cfg.Tasks = map[string]map[string]any{digits.Kind: {"data_path": ortlib.DigitsPath(t)}}
 	cfg.MetricsListenAddress = "127.0.0.1:0"
 	return cfg
 }

@@ -3,8 +3,9 @@ package validator
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
+
+	"github.com/tensorcosm/tensorcosm/neuron"
 )
 
 // flag scores a miner 0 until the end of the next epoch (each new failure
@@ -19,16 +20,30 @@ func (v *Validator) flag(uid uint32, hotkey, reason, detail string) {
 	v.metrics.setScore(uid, 0)
 }
 
-// sync reads the metagraph and makes the scores and the verifier follow it.
+// sync reads the metagraph now; apply makes the scores and the verifier
+// follow a changed one.
 func (v *Validator) sync(ctx context.Context) error {
-	snap, err := v.grpc.Snapshot(ctx, v.now())
+	_, err := v.view.Refresh(ctx)
+	return err
+}
+
+// synced follows every metagraph read: it counts it and, when good, notes
+// the chain as reachable.
+func (v *Validator) synced(_ context.Context, snap *neuron.MetagraphSnapshot, err error) {
 	if err != nil {
 		v.metrics.syncs.WithLabelValues("error").Inc()
-		return err
+		return
 	}
 	v.metrics.syncs.WithLabelValues("ok").Inc()
 	v.lastPoll.Store(v.now().UnixNano())
 	v.height.Store(max(v.height.Load(), snap.Height))
+}
+
+// apply subscribes to the metagraph view: it publishes the validator's own
+// snapshot of each changed metagraph and makes the scores and the verifier
+// follow it.
+func (v *Validator) apply(_, cur *neuron.MetagraphSnapshot) {
+	snap := newSnapshot(cur.Subnet, cur.Neurons, cur.Height, v.hotkey, cur.ReadAt)
 	old := v.snap.Swap(snap)
 	for _, uid := range v.scores.reconcile(snap.Neurons) {
 		v.log.Info("hotkey changed at UID: its score starts from zero", "uid", uid)
@@ -58,7 +73,6 @@ func (v *Validator) sync(ctx context.Context) error {
 	if !snap.SelfFound {
 		v.log.Warn("hotkey no longer holds a UID in the subnet")
 	}
-	return nil
 }
 
 // chainLoop follows the chain: it reads the height every pollInterval,
@@ -177,9 +191,9 @@ func (v *Validator) weightRow(epoch uint64) (weightRow, error) {
 	return computeWeights(scores, append(zero, others...), hp.MinAllowedWeights, uint32(len(snap.Neurons)), hp.MaxWeightLimit)
 }
 
-// healthz answers 200 while the validator runs with a fresh view of the
-// chain and recent steps, else 503 with the reason.
-func (v *Validator) healthz(w http.ResponseWriter, _ *http.Request) {
+// health fails while the chain is unreachable, the metagraph lags or
+// scoring stalls; the lifecycle answers 503 until startup finished.
+func (v *Validator) health() error {
 	now := v.now()
 	pollAge := now.Sub(time.Unix(0, v.lastPoll.Load()))
 	stepAge := now.Sub(time.Unix(0, v.lastStep.Load()))
@@ -188,15 +202,12 @@ func (v *Validator) healthz(w http.ResponseWriter, _ *http.Request) {
 		lag = v.height.Load() - snap.Height
 	}
 	switch {
-	case !v.ready.Load():
-		http.Error(w, "starting", http.StatusServiceUnavailable)
 	case pollAge > 30*time.Second:
-		http.Error(w, "chain unreachable: last read "+pollAge.Round(time.Second).String()+" ago", http.StatusServiceUnavailable)
+		return fmt.Errorf("chain unreachable: last read %s ago", pollAge.Round(time.Second))
 	case lag > 3*int64(v.cfg.SyncBlocks):
-		http.Error(w, fmt.Sprintf("metagraph %d blocks behind", lag), http.StatusServiceUnavailable)
+		return fmt.Errorf("metagraph %d blocks behind", lag)
 	case v.steps.Load() > 0 && stepAge > 3*v.cfg.StepInterval+v.cfg.QueryTimeout:
-		http.Error(w, "scoring stalled: last step "+stepAge.Round(time.Second).String()+" ago", http.StatusServiceUnavailable)
-	default:
-		_, _ = w.Write([]byte("ok\n"))
+		return fmt.Errorf("scoring stalled: last step %s ago", stepAge.Round(time.Second))
 	}
+	return nil
 }

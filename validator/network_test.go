@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -27,9 +28,9 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	"github.com/tensorcosm/tensorcosm/validator"
@@ -232,7 +233,8 @@ func validatorConfig(c *neurontest.Chain, keyDir, stateDir string) validator.Con
 	cfg.Keyring.Dir, cfg.Keyring.Hotkey, cfg.Keyring.Coldkey = keyDir, "hot", "cold"
 	cfg.Keyring.Backend, cfg.Dev = "test", true
 	cfg.Netuid, cfg.Register, cfg.MaxBurn, cfg.Stake = netuid, true, 1_000_000_000, 1_000_000_000
-	cfg.StateDir, cfg.Data.DigitsPath = stateDir, ortlib.DigitsPath(c.T)
+	cfg.StateDir = stateDir
+	cfg.Tasks = map[string]map[string]any{digits.Kind: {"data_path": ortlib.DigitsPath(c.T)}}
 	cfg.ONNXRuntimeLib = ortlib.LibraryPath(c.T)
 	cfg.SyncBlocks, cfg.StepInterval, cfg.QueryTimeout = 2, 400*time.Millisecond, 2*time.Second
 	cfg.Concurrency, cfg.EMAAlpha, cfg.Verify.Enabled = 4, 0.3, validator.VerifyTrue
@@ -290,7 +292,7 @@ func metric(t *testing.T, body, name string) float64 {
 // epoch, and reveals the commit.
 func TestValidatorOnNetwork(t *testing.T) {
 	c := neurontest.StartChain(t, 300*time.Millisecond)
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	strongPath, _ := neurontest.TrainModel(t, opts)
 	opts.Epochs = 0
 	weakPath, _ := neurontest.TrainModel(t, opts)
@@ -461,6 +463,46 @@ func TestValidatorOnNetwork(t *testing.T) {
 		checkRestart(t, c, cfg, final, watch, uid["validator"])
 	})
 	watch.check(t)
+	t.Run("a task it cannot run fails at startup", func(t *testing.T) {
+		checkTaskStartup(t, c, owner, hp)
+	})
+}
+
+// checkTaskStartup checks that Run fails at startup, before registering,
+// on a subnet whose task kind is not linked in (naming the known kinds) and
+// on the digits subnet without its data set.
+func checkTaskStartup(t *testing.T, c *neurontest.Chain, owner string, hp subnettypes.Hyperparams) {
+	speech := neurontest.DigitsTask
+	speech.Kind = "speech-to-text"
+	c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "speech", Task: speech, Hyperparams: &hp})
+	for _, tc := range []struct {
+		name    string
+		netuid  uint32
+		tasks   map[string]map[string]any
+		wantErr []string
+	}{
+		{"unknown kind", netuid + 1, nil, []string{`unknown task kind "speech-to-text"`, "known kinds: digits-classification"}},
+		{"missing data", netuid, map[string]map[string]any{digits.Kind: {"data_path": t.TempDir() + "/d.csv.gz"}},
+			[]string{"scripts/fetch-digits.sh"}},
+	} {
+		keyDir := t.TempDir()
+		neurontest.NewKeyring(t, keyDir, "cold", "hot")
+		cfg := validatorConfig(c, keyDir, t.TempDir())
+		cfg.Netuid, cfg.Tasks = tc.netuid, tc.tasks
+		v, err := validator.New(cfg, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = v.Run(c.Ctx)
+		if !errors.Is(err, validator.ErrUnsupportedTask) && tc.name == "unknown kind" {
+			t.Errorf("%s: Run = %v, want ErrUnsupportedTask", tc.name, err)
+		}
+		for _, want := range tc.wantErr {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: Run = %v, want it to contain %q", tc.name, err, want)
+			}
+		}
+	}
 }
 
 // checkDaemon checks the validator's metrics, health and weight logs.
@@ -539,7 +581,7 @@ register: true
 max_burn: 1000000000
 stake: 1000000000
 state_dir: %q
-data: {digits_path: %q}
+tasks: {digits-classification: {data_path: %q}}
 onnxruntime_lib: %q
 sync_blocks: 2
 step_interval: 400ms
@@ -549,7 +591,7 @@ ema_alpha: 0.3
 verify: {enabled: true}
 metrics_listen_address: 127.0.0.1:0
 log_level: debug
-`, cfg.Chain.GRPCAddress, cfg.Chain.ChainID, cfg.Keyring.Dir, netuid, cfg.StateDir, cfg.Data.DigitsPath, cfg.ONNXRuntimeLib)
+`, cfg.Chain.GRPCAddress, cfg.Chain.ChainID, cfg.Keyring.Dir, netuid, cfg.StateDir, ortlib.DigitsPath(t), cfg.ONNXRuntimeLib)
 	file := filepath.Join(t.TempDir(), "validator.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

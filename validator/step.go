@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -16,34 +15,16 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
-// latencyWeight is the share of a query's score that latency can take away:
-// score = accuracy * (1 - latencyWeight * min(1, latency / query_timeout)).
-const latencyWeight = 0.1
-
-// digitsTask is the task kind this validator scores.
-const digitsTask = "digits-classification"
-
 // ErrUnsupportedTask is returned by Run when the subnet's task is not one
-// this validator can score.
+// this validator can score: its kind is not linked in (the error lists the
+// kinds that are) or its TaskSpec does not fit the kind. It wraps
+// task.ErrUnknownKind or task.ErrBadSpec.
 var ErrUnsupportedTask = errors.New("validator: unsupported subnet task")
-
-// digitsTensors checks that task is the digits task, one float32 input
-// [batch, 64] and one float32 output [batch, 10], and returns their names.
-func digitsTensors(task subnettypes.TaskSpec) (input, output string, err error) {
-	fits := func(ts []subnettypes.TensorSpec, width int64) bool {
-		return len(ts) == 1 && ts[0].Dtype == string(onnx.Float32) && len(ts[0].Shape) == 2 && ts[0].Shape[1] == width
-	}
-	if task.Kind != digitsTask || !fits(task.Inputs, model.NumFeatures) || !fits(task.Outputs, model.NumClasses) {
-		return "", "", fmt.Errorf("%w: %q with inputs %v and outputs %v; this validator scores %q (float32 [batch, %d] in, [batch, %d] out)",
-			ErrUnsupportedTask, task.Kind, task.Inputs, task.Outputs, digitsTask, model.NumFeatures, model.NumClasses)
-	}
-	return task.Inputs[0].Name, task.Outputs[0].Name, nil
-}
 
 // inferer sends a signed Infer to a miner; *axon.Client is one.
 type inferer interface {
@@ -54,14 +35,12 @@ type inferer interface {
 // updated. It is what a step costs, without the chain.
 type scorer struct {
 	cfg     Config
-	data    *evalSet
+	task    task.Instance // the subnet's task, set at startup
 	client  inferer
 	scores  *scoreTable
 	verify  *verifier // nil: no verification
 	metrics *metrics
 	log     *slog.Logger
-	input   string
-	output  string
 	now     func() time.Time
 	// resync asks for a metagraph read, when a receipt names a model the
 	// metagraph does not.
@@ -135,18 +114,20 @@ func (s *scorer) record(results []queryResult, epoch uint64) {
 	}
 }
 
-// query sends one challenge to t and scores the answer.
+// query sends one challenge to t and scores the answer: the mean of its
+// rows' scores times the latency factor (task.LatencyFactor).
 func (s *scorer) query(ctx context.Context, netuid uint32, t neuronView, rng *rand.Rand, verifyOn, permit bool) queryResult {
-	rows := s.cfg.ChallengeBatch
-	x := make([]float32, rows*model.NumFeatures)
-	labels := make([]int, rows)
-	s.data.challenge(rng, s.cfg.Perturb, x, labels)
+	res := queryResult{miner: t}
+	c, err := s.task.Challenge(rng, s.cfg.ChallengeBatch)
+	if err != nil {
+		s.log.Error("cannot make a challenge", "error", err)
+		return res // no score: the fault is ours
+	}
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	start := s.now()
-	resp, err := s.client.Infer(qctx, t.target(netuid),
-		[]*axonpb.Tensor{axon.Float32Tensor(s.input, []int64{int64(rows), model.NumFeatures}, x)})
-	res := queryResult{miner: t, latency: s.now().Sub(start), err: err}
+	resp, err := s.client.Infer(qctx, t.target(netuid), axonTensors(s.task.Spec().Inputs, c.Inputs))
+	res.latency, res.err = s.now().Sub(start), err
 	if ctx.Err() != nil {
 		return res // stopping: no score either way
 	}
@@ -159,15 +140,26 @@ func (s *scorer) query(ctx context.Context, netuid uint32, t neuronView, rng *ra
 		s.resync()
 		return res
 	}
-	probs, err := s.probabilities(resp, rows)
+	outputs := onnxTensors(resp.GetOutputs())
+	scores, err := s.task.Score(c, outputs)
 	if err != nil {
+		if !errors.Is(err, task.ErrBadOutput) {
+			s.log.Error("cannot score an answer", "uid", t.UID, "error", err)
+			return queryResult{miner: t} // no score: the fault is ours
+		}
 		res.outcome, res.err = outcomeInvalid, err
 		return res
 	}
 	res.outcome = outcomeOK
-	res.score = accuracy(probs, labels) * (1 - latencyWeight*min(1, res.latency.Seconds()/s.cfg.QueryTimeout.Seconds()))
+	res.score = task.Mean(scores) * task.LatencyFactor(res.latency, s.cfg.QueryTimeout)
 	if verifyOn && s.verify != nil {
-		s.verify.observe(t, pickSample(rng, s.cfg.Verify.Sample, x, probs, rows), permit)
+		idx := rng.Perm(c.Rows)[:min(s.cfg.Verify.Sample, c.Rows)]
+		in, out, err := s.task.Sample(c, outputs, idx)
+		if err != nil {
+			s.log.Error("cannot sample an answer", "uid", t.UID, "error", err)
+			return res
+		}
+		s.verify.observe(t, sample{rows: len(idx), inputs: in, outputs: out}, permit)
 	}
 	return res
 }
@@ -191,54 +183,38 @@ func classify(err error, qctx context.Context) string {
 	return outcomeError
 }
 
-// probabilities returns the task's output tensor, [rows, 10] float32.
-func (s *scorer) probabilities(resp *axonpb.InferResponse, rows int) ([]float32, error) {
-	for _, t := range resp.GetOutputs() {
-		if t.GetName() != s.output {
-			continue
+// axonTensors returns ts as axon tensors in the order of the spec's
+// inputs.
+func axonTensors(specs []subnettypes.TensorSpec, ts task.Tensors) []*axonpb.Tensor {
+	out := make([]*axonpb.Tensor, 0, len(specs))
+	for _, sp := range specs {
+		t := ts[sp.Name]
+		switch t.DType {
+		case onnx.Float32:
+			out = append(out, axon.Float32Tensor(sp.Name, t.Shape, t.Float32))
+		case onnx.Int64:
+			out = append(out, axon.Int64Tensor(sp.Name, t.Shape, t.Int64))
 		}
-		p, err := t.Float32s()
-		if err != nil {
-			return nil, fmt.Errorf("output %q: %w", s.output, err)
-		}
-		if sh := t.GetShape(); len(sh) != 2 || sh[0] != int64(rows) || sh[1] != model.NumClasses || len(p) != rows*model.NumClasses {
-			return nil, fmt.Errorf("output %q has shape %v, want [%d %d]", s.output, sh, rows, model.NumClasses)
-		}
-		return p, nil
 	}
-	return nil, fmt.Errorf("no output %q in the answer", s.output)
+	return out
 }
 
-// accuracy is the share of rows whose highest probability is at the label;
-// a row holding NaN or an infinity is wrong.
-func accuracy(probs []float32, labels []int) float64 {
-	correct := 0
-	for r, label := range labels {
-		row := probs[r*model.NumClasses : (r+1)*model.NumClasses]
-		best, ok := 0, true
-		for k, p := range row {
-			if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) {
-				ok = false
-				break
+// onnxTensors returns a miner's answer as tensors by name. A tensor of
+// another dtype, or whose data does not fit its shape, is left out: the
+// task's Score then reports it missing.
+func onnxTensors(ts []*axonpb.Tensor) task.Tensors {
+	out := make(task.Tensors, len(ts))
+	for _, t := range ts {
+		switch t.GetDtype() {
+		case axonpb.DataType_DATA_TYPE_FLOAT32:
+			if v, err := t.Float32s(); err == nil {
+				out[t.GetName()] = onnx.NewFloat32Tensor(t.GetShape(), v)
 			}
-			if p > row[best] {
-				best = k
+		case axonpb.DataType_DATA_TYPE_INT64:
+			if v, err := t.Int64s(); err == nil {
+				out[t.GetName()] = onnx.NewInt64Tensor(t.GetShape(), v)
 			}
 		}
-		if ok && best == label {
-			correct++
-		}
 	}
-	return float64(correct) / float64(len(labels))
-}
-
-// pickSample copies k random rows of a challenge and the miner's answers.
-func pickSample(rng *rand.Rand, k int, x, probs []float32, rows int) sample {
-	k = min(k, rows)
-	s := sample{rows: k, inputs: make([]float32, 0, k*model.NumFeatures), outputs: make([]float32, 0, k*model.NumClasses)}
-	for _, r := range rng.Perm(rows)[:k] {
-		s.inputs = append(s.inputs, x[r*model.NumFeatures:(r+1)*model.NumFeatures]...)
-		s.outputs = append(s.outputs, probs[r*model.NumClasses:(r+1)*model.NumClasses]...)
-	}
-	return s
+	return out
 }

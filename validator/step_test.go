@@ -17,7 +17,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/onnx"
-	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
 // sessionModel loads ONNX bytes as the model a miner serves.
@@ -32,7 +32,7 @@ func sessionModel(tb testing.TB, b []byte) *miner.SessionModel {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = s.Close() })
-	sm, err := miner.NewSessionModel(s, path, digitsTask)
+	sm, err := miner.NewSessionModel(s, path, digits.Kind)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -101,10 +101,6 @@ func startAxon(tb testing.TB, uid uint32, m axon.Model, meta axon.Metagraph) neu
 // with a permit in meta.
 func newTestScorer(tb testing.TB, cfg Config, validator *axon.KeySigner) *scorer {
 	tb.Helper()
-	data, err := loadEvalSet(ortlib.DigitsPath(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	client, err := axon.NewClient(validator, testClientOptions())
 	if err != nil {
 		tb.Fatal(err)
@@ -114,8 +110,8 @@ func newTestScorer(tb testing.TB, cfg Config, validator *axon.KeySigner) *scorer
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &scorer{cfg: cfg, data: data, client: client, scores: newScoreTable(cfg.EMAAlpha, nil), metrics: m,
-		log: slog.New(slog.DiscardHandler), input: "input", output: "probabilities", now: time.Now, resync: func() {}}
+	return &scorer{cfg: cfg, task: testInstance(tb), client: client, scores: newScoreTable(cfg.EMAAlpha, nil), metrics: m,
+		log: slog.New(slog.DiscardHandler), now: time.Now, resync: func() {}}
 }
 
 // testChainID is the chain id of the tests that run axons without a chain.
@@ -162,10 +158,8 @@ func TestStepScores(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.QueryTimeout, cfg.EMAAlpha, cfg.ChallengeBatch = 2*time.Second, 1, 64
 	s := newTestScorer(t, cfg, validator)
-	vf, err := newVerifier(cfg.Verify, testTask, 1, nil, s.log, s.metrics)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vf := newVerifier(cfg.Verify, testTask, 1, nil, s.log, s.metrics)
+	var err error
 	t.Cleanup(vf.close)
 	vf.models[strongSHA], err = onnx.LoadSessionBytes(strong, onnx.SessionOptions{IntraOpThreads: 1})
 	if err != nil {

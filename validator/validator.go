@@ -1,6 +1,7 @@
 // Package validator is the tensorcosm-validator daemon: it keeps the
-// subnet's metagraph, challenges miners with perturbed digits, scores their
-// answers into a moving average per UID, checks answers against the models
+// subnet's metagraph, challenges miners with fresh challenges of the
+// subnet's task (reached through the task registry: the binary links the
+// kinds in), scores their answers into a moving average per UID, checks answers against the models
 // miners committed to, and commits then reveals weights every tempo.
 package validator
 
@@ -9,12 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -37,12 +37,12 @@ const pollInterval = 500 * time.Millisecond
 type Validator struct {
 	cfg     Config
 	log     *slog.Logger
-	gather  prometheus.Gatherer
 	metrics *metrics
 	hotkey  string
 	chain   *chainclient.Client
 	account *neuron.Account
 	grpc    *grpcChain
+	view    *neuron.MetagraphView // read on demand by chainLoop; apply follows it
 	state   *stateDir
 	scores  *scoreTable
 	client  *axon.Client
@@ -51,17 +51,15 @@ type Validator struct {
 	now     func() time.Time
 
 	snap     atomic.Pointer[snapshot]
-	resync   atomic.Bool  // a metagraph read was asked for
-	height   atomic.Int64 // latest block height read
-	lastPoll atomic.Int64 // unix ns of the last good height read
-	lastStep atomic.Int64 // unix ns of the last finished step
-	steps    atomic.Int64 // steps finished since Run started
-	ready    atomic.Bool  // startup finished
-	httpAddr atomic.Pointer[string]
+	resync   atomic.Bool       // a metagraph read was asked for
+	height   atomic.Int64      // latest block height read
+	lastPoll atomic.Int64      // unix ns of the last good height read
+	lastStep atomic.Int64      // unix ns of the last finished step
+	steps    atomic.Int64      // steps finished since Run started
+	life     *neuron.Lifecycle // /metrics, /healthz, ready: startup finished
 }
 
-// New checks cfg, opens the keyring, loads the evaluation data and locks
-// and reads state_dir (the scores and commits of a previous run); it talks
+// New checks cfg, opens the keyring and locks and reads state_dir (the scores and commits of a previous run); it talks
 // to no chain. Metrics go to reg; /metrics serves reg when it is also a
 // prometheus.Gatherer, else the default gatherer. A nil reg gets a fresh
 // registry.
@@ -75,7 +73,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Validator
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	v := &Validator{cfg: cfg, gather: neuron.Gatherer(reg), now: time.Now}
+	v := &Validator{cfg: cfg, life: neuron.NewLifecycle(neuron.Gatherer(reg), "starting"), now: time.Now}
 	var err error
 	if v.metrics, err = newMetrics(reg); err != nil {
 		return nil, err
@@ -96,11 +94,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Validator
 	}
 	v.log = logger.With("component", "validator", "hotkey", v.hotkey, "netuid", cfg.Netuid)
 	cfg.Keyring.WarnDev(v.log, cfg.Dev)
-	data, err := loadEvalSet(cfg.Data.DigitsPath)
-	if err != nil {
-		return nil, fmt.Errorf("validator: evaluation data: %w", err)
-	}
-	if err := v.open(kr, signer, data); err != nil {
+	if err := v.open(kr, signer); err != nil {
 		v.close()
 		return nil, fmt.Errorf("validator: %w", err)
 	}
@@ -109,7 +103,7 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Validator
 
 // open locks the state directory, reads it, and builds the clients and
 // the parts that use them.
-func (v *Validator) open(kr keyring.Keyring, signer axon.Signer, data *evalSet) error {
+func (v *Validator) open(kr keyring.Keyring, signer axon.Signer) error {
 	var err error
 	if v.state, err = openStateDir(v.cfg.StateDir, v.cfg.Netuid, v.hotkey); err != nil {
 		return err
@@ -138,13 +132,16 @@ func (v *Validator) open(kr keyring.Keyring, signer axon.Signer, data *evalSet) 
 	}
 	v.account.OnTx = v.metrics.tx
 	v.grpc = newGRPCChain(v.account)
+	v.view = neuron.NewMetagraphView(v.account.Query, v.cfg.Netuid, neuron.MetagraphOptions{OnRefresh: v.synced,
+		Now: func() time.Time { return v.now() }})
+	v.view.Subscribe(v.apply)
 	opts := axon.DefaultClientOptions()
 	opts.Timeout, opts.MaxModelBytes = max(v.cfg.QueryTimeout, downloadTimeout), v.cfg.Verify.MaxModelBytes
 	opts.ChainID = v.cfg.Chain.ChainID
 	if v.client, err = axon.NewClient(signer, opts); err != nil {
 		return err
 	}
-	v.scorer = &scorer{cfg: v.cfg, data: data, client: v.client, scores: v.scores, metrics: v.metrics, log: v.log,
+	v.scorer = &scorer{cfg: v.cfg, client: v.client, scores: v.scores, metrics: v.metrics, log: v.log,
 		now: v.now, resync: func() { v.resync.Store(true) }, seed: seed}
 	v.weights = &weightSetter{chain: v.grpc, hotkey: v.hotkey, netuid: v.cfg.Netuid, version: v.cfg.VersionKey,
 		save: v.state.saveCommits, weights: v.weightRow, ready: func() bool { return v.steps.Load() > 0 },
@@ -172,12 +169,7 @@ func (v *Validator) close() {
 func (v *Validator) Hotkey() string { return v.hotkey }
 
 // MetricsAddr is the address of /metrics and /healthz, "" until Run has bound it.
-func (v *Validator) MetricsAddr() string {
-	if s := v.httpAddr.Load(); s != nil {
-		return *s
-	}
-	return ""
-}
+func (v *Validator) MetricsAddr() string { return v.life.Addr() }
 
 // Scores returns the validator's current score of every UID, by UID.
 func (v *Validator) Scores() []Score { return v.scores.snapshot() }
@@ -185,35 +177,29 @@ func (v *Validator) Scores() []Score { return v.scores.snapshot() }
 // Run starts the validator and blocks until ctx ends, then stops
 // gracefully: queries in flight are cancelled, a weight transaction in
 // flight completes (up to chain.tx_timeout), and the scores are saved.
-// Startup reads the subnet (its task must be the digits task), registers
-// and stakes as configured, and reads the metagraph. Run may be called
+// Startup reads the subnet and instantiates its task from the registry
+// (an unknown kind fails with the list of known ones, see
+// ErrUnsupportedTask; the task loads its data), registers and stakes as
+// configured, and reads the metagraph. Run may be called
 // once; it releases state_dir when it returns.
 func (v *Validator) Run(ctx context.Context) error {
 	defer v.close()
-	var lc net.ListenConfig
-	httpLis, err := lc.Listen(ctx, "tcp", v.cfg.MetricsListenAddress)
-	if err != nil {
-		return fmt.Errorf("validator: metrics listener: %w", err)
+	if err := v.life.Listen(ctx, v.cfg.MetricsListenAddress); err != nil {
+		return fmt.Errorf("validator: %w", err)
 	}
-	addr := httpLis.Addr().String()
-	v.httpAddr.Store(&addr)
 	if err := v.startup(ctx); err != nil {
-		_ = httpLis.Close()
+		_ = v.life.Close()
 		if ctx.Err() != nil {
 			return nil // stopped during startup, as asked
 		}
 		return fmt.Errorf("validator: %w", err)
 	}
-	v.ready.Store(true)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return v.chainLoop(gctx) })
-	g.Go(func() error { return v.stepLoop(gctx) })
+	v.life.SetReady(true)
+	components := []func(context.Context) error{v.chainLoop, v.stepLoop}
 	if vf := v.scorer.verify; vf != nil {
-		g.Go(func() error { return vf.run(gctx) })
+		components = append(components, vf.run)
 	}
-	g.Go(func() error { return neuron.ServeHTTP(gctx, httpLis, v.gather, v.healthz) })
-	err = g.Wait()
-	v.ready.Store(false)
+	err := v.life.Serve(ctx, v.health, components...)
 	if serr := v.saveScores(); serr != nil {
 		err = errors.Join(err, serr)
 	}
@@ -228,9 +214,11 @@ func (v *Validator) startup(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w at %s", err, v.cfg.Chain.GRPCAddress)
 	}
-	if v.scorer.input, v.scorer.output, err = digitsTensors(subnet.Task); err != nil {
-		return err
+	inst, err := task.Instantiate(subnet.Task, v.cfg.TaskEnv(subnet.Task.Kind))
+	if err != nil {
+		return fmt.Errorf("%w: subnet %d: %w", ErrUnsupportedTask, v.cfg.Netuid, err)
 	}
+	v.scorer.task = inst
 	n, err := v.account.EnsureRegistered(ctx, v.cfg.Register, v.cfg.MaxBurn)
 	if err != nil {
 		return err
@@ -262,10 +250,7 @@ func (v *Validator) setupVerify(subnet subnettypes.Subnet) error {
 		v.log.Warn("model verification off: ONNX Runtime unavailable", "error", err)
 		return nil
 	}
-	vf, err := newVerifier(v.cfg.Verify, subnet.Task, v.cfg.Netuid, v.client, v.log, v.metrics)
-	if err != nil {
-		return err
-	}
+	vf := newVerifier(v.cfg.Verify, subnet.Task, v.cfg.Netuid, v.client, v.log, v.metrics)
 	vf.flag = v.flag
 	v.scorer.verify = vf
 	v.log.Info("model verification on", "mode", mode, "subnet_model_download", subnet.Hyperparams.ModelDownload,

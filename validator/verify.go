@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,9 +17,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tensorcosm/tensorcosm/axon"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/neuron"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -62,11 +63,11 @@ const (
 )
 
 // sample is part of one answered challenge, kept to re-run on the miner's
-// committed model.
+// committed model (task.Instance.Sample).
 type sample struct {
 	rows    int
-	inputs  []float32 // rows x NumFeatures
-	outputs []float32 // rows x NumClasses, the miner's answers
+	inputs  task.Tensors // the rows' inputs
+	outputs task.Tensors // the miner's outputs for them
 }
 
 // downloader fetches a miner's model file; *axon.Client is one.
@@ -111,8 +112,6 @@ type downloadJob struct {
 type verifier struct {
 	cfg        VerifyConfig
 	task       subnettypes.TaskSpec
-	input      string
-	output     string
 	netuid     uint32
 	client     downloader
 	log        *slog.Logger
@@ -131,15 +130,11 @@ type verifier struct {
 	permitSince time.Time
 }
 
-func newVerifier(cfg VerifyConfig, task subnettypes.TaskSpec, netuid uint32, client downloader, log *slog.Logger, m *metrics) (*verifier, error) {
-	in, out, err := digitsTensors(task)
-	if err != nil {
-		return nil, err
-	}
-	return &verifier{cfg: cfg, task: task, input: in, output: out, netuid: netuid, client: client, log: log, metrics: m,
+func newVerifier(cfg VerifyConfig, spec subnettypes.TaskSpec, netuid uint32, client downloader, log *slog.Logger, m *metrics) *verifier {
+	return &verifier{cfg: cfg, task: spec, netuid: netuid, client: client, log: log, metrics: m,
 		now: time.Now, flag: func(uint32, string, string, string) {}, jobs: make(chan downloadJob, 64),
 		sessionOpt: onnx.SessionOptions{Device: onnx.DeviceCPU, IntraOpThreads: 1, Logger: log},
-		models:     make(map[string]*onnx.Session), miners: make(map[uint32]*minerCheck), inflight: make(map[string]bool)}, nil
+		models:     make(map[string]*onnx.Session), miners: make(map[uint32]*minerCheck), inflight: make(map[string]bool)}
 }
 
 // check returns the state of t, fresh when t's hotkey or model changed
@@ -226,7 +221,7 @@ func (v *verifier) schedule(t neuronView, mc *minerCheck) {
 // compare re-runs s on the committed model and flags the miner on a
 // difference above the tolerance.
 func (v *verifier) compare(t neuronView, sess *onnx.Session, s sample) {
-	out, err := sess.Run(map[string]onnx.Tensor{v.input: onnx.NewFloat32Tensor([]int64{int64(s.rows), model.NumFeatures}, s.inputs)})
+	out, err := sess.Run(s.inputs)
 	if errors.Is(err, onnx.ErrSessionClosed) {
 		return // the model was replaced while this ran
 	}
@@ -234,8 +229,7 @@ func (v *verifier) compare(t neuronView, sess *onnx.Session, s sample) {
 		v.log.Error("re-running a miner's committed model failed", "uid", t.UID, "sha256", t.ModelSHA256, "error", err)
 		return
 	}
-	local := out[v.output].Float32
-	if diff := maxDiff(s.outputs, local); diff > v.cfg.Tolerance {
+	if diff := maxDiffTensors(s.outputs, out); diff > v.cfg.Tolerance {
 		v.metrics.checks.WithLabelValues(checkMismatch).Inc()
 		v.log.Debug("miner's answers differ from its committed model", "uid", t.UID, "miner", t.Hotkey,
 			"sha256", t.ModelSHA256, "max_difference", diff, "tolerance", v.cfg.Tolerance, "rows", s.rows)
@@ -246,8 +240,33 @@ func (v *verifier) compare(t neuronView, sess *onnx.Session, s sample) {
 	v.metrics.checks.WithLabelValues(checkMatch).Inc()
 }
 
+// maxDiffTensors returns the largest absolute difference between the
+// miner's outputs and the local ones, over every output the miner's sample
+// holds: +Inf when a local output is missing, or the dtypes, shapes or
+// sizes differ, a value is not finite, or integer values differ.
+func maxDiffTensors(miner, local task.Tensors) float64 {
+	d := 0.0
+	for name, m := range miner {
+		l, ok := local[name]
+		if !ok || m.DType != l.DType || !slices.Equal(m.Shape, l.Shape) {
+			return math.Inf(1)
+		}
+		switch m.DType {
+		case onnx.Float32:
+			d = max(d, maxDiff(m.Float32, l.Float32))
+		case onnx.Int64:
+			if !slices.Equal(m.Int64, l.Int64) {
+				return math.Inf(1)
+			}
+		default:
+			return math.Inf(1)
+		}
+	}
+	return d
+}
+
 // maxDiff returns the largest absolute difference between the miner's and
-// the local outputs; +Inf when their sizes differ or a value is not finite.
+// the local values; +Inf when their sizes differ or a value is not finite.
 func maxDiff(miner, local []float32) float64 {
 	if len(miner) != len(local) {
 		return math.Inf(1)

@@ -22,8 +22,8 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -36,7 +36,7 @@ type servedFile struct {
 }
 
 func (f servedFile) Info() axon.ModelInfo {
-	return axon.ModelInfo{SHA256: f.sum, Size: uint64(len(f.file)), TaskKind: digitsTask}
+	return axon.ModelInfo{SHA256: f.sum, Size: uint64(len(f.file)), TaskKind: digits.Kind}
 }
 
 func (f servedFile) Run(context.Context, []*axonpb.Tensor) ([]*axonpb.Tensor, error) {
@@ -150,10 +150,7 @@ func newAxonValidator(t *testing.T, seed string, snap *snapshot, mod func(*Verif
 	snap.Self.Hotkey = signer.Address()
 	v.snap.Store(snap)
 	v.scores.reconcile(snap.Neurons)
-	vf, err := newVerifier(cfg.Verify, testTask, 1, client, v.log, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vf := newVerifier(cfg.Verify, testTask, 1, client, v.log, m)
 	t.Cleanup(vf.close)
 	vf.flag = v.flag
 	now := time.Unix(1000, 0)
@@ -277,13 +274,13 @@ func TestStalledDownloadsOnAxon(t *testing.T) {
 	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
-	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))
+	train, held, err := digits.LoadDigitsSplit(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	opts.Epochs, opts.Hidden = 0, 512
-	big, err := model.Train(train, held, opts)
+	big, err := digits.Train(train, held, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

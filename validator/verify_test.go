@@ -14,16 +14,28 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/tensorcosm/tensorcosm/axon"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
 var testTask = subnettypes.TaskSpec{
-	Kind:    digitsTask,
+	Kind:    digits.Kind,
 	Inputs:  []subnettypes.TensorSpec{{Name: "input", Dtype: "float32", Shape: []int64{-1, 64}}},
 	Outputs: []subnettypes.TensorSpec{{Name: "probabilities", Dtype: "float32", Shape: []int64{-1, 10}}},
+	Scoring: digits.ScoringAccuracy,
+}
+
+// testInstance is the digits task on testTask and the real data set.
+func testInstance(tb testing.TB) task.Instance {
+	tb.Helper()
+	inst, err := task.Instantiate(testTask, task.Env{Settings: map[string]any{"data_path": ortlib.DigitsPath(tb)}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return inst
 }
 
 // onnxModel trains a digits MLP for epochs (0: untrained) and returns its
@@ -33,13 +45,13 @@ func onnxModel(t testing.TB, epochs int, seed uint64) ([]byte, string) {
 	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
-	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))
+	train, held, err := digits.LoadDigitsSplit(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := model.DefaultTrainOptions()
+	opts := digits.DefaultTrainOptions()
 	opts.Epochs, opts.Seed = epochs, seed
-	m, err := model.Train(train, held, opts)
+	m, err := digits.Train(train, held, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +89,7 @@ func newTestVerifier(t *testing.T, d downloader) (*verifier, flagged, *time.Time
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig().Verify
-	v, err := newVerifier(cfg, testTask, 1, d, slog.New(slog.DiscardHandler), m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := newVerifier(cfg, testTask, 1, d, slog.New(slog.DiscardHandler), m)
 	t.Cleanup(v.close)
 	flags := flagged{}
 	v.flag = func(uid uint32, _, reason, _ string) { flags[uid] = reason }
@@ -98,18 +107,21 @@ func answers(t *testing.T, b []byte, rng *rand.Rand) sample {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	e, err := loadEvalSet(ortlib.DigitsPath(t))
+	inst := testInstance(t)
+	c, err := inst.Challenge(rng, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const rows = 8
-	x, labels := make([]float32, rows*model.NumFeatures), make([]int, rows)
-	e.challenge(rng, DefaultConfig().Perturb, x, labels)
-	out, err := s.Run(map[string]onnx.Tensor{"input": onnx.NewFloat32Tensor([]int64{rows, model.NumFeatures}, x)})
+	out, err := s.Run(c.Inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pickSample(rng, 4, x, out["probabilities"].Float32, rows)
+	idx := rng.Perm(c.Rows)[:4]
+	in, minerOut, err := inst.Sample(c, out, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sample{rows: len(idx), inputs: in, outputs: minerOut}
 }
 
 // drain runs the queued downloads.
@@ -240,6 +252,34 @@ func TestMaxDiff(t *testing.T) {
 			got := maxDiff(tc.miner, tc.mine)
 			if (tc.want == 2 && got < 1e9) || (tc.want < 2 && (got-tc.want > 1e-6 || tc.want-got > 1e-6)) {
 				t.Fatalf("maxDiff = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestMaxDiffTensors checks the comparison over named output tensors of
+// any task: float32 within the difference, int64 equal, and anything that
+// does not line up infinitely far.
+func TestMaxDiffTensors(t *testing.T) {
+	f := func(shape []int64, v ...float32) onnx.Tensor { return onnx.NewFloat32Tensor(shape, v) }
+	i := func(v ...int64) onnx.Tensor { return onnx.NewInt64Tensor([]int64{int64(len(v))}, v) }
+	tests := []struct {
+		name         string
+		miner, local task.Tensors
+		want         float64 // 2: infinite
+	}{
+		{"two outputs", task.Tensors{"p": f([]int64{1, 2}, 0.1, 0.9), "ids": i(3, 4)},
+			task.Tensors{"p": f([]int64{1, 2}, 0.1, 0.8), "ids": i(3, 4), "extra": i(1)}, 0.1},
+		{"int64 differs", task.Tensors{"ids": i(3, 4)}, task.Tensors{"ids": i(3, 5)}, 2},
+		{"missing locally", task.Tensors{"p": f([]int64{1, 1}, 0)}, task.Tensors{}, 2},
+		{"shape differs", task.Tensors{"p": f([]int64{1, 2}, 0, 0)}, task.Tensors{"p": f([]int64{2, 1}, 0, 0)}, 2},
+		{"dtype differs", task.Tensors{"p": i(0)}, task.Tensors{"p": f([]int64{1}, 0)}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := maxDiffTensors(tc.miner, tc.local)
+			if (tc.want == 2 && got < 1e9) || (tc.want < 2 && (got-tc.want > 1e-6 || tc.want-got > 1e-6)) {
+				t.Fatalf("maxDiffTensors = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -1,5 +1,6 @@
 // Command tensorcosm-miner serves an ONNX model to the tensorcosm network and
-// trains, evaluates and inspects models for the default digits task.
+// makes, trains, evaluates and inspects models for the task kinds linked in
+// below.
 package main
 
 import (
@@ -8,6 +9,10 @@ import (
 	"github.com/cosmos/cosmos-sdk/version"
 
 	"github.com/tensorcosm/tensorcosm/miner/cli"
+
+	// the task kinds `model init|train|eval --task` reach through the task registry
+	_ "github.com/tensorcosm/tensorcosm/task/digits"
+	_ "github.com/tensorcosm/tensorcosm/task/textline"
 )
 
 func main() {

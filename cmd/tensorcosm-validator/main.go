@@ -8,6 +8,10 @@ import (
 	"github.com/cosmos/cosmos-sdk/version"
 
 	"github.com/tensorcosm/tensorcosm/validator/cli"
+
+	// the task kinds this validator can score, reached through the task registry
+	_ "github.com/tensorcosm/tensorcosm/task/digits"
+	_ "github.com/tensorcosm/tensorcosm/task/textline"
 )
 
 func main() {

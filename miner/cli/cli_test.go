@@ -13,6 +13,7 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/miner/cli"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	_ "github.com/tensorcosm/tensorcosm/task/digits" // the kind the model commands default to
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 )
 
@@ -39,7 +40,7 @@ func mustExecute(t *testing.T, args ...string) (stdout, stderr string) {
 	return stdout, stderr
 }
 
-var accuracyLine = regexp.MustCompile(`accuracy\s+([0-9.]+) \((\d+)/(\d+) held-out samples\)`)
+var scoreLine = regexp.MustCompile(`score\s+([0-9.]+) on (\d+) items\naccuracy\s+([0-9.]+)\n`)
 
 // TestTrainThenEval is the acceptance check of the commands: `model train`
 // with the defaults gives at least 0.93 held-out accuracy through ONNX
@@ -70,14 +71,14 @@ func TestTrainThenEval(t *testing.T) {
 				t.Fatalf("no progress on stderr:\n%s", stderr)
 			}
 			stdout, _ = mustExecute(t, "model", "eval", out, "--data", data, "--onnxruntime-lib", lib, "--threads", "1")
-			m := accuracyLine.FindStringSubmatch(stdout)
+			m := scoreLine.FindStringSubmatch(stdout)
 			if m == nil {
-				t.Fatalf("no accuracy in eval output:\n%s", stdout)
+				t.Fatalf("no score and accuracy in eval output:\n%s", stdout)
 			}
 			acc, _ := strconv.ParseFloat(m[1], 64)
-			t.Logf("eval: %s", m[0])
-			if acc < tc.min || acc > tc.max || m[3] != "359" {
-				t.Fatalf("accuracy %v on %s samples, want [%v, %v] on 359", acc, m[3], tc.min, tc.max)
+			t.Logf("eval: %q", m[0])
+			if acc < tc.min || acc > tc.max || m[2] != "359" || m[3] != m[1] {
+				t.Fatalf("score %v (accuracy %s) on %s items, want [%v, %v] on 359", acc, m[3], m[2], tc.min, tc.max)
 			}
 		})
 	}
@@ -88,7 +89,7 @@ func TestTrainProgressLines(t *testing.T) {
 	_, stderr := mustExecute(t, "model", "train", "--out", out, "--data", ortlib.DigitsPath(t), "--epochs", "3")
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[2], "epoch 3/3 [########################] loss ") ||
-		!strings.Contains(lines[2], "held-out acc") {
+		!strings.Contains(lines[2], "held-out score") {
 		t.Fatalf("progress on a non-terminal should be one line per epoch, got:\n%s", stderr)
 	}
 }
@@ -98,17 +99,46 @@ func TestEvalJSON(t *testing.T) {
 	stdout, _ := mustExecute(t, "model", "eval", path, "--json", "--data", ortlib.DigitsPath(t),
 		"--onnxruntime-lib", ortlib.LibraryPath(t), "--device", "auto")
 	var r struct {
-		Accuracy float64 `json:"accuracy"`
-		Samples  int     `json:"samples"`
-		Device   string  `json:"device"`
-		SHA256   string  `json:"sha256"`
+		Task    string             `json:"task"`
+		Score   float64            `json:"score"`
+		Items   int                `json:"items"`
+		Metrics map[string]float64 `json:"metrics"`
+		Device  string             `json:"device"`
+		SHA256  string             `json:"sha256"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("%v in:\n%s", err, stdout)
 	}
 	sum, _, _ := onnx.Hash(path)
-	if r.Accuracy < 0.93 || r.Samples != 359 || r.SHA256 != sum || (r.Device != "cpu" && r.Device != "cuda") {
+	if r.Task != "digits-classification" || r.Score < 0.93 || r.Metrics["accuracy"] != r.Score || r.Items != 359 ||
+		r.SHA256 != sum || (r.Device != "cpu" && r.Device != "cuda") {
 		t.Fatalf("eval --json = %+v", r)
+	}
+}
+
+// TestInitIsTheUntrainedModel checks that `model init` writes the
+// baseline: the file `model train --epochs 0` writes, near chance through
+// ONNX Runtime.
+func TestInitIsTheUntrainedModel(t *testing.T) {
+	dir := t.TempDir()
+	initPath, trainPath := filepath.Join(dir, "init.onnx"), filepath.Join(dir, "train.onnx")
+	stdout, _ := mustExecute(t, "model", "init", "--out", initPath, "--task", "digits-classification")
+	mustExecute(t, "model", "train", "--out", trainPath, "--epochs", "0", "--data", ortlib.DigitsPath(t))
+	initSum, _, err := onnx.Hash(initPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainSum, _, _ := onnx.Hash(trainPath)
+	if initSum != trainSum || !strings.Contains(stdout, initSum) || !strings.Contains(stdout, "digits-classification") {
+		t.Fatalf("init wrote %s, train --epochs 0 %s; init printed:\n%s", initSum, trainSum, stdout)
+	}
+	stdout, _ = mustExecute(t, "model", "eval", initPath, "--data", ortlib.DigitsPath(t), "--onnxruntime-lib", ortlib.LibraryPath(t), "--threads", "1")
+	m := scoreLine.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no score in eval output:\n%s", stdout)
+	}
+	if score, _ := strconv.ParseFloat(m[1], 64); score > 0.3 {
+		t.Fatalf("the baseline scores %v, want near chance", score)
 	}
 }
 
@@ -175,6 +205,10 @@ func TestCommandErrors(t *testing.T) {
 		{name: "eval a corrupt file", args: []string{"model", "eval", corrupt, "--data", data, "--onnxruntime-lib", lib}, wantErr: "invalid ONNX model"},
 		{name: "eval on an unknown device", args: []string{"model", "eval", corrupt, "--device", "tpu"}, wantErr: `unknown device "tpu"`},
 		{name: "eval without a file", args: []string{"model", "eval"}, wantErr: "accepts 1 arg"},
+		{name: "eval an unknown task", args: []string{"model", "eval", corrupt, "--task", "speech"},
+			wantErr: `unknown task kind "speech" (known kinds: digits-classification`},
+		{name: "init an unknown task", args: []string{"model", "init", "--out", missing, "--task", "speech"}, wantErr: `unknown task kind "speech"`},
+		{name: "init without --out", args: []string{"model", "init"}, wantErr: `"out" not set`},
 		{name: "inspect a corrupt file", args: []string{"model", "inspect", corrupt}, wantErr: "invalid ONNX model"},
 		{name: "inspect a missing file", args: []string{"model", "inspect", missing}, wantErr: "no such file"},
 		{name: "hash a missing file", args: []string{"model", "hash", missing}, wantErr: "no such file"},

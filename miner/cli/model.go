@@ -5,119 +5,214 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task"
 )
 
-// NewModelCmd returns `model`, the commands that train, evaluate and inspect
-// ONNX models for the digits task.
+// defaultKind is the task kind the model commands use without --task.
+const defaultKind = "digits-classification"
+
+// NewModelCmd returns `model`, the commands that make, train, evaluate and
+// inspect ONNX models for a task kind, reached through the task registry.
 func NewModelCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "model",
-		Short: "Train, evaluate, inspect and hash ONNX models for the digits task",
-		Long: `Train, evaluate, inspect and hash ONNX models for the digits task.
+		Short: "Make, train, evaluate, inspect and hash ONNX models for a subnet task",
+		Long: `Make, train, evaluate, inspect and hash ONNX models for a subnet task.
 
-The digits data set comes from scripts/fetch-digits.sh (or --data, or
-$` + model.DigitsPathEnv + `); evaluation needs the ONNX Runtime library from
-scripts/install-onnxruntime.sh (or --onnxruntime-lib, or $` + onnx.LibraryPathEnv + `).`,
+init, train and eval take --task KIND (default ` + defaultKind + `; linked in: ` + strings.Join(task.Kinds(), ", ") + `)
+and --data, the kind's data_path setting (the digits data set comes from
+scripts/fetch-digits.sh, or $TENSORCOSM_DIGITS_PATH); eval needs the ONNX
+Runtime library from scripts/install-onnxruntime.sh (or --onnxruntime-lib, or
+$` + onnx.LibraryPathEnv + `). Not every kind can train in Go: train says so.`,
 	}
-	cmd.AddCommand(newTrainCmd(), newEvalCmd(), newInspectCmd(), newHashCmd())
+	cmd.AddCommand(newInitCmd(), newTrainCmd(), newEvalCmd(), newInspectCmd(), newHashCmd())
 	return cmd
 }
 
-func newTrainCmd() *cobra.Command {
-	opts := model.DefaultTrainOptions()
-	var out, data string
+// taskFlags are the flags that pick a task kind and its data.
+type taskFlags struct{ kind, data string }
+
+func (tf *taskFlags) define(f *pflag.FlagSet) {
+	f.StringVar(&tf.kind, "task", defaultKind, "task kind (TaskSpec.kind)")
+	f.StringVar(&tf.data, "data", "", "the kind's data set (its data_path setting; default: the kind's, e.g. $TENSORCOSM_DIGITS_PATH or the cache)")
+}
+
+// get returns the kind's task and its environment.
+func (tf *taskFlags) get() (task.Task, task.Env, error) {
+	t, err := task.Get(tf.kind)
+	if err != nil {
+		return nil, task.Env{}, err
+	}
+	var env task.Env
+	if tf.data != "" {
+		env.Settings = map[string]any{"data_path": tf.data}
+	}
+	return t, env, nil
+}
+
+// checkOut fails before any work when out cannot be written.
+func checkOut(out string) error {
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return fmt.Errorf("--out %s: the directory %s does not exist", out, filepath.Dir(out))
+	}
+	return nil
+}
+
+func newInitCmd() *cobra.Command {
+	var tf taskFlags
+	var out string
+	var seed uint64
 	cmd := &cobra.Command{
-		Use:   "train --out FILE",
-		Short: "Train the digits MLP in Go and export it as ONNX",
-		Long: `Train a 64-hidden-10 perceptron (ReLU, softmax) on the training part of the
-digits data set with mini-batch Adam, and write it as an ONNX file (opset 13,
-input "input" float32 [batch, 64], output "probabilities" float32 [batch, 10]).
-Progress goes to stderr; a summary with the file's sha256 goes to stdout.`,
-		Args: cobra.NoArgs,
+		Use:   "init --out FILE",
+		Short: "Write an untrained baseline model with the task's signature",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTrain(cmd, out, data, opts)
+			t, _, err := tf.get()
+			if err != nil {
+				return err
+			}
+			mk, ok := t.(task.ModelMaker)
+			if !ok {
+				return fmt.Errorf("task %s cannot make a baseline model", t.Kind())
+			}
+			if err := checkOut(out); err != nil {
+				return err
+			}
+			b, err := mk.InitModel(seed)
+			if err != nil {
+				return err
+			}
+			return writeModel(cmd.OutOrStdout(), out, b, t.Kind())
 		},
 	}
 	f := cmd.Flags()
+	tf.define(f)
 	f.StringVarP(&out, "out", "o", "", "ONNX file to write (required)")
-	f.StringVar(&data, "data", "", "digits.csv.gz to train on (default $"+model.DigitsPathEnv+" or the cache)")
-	f.IntVar(&opts.Epochs, "epochs", opts.Epochs, "passes over the training set (0: untrained model)")
-	f.IntVar(&opts.Hidden, "hidden", opts.Hidden, "hidden layer width")
-	f.IntVar(&opts.BatchSize, "batch-size", opts.BatchSize, "samples per Adam step")
-	f.Float64Var(&opts.LearningRate, "lr", opts.LearningRate, "Adam learning rate")
-	f.Uint64Var(&opts.Seed, "seed", opts.Seed, "seed for the initial weights and the batch order")
+	f.Uint64Var(&seed, "seed", 1, "seed for the initial weights")
 	if err := cmd.MarkFlagRequired("out"); err != nil {
 		panic(err) // the flag is defined just above
 	}
 	return cmd
 }
 
-func runTrain(cmd *cobra.Command, out, data string, opts model.TrainOptions) error {
-	if err := opts.Validate(); err != nil {
+// writeModel writes b to out and prints its summary, then the extra
+// "key\tvalue" lines.
+func writeModel(w io.Writer, out string, b []byte, kind string, extra ...string) error {
+	if err := os.WriteFile(out, b, 0o644); err != nil { //nolint:gosec // G306: a model file is public
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "model\t%s\n", out)
+	fmt.Fprintf(tw, "task\t%s\n", kind)
+	fmt.Fprintf(tw, "sha256\t%s\n", onnx.HashBytes(b))
+	fmt.Fprintf(tw, "size\t%d bytes\n", len(b))
+	for _, line := range extra {
+		fmt.Fprintln(tw, line)
+	}
+	return tw.Flush()
+}
+
+func newTrainCmd() *cobra.Command {
+	var tf taskFlags
+	var out string
+	var opts task.TrainOptions
+	cmd := &cobra.Command{
+		Use:   "train --out FILE",
+		Short: "Train a model in Go and export it as ONNX (digits: the MLP)",
+		Long: `Train a model for the task on its public training data and write it as an
+ONNX file. For the digits task: a 64-hidden-10 perceptron (ReLU, softmax) on
+the training part of the digits data set with mini-batch Adam (opset 13,
+input "input" float32 [batch, 64], output "probabilities" float32 [batch, 10]).
+Progress goes to stderr; a summary with the file's sha256 goes to stdout.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runTrain(cmd, tf, out, opts)
+		},
+	}
+	f := cmd.Flags()
+	tf.define(f)
+	def := digitsTrainDefaults()
+	f.StringVarP(&out, "out", "o", "", "ONNX file to write (required)")
+	f.IntVar(&opts.Epochs, "epochs", def.Epochs, "passes over the training set (0: untrained model)")
+	f.IntVar(&opts.Hidden, "hidden", def.Hidden, "hidden layer width")
+	f.IntVar(&opts.BatchSize, "batch-size", def.BatchSize, "samples per optimiser step")
+	f.Float64Var(&opts.LearningRate, "lr", def.LearningRate, "learning rate")
+	f.Uint64Var(&opts.Seed, "seed", def.Seed, "seed for the initial weights and the batch order")
+	if err := cmd.MarkFlagRequired("out"); err != nil {
+		panic(err) // the flag is defined just above
+	}
+	return cmd
+}
+
+// digitsTrainDefaults are the flag defaults of train: the default kind's.
+func digitsTrainDefaults() task.TrainOptions {
+	if t, err := task.Get(defaultKind); err == nil {
+		if tr, ok := t.(task.Trainer); ok {
+			return tr.DefaultTrainOptions()
+		}
+	}
+	return task.TrainOptions{Epochs: 30, Hidden: 32, BatchSize: 32, LearningRate: 0.01, Seed: 1}
+}
+
+func runTrain(cmd *cobra.Command, tf taskFlags, out string, opts task.TrainOptions) error {
+	t, env, err := tf.get()
+	if err != nil {
 		return err
 	}
-	// Fail before training, not after, when the file cannot be written.
-	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
-		return fmt.Errorf("--out %s: the directory %s does not exist", out, filepath.Dir(out))
+	tr, ok := t.(task.Trainer)
+	if !ok {
+		return fmt.Errorf("task %s cannot train a model in Go: train one elsewhere and check it with model eval", t.Kind())
 	}
-	train, heldOut, err := model.LoadDigitsSplit(data)
-	if err != nil {
+	// Fail before training, not after, when the file cannot be written.
+	if err := checkOut(out); err != nil {
 		return err
 	}
 	bar := newProgressBar(cmd.ErrOrStderr())
 	opts.Progress = bar.update
-	m, err := model.Train(train, heldOut, opts)
+	res, err := tr.Train(opts, env)
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	if err := m.WriteONNX(out); err != nil {
-		return err
-	}
-	acc, err := m.Accuracy(heldOut)
-	if err != nil {
-		return err
-	}
-	sum, size, err := onnx.Hash(out)
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "model\t%s\n", out)
-	fmt.Fprintf(w, "sha256\t%s\n", sum)
-	fmt.Fprintf(w, "size\t%d bytes\n", size)
-	fmt.Fprintf(w, "layers\t%d-%d-%d, %d parameters\n", model.NumFeatures, m.Hidden, model.NumClasses, m.NumParams())
-	fmt.Fprintf(w, "held-out accuracy\t%.4f on %d samples (pure Go; `model eval` measures it through ONNX Runtime)\n", acc, heldOut.Len())
-	return w.Flush()
+	return writeModel(cmd.OutOrStdout(), out, res.Model, t.Kind(), "architecture\t"+res.Architecture,
+		fmt.Sprintf("held-out score\t%.4f on %d items (pure Go; `model eval` measures it through ONNX Runtime)", res.HeldOut.Score, res.HeldOut.Items))
 }
 
 // evalResult is what `model eval --json` prints.
 type evalResult struct {
-	Model    string  `json:"model"`
-	SHA256   string  `json:"sha256"`
-	Accuracy float64 `json:"accuracy"`
-	Correct  int     `json:"correct"`
-	Samples  int     `json:"samples"`
-	Device   string  `json:"device"`
-	Runtime  string  `json:"onnxruntime_version"`
+	Model   string             `json:"model"`
+	SHA256  string             `json:"sha256"`
+	Task    string             `json:"task"`
+	Score   float64            `json:"score"`
+	Items   int                `json:"items"`
+	Metrics map[string]float64 `json:"metrics"`
+	Device  string             `json:"device"`
+	Runtime string             `json:"onnxruntime_version"`
 }
 
 func newEvalCmd() *cobra.Command {
-	var data, lib, device string
+	var tf taskFlags
+	var lib, device string
 	var deviceID, threads int
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "eval FILE",
-		Short: "Measure an ONNX model's accuracy on the held-out digits through ONNX Runtime",
-		Args:  cobra.ExactArgs(1),
+		Short: "Score an ONNX model on the task's fixed evaluation set through ONNX Runtime",
+		Long: `Score an ONNX model on the task's fixed evaluation set through ONNX Runtime:
+the task's score (the validator's per-row score, without latency) and its
+own metrics. digits: accuracy on the 359 held-out digits.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dev, err := onnx.ParseDevice(device)
 			if err != nil {
@@ -125,11 +220,11 @@ func newEvalCmd() *cobra.Command {
 			}
 			opts := onnx.SessionOptions{Device: dev, DeviceID: deviceID, IntraOpThreads: threads,
 				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))}
-			return runEval(cmd, args[0], data, lib, opts, asJSON)
+			return runEval(cmd, args[0], tf, lib, opts, asJSON)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "digits.csv.gz (default $"+model.DigitsPathEnv+" or the cache)")
+	tf.define(f)
 	f.StringVar(&lib, "onnxruntime-lib", "", "ONNX Runtime library (default $"+onnx.LibraryPathEnv+" or the cache)")
 	f.StringVar(&device, "device", string(onnx.DeviceCPU), "cpu, cuda, or auto (CUDA if it works, else CPU)")
 	f.IntVar(&deviceID, "device-id", 0, "CUDA device ordinal")
@@ -138,11 +233,14 @@ func newEvalCmd() *cobra.Command {
 	return cmd
 }
 
-func runEval(cmd *cobra.Command, path, data, lib string, opts onnx.SessionOptions, asJSON bool) error {
-	// Read the data first: it is the cheaper mistake to report.
-	_, heldOut, err := model.LoadDigitsSplit(data)
+func runEval(cmd *cobra.Command, path string, tf taskFlags, lib string, opts onnx.SessionOptions, asJSON bool) error {
+	t, env, err := tf.get()
 	if err != nil {
 		return err
+	}
+	ev, ok := t.(task.Evaluator)
+	if !ok {
+		return fmt.Errorf("task %s has no evaluation set", t.Kind())
 	}
 	if err := onnx.InitRuntime(lib); err != nil {
 		return err
@@ -152,20 +250,24 @@ func runEval(cmd *cobra.Command, path, data, lib string, opts onnx.SessionOption
 		return err
 	}
 	defer func() { _ = s.Close() }() // the process is about to exit anyway
-	acc, n, err := model.Eval(s, heldOut)
+	rep, err := ev.Eval(s, env)
 	if err != nil {
 		return err
 	}
 	_, version := onnx.RuntimeLibrary()
-	r := evalResult{Model: path, SHA256: s.SHA256(), Accuracy: acc, Correct: int(acc*float64(n) + 0.5),
-		Samples: n, Device: string(s.Device()), Runtime: version}
+	r := evalResult{Model: path, SHA256: s.SHA256(), Task: t.Kind(), Score: rep.Score, Items: rep.Items, Metrics: rep.Metrics,
+		Device: string(s.Device()), Runtime: version}
 	if asJSON {
 		return writeJSON(cmd.OutOrStdout(), r)
 	}
 	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
 	fmt.Fprintf(w, "model\t%s\n", r.Model)
 	fmt.Fprintf(w, "sha256\t%s\n", r.SHA256)
-	fmt.Fprintf(w, "accuracy\t%.4f (%d/%d held-out samples)\n", r.Accuracy, r.Correct, r.Samples)
+	fmt.Fprintf(w, "task\t%s\n", r.Task)
+	fmt.Fprintf(w, "score\t%.4f on %d items\n", r.Score, r.Items)
+	for _, k := range slices.Sorted(maps.Keys(r.Metrics)) {
+		fmt.Fprintf(w, "%s\t%.4f\n", k, r.Metrics[k])
+	}
 	fmt.Fprintf(w, "device\t%s (ONNX Runtime %s)\n", r.Device, r.Runtime)
 	return w.Flush()
 }

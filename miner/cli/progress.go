@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tensorcosm/tensorcosm/model"
+	"github.com/tensorcosm/tensorcosm/task"
 )
 
 // barWidth is the number of cells in the progress bar.
@@ -25,12 +25,12 @@ func newProgressBar(w io.Writer) *progressBar {
 }
 
 // update draws the state after one epoch.
-func (p *progressBar) update(s model.EpochStats) {
+func (p *progressBar) update(s task.TrainProgress) {
 	done := barWidth * s.Epoch / max(s.Epochs, 1)
-	line := fmt.Sprintf("epoch %*d/%d [%s%s] loss %.4f", digits(s.Epochs), s.Epoch, s.Epochs,
+	line := fmt.Sprintf("epoch %*d/%d [%s%s] loss %.4f", numDigits(s.Epochs), s.Epoch, s.Epochs,
 		strings.Repeat("#", done), strings.Repeat(".", barWidth-done), s.Loss)
-	if s.HeldOutAccuracy >= 0 {
-		line += fmt.Sprintf(" held-out acc %.4f", s.HeldOutAccuracy)
+	if s.HeldOutScore >= 0 {
+		line += fmt.Sprintf(" held-out score %.4f", s.HeldOutScore)
 	}
 	if p.tty {
 		fmt.Fprintf(p.w, "\r%s", line)
@@ -47,7 +47,7 @@ func (p *progressBar) finish() {
 	}
 }
 
-// digits returns the number of decimal digits of n, to align epoch counts.
-func digits(n int) int {
+// numDigits returns the number of decimal digits of n, to align epoch counts.
+func numDigits(n int) int {
 	return len(fmt.Sprint(n))
 }

@@ -26,8 +26,6 @@ var runFlags = cliconfig.NeuronFlags("serve", "to register", []cliconfig.Flag{
 	{Name: "device-id", Key: "model.device_id", Usage: "CUDA device ordinal"},
 	{Name: "onnxruntime-lib", Key: "model.onnxruntime_lib", Usage: "ONNX Runtime library (default $ONNXRUNTIME_SHARED_LIBRARY_PATH or the cache)"},
 	{Name: "metagraph-refresh", Key: "metagraph_refresh", Usage: "how often the metagraph is read from the chain"},
-	{Name: "metrics-listen", Key: "metrics_listen_address", Usage: "address of /metrics and /healthz"},
-	{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
 }...)
 
 // NewRunCmd returns `run`, the miner daemon.
@@ -78,7 +76,7 @@ func writeConfig(cmd *cobra.Command, cfg miner.Config) error {
 }
 
 func runMiner(cmd *cobra.Command, cfg miner.Config) error {
-	return cliconfig.RunDaemon(cmd, cfg.LogLevel, func(logger *slog.Logger, reg *prometheus.Registry) (cliconfig.Daemon, error) {
+	return cliconfig.RunDaemon(cmd, cfg.Config, func(logger *slog.Logger, reg *prometheus.Registry) (cliconfig.Daemon, error) {
 		return miner.New(cfg, logger, reg)
 	})
 }

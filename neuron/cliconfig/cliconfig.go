@@ -9,12 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"reflect"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,11 +28,10 @@ type Flag struct {
 	Name, Key, Usage string
 }
 
-// NeuronFlags are the flags every daemon's `run` has for the chain, the keyring
-// and registration (config keys of neuron.ChainConfig, neuron.KeyringConfig,
-// netuid, register, max_burn and dev), followed by extra. what says what the
-// daemon does with the subnet ("serve", "validate"); coldkeyUse what its
-// coldkey pays for.
+// NeuronFlags are the flags every daemon's `run` has for the keys of
+// neuron.Config (the chain, the keyring, registration, dev mode, metrics,
+// logging and shutdown), followed by extra. what says what the daemon does
+// with the subnet ("serve", "validate"); coldkeyUse what its coldkey pays for.
 func NeuronFlags(what, coldkeyUse string, extra ...Flag) []Flag {
 	return append([]Flag{
 		{Name: "grpc-address", Key: "chain.grpc_address", Usage: "node gRPC address host:port"},
@@ -50,6 +46,9 @@ func NeuronFlags(what, coldkeyUse string, extra ...Flag) []Flag {
 		{Name: "register", Key: "register", Usage: "register the hotkey if it is not registered"},
 		{Name: "max-burn", Key: "max_burn", Usage: "highest registration price accepted, in utensor"},
 		{Name: "dev", Key: "dev", Usage: "dev mode for a local network: allows the unencrypted test keyring"},
+		{Name: "metrics-listen", Key: "metrics_listen_address", Usage: "address of /metrics and /healthz"},
+		{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
+		{Name: "shutdown-timeout", Key: "shutdown_timeout", Usage: "how long a graceful stop may take after SIGINT or SIGTERM"},
 	}, extra...)
 }
 
@@ -132,11 +131,15 @@ func Flatten(cfg any) map[string]any {
 func flattenInto(out map[string]any, prefix string, v reflect.Value) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
-		tag := t.Field(i).Tag.Get("mapstructure")
+		tag, opts, _ := strings.Cut(t.Field(i).Tag.Get("mapstructure"), ",")
+		fv := v.Field(i)
+		if opts == "squash" && fv.Kind() == reflect.Struct {
+			flattenInto(out, prefix, fv) // an embedded section whose keys stay at this level
+			continue
+		}
 		if tag == "" || tag == "-" {
 			continue
 		}
-		fv := v.Field(i)
 		if fv.Kind() == reflect.Struct {
 			flattenInto(out, prefix+tag+".", fv)
 			continue
@@ -172,10 +175,11 @@ type Daemon interface {
 }
 
 // RunDaemon builds the daemon with a JSON logger on the command's stderr at
-// logLevel and a registry holding the Go and process collectors, then runs
-// it until SIGINT or SIGTERM.
-func RunDaemon(cmd *cobra.Command, logLevel string, build func(*slog.Logger, *prometheus.Registry) (Daemon, error)) error {
-	level, err := neuron.ParseLogLevel(logLevel)
+// cfg.LogLevel and a registry holding the Go and process collectors, then
+// runs it until SIGINT or SIGTERM, giving it cfg.ShutdownTimeout to stop
+// (see neuron.RunUntilSignal).
+func RunDaemon(cmd *cobra.Command, cfg neuron.Config, build func(*slog.Logger, *prometheus.Registry) (Daemon, error)) error {
+	level, err := neuron.ParseLogLevel(cfg.LogLevel)
 	if err != nil {
 		return err
 	}
@@ -184,7 +188,5 @@ func RunDaemon(cmd *cobra.Command, logLevel string, build func(*slog.Logger, *pr
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return d.Run(ctx)
+	return neuron.RunUntilSignal(cmd.Context(), cfg.ShutdownTimeout, d.Run)
 }

@@ -65,3 +65,48 @@ func TestLoad(t *testing.T) {
 		}
 	}
 }
+
+type shared struct {
+	Netuid uint32 `mapstructure:"netuid"`
+	Sub    sub    `mapstructure:"sub"`
+}
+
+type daemon struct {
+	shared `mapstructure:",squash"`
+	Own    string `mapstructure:"own"`
+}
+
+// TestSquashedSectionKeepsItsKeys: a section embedded with ",squash" keeps
+// its keys at the top level in Flatten, the file, the environment and the
+// written config, so daemons can share one section without renaming keys.
+func TestSquashedSectionKeepsItsKeys(t *testing.T) {
+	def := daemon{shared: shared{Sub: sub{Mode: "auto"}}, Own: "x"}
+	keys := cliconfig.Flatten(def)
+	for _, k := range []string{"netuid", "sub.mode", "sub.every", "own"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("Flatten lacks key %s: %v", k, keys)
+		}
+	}
+	if len(keys) != 4 {
+		t.Errorf("Flatten = %v, want 4 keys", keys)
+	}
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(file, []byte("netuid: 3\nsub: {mode: file}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SQ_OWN", "env")
+	var got daemon
+	if err := cliconfig.Load(viper.New(), file, "SQ", def, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := (daemon{shared: shared{Netuid: 3, Sub: sub{Mode: "file"}}, Own: "env"}); got != want {
+		t.Fatalf("config = %+v, want %+v", got, want)
+	}
+	var out bytes.Buffer
+	if err := cliconfig.Write(&out, got); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "netuid: 3") {
+		t.Errorf("written config lacks the top-level netuid:\n%s", out.String())
+	}
+}

@@ -80,15 +80,26 @@ ensure_models() {
 		log "training the $m model (model train ${TRAIN_ARGS[$m]:-with default settings})"
 		# shellcheck disable=SC2086 # the flags are words
 		"$MINER_BIN" model train --out "$file" ${TRAIN_ARGS[$m]} >"$file.txt" || die "model train failed"
-		grep -E 'sha256|accuracy' "$file.txt" | sed 's/^/    /' >&2
+		grep -E 'sha256|held-out score' "$file.txt" | sed 's/^/    /' >&2
 		printf '%s' "${TRAIN_ARGS[$m]}" >"$file.args"
 	done
 }
 
+# balance_of ADDR prints ADDR's utensor balance (0 for an unknown
+# account); it dies when the query fails, so an unreachable node is never
+# taken for an unfunded key.
+balance_of() {
+	local out
+	out="$(cli q bank balance "$1" "$DENOM" --output json 2>&1)" || die "querying the balance of $1 failed: $out"
+	out="$(sed -n 's/.*"amount": *"\([0-9]*\)".*/\1/p' <<<"$out" | head -1)"
+	echo "${out:-0}"
+}
+
 # ensure_neuron_keys creates the daemons' keys and funds the coldkeys that
-# have no balance, in one multi-send from alice.
+# have no balance, in one multi-send from alice. A coldkey that has a
+# balance was funded by an earlier run and is not funded again.
 ensure_neuron_keys() {
-	local name role addr bal missing=()
+	local name role addr missing=() funded=()
 	for name in $(miner_names) $(validator_names); do
 		for role in cold hot; do
 			if ! key_address "$name-$role" >/dev/null; then
@@ -98,21 +109,25 @@ ensure_neuron_keys() {
 			fi
 		done
 		addr="$(key_address "$name-cold")"
-		bal="$(cli q bank balance "$addr" "$DENOM" --output json 2>/dev/null | sed -n 's/.*"amount":"\([0-9]*\)".*/\1/p')"
-		[[ "${bal:-0}" -gt 0 ]] || missing+=("$addr")
+		if [[ "$(balance_of "$addr")" -gt 0 ]]; then funded+=("$name"); else missing+=("$addr"); fi
 	done
+	((${#funded[@]} == 0)) || log "coldkeys already funded, not funded again: ${funded[*]}"
 	if ((${#missing[@]})); then
 		log "funding ${#missing[@]} coldkeys with $NEURON_FUND$DENOM each from alice"
 		tx_wait tx bank multi-send alice "${missing[@]}" "$NEURON_FUND$DENOM" --keyring-backend test
 	fi
 }
 
-# ensure_subnet creates subnet 1 (digits) owned by alice unless it exists.
+# ensure_subnet creates subnet 1 (digits) owned by alice unless it exists;
+# any answer but "not found" stops the script rather than risk a second
+# subnet.
 ensure_subnet() {
-	if cli q subnet subnet "$NETUID" --output json >/dev/null 2>&1; then
-		log "subnet $NETUID exists"
+	local out
+	if out="$(cli q subnet subnet "$NETUID" --output json 2>&1)"; then
+		log "subnet $NETUID exists, not created again"
 		return
 	fi
+	grep -q 'not found' <<<"$out" || die "querying subnet $NETUID failed: $out"
 	log "creating subnet $NETUID (digits, tempo $TEMPO) owned by alice"
 	tx_wait tx subnet create-subnet digits "$TASK_JSON" --hyperparams "$(subnet_hyperparams)" \
 		--from alice --keyring-backend test
@@ -197,6 +212,25 @@ start_neurons() {
 	done
 }
 
+# registered_names prints the daemons whose hotkeys hold a UID in subnet 1.
+registered_names() {
+	local mg name
+	mg="$(cli q subnet metagraph "$NETUID" --output json 2>/dev/null || true)"
+	grep -q '"hotkey"' <<<"$mg" || return 0
+	for name in $(miner_names) $(validator_names); do
+		grep -q "\"$(key_address "$name-hot")\"" <<<"$mg" && echo "$name"
+	done
+	return 0
+}
+
+# report_registered says which daemons resume with the UID they hold: a
+# daemon registers itself only when its hotkey has none.
+report_registered() {
+	local names
+	names="$(registered_names | tr '\n' ' ')"
+	[[ -z "$names" ]] || log "already registered in subnet $NETUID, not registered again: ${names% }"
+}
+
 # wait_registered waits until every daemon's hotkey holds a UID in subnet 1.
 wait_registered() {
 	local deadline=$((SECONDS + 180)) name hot mg left
@@ -278,8 +312,10 @@ up() {
 	start
 	ensure_neuron_keys
 	ensure_subnet
+	report_registered
 	start_neurons
 	write_prometheus_config
 	wait_registered
 	print_neurons
+	[[ -z "${RESUMED_FROM:-}" ]] || log "resumed localnet from $HOME_DIR (height $RESUMED_FROM) in ${SECONDS}s"
 }

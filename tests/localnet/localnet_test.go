@@ -35,23 +35,9 @@ func (l localnet) addr(t *testing.T, name string) string {
 
 func startLocalnet(t *testing.T, blockTime string, env ...string) localnet {
 	t.Helper()
-	l := localnet{home: filepath.Join(t.TempDir(), "node"), base: freePortBase(t)}
-	l.env = append([]string{
-		"LOCALNET_HOME=" + l.home,
-		"LOCALNET_PORT_BASE=" + strconv.Itoa(l.base),
-		"LOCALNET_BLOCK_TIME=" + blockTime,
-	}, env...)
+	l := newLocalnet(t, freePortBase(t), blockTime, env...)
 	out, err := script(t, l.env, "localnet.sh", "start")
-	t.Cleanup(func() {
-		pid := readPID(filepath.Join(l.home, "tensorcosmd.pid"))
-		if out, err := script(t, l.env, "localnet.sh", "stop"); err != nil {
-			t.Errorf("localnet.sh stop: %v\n%s", err, out)
-		}
-		if pid > 0 && processAlive(pid) {
-			t.Errorf("tensorcosmd pid %d still running after localnet.sh stop", pid)
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
+	t.Cleanup(func() { l.stop(t) })
 	if err != nil {
 		t.Fatalf("localnet.sh start: %v\n%s", err, out)
 	}
@@ -61,6 +47,39 @@ func startLocalnet(t *testing.T, blockTime string, env ...string) localnet {
 		}
 	}
 	return l
+}
+
+// newLocalnet returns the settings of a localnet in a new temporary home on
+// ports from base; nothing is started.
+func newLocalnet(t *testing.T, base int, blockTime string, env ...string) localnet {
+	l := localnet{home: filepath.Join(t.TempDir(), "node"), base: base}
+	l.env = append([]string{
+		"LOCALNET_HOME=" + l.home,
+		"LOCALNET_PORT_BASE=" + strconv.Itoa(l.base),
+		"LOCALNET_BLOCK_TIME=" + blockTime,
+	}, env...)
+	return l
+}
+
+// stop runs `localnet.sh stop` and fails the test if the node or a daemon
+// it started still runs afterwards.
+func (l localnet) stop(t *testing.T) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(l.home, "neurons", "*", "pid"))
+	files = append(files, filepath.Join(l.home, "tensorcosmd.pid"))
+	pids := map[string]int{}
+	for _, f := range files {
+		pids[f] = readPID(f)
+	}
+	if out, err := script(t, l.env, "localnet.sh", "stop"); err != nil {
+		t.Errorf("localnet.sh stop: %v\n%s", err, out)
+	}
+	for f, pid := range pids {
+		if pid > 0 && processAlive(pid) {
+			t.Errorf("pid %d (%s) still running after localnet.sh stop", pid, f)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 func readPID(file string) int {

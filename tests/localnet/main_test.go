@@ -51,9 +51,17 @@ func run(m *testing.M) int {
 // 127.0.0.1, so tests do not collide with a developer's running localnet.
 func freePortBase(t *testing.T) int {
 	t.Helper()
-	for base := 30000 + (os.Getpid()%200)*100; base < 60000; base += 1000 {
+	return portBase(t, 30000+(os.Getpid()%200)*100, 60000, 1000,
+		[]int{17, 56, 57, 58, 60, 90, 117, 156, 157, 158, 160, 190, 217, 256, 257, 258, 260, 290, 317, 356, 357, 358, 360, 390})
+}
+
+// portBase returns the first base from `from` on, in steps of step and
+// below to, at which every offset looks free on 127.0.0.1.
+func portBase(t *testing.T, from, to, step int, offsets []int) int {
+	t.Helper()
+	for base := from; base < to; base += step {
 		ok := true
-		for _, off := range []int{17, 56, 57, 58, 60, 90, 117, 156, 157, 158, 160, 190, 217, 256, 257, 258, 260, 290, 317, 356, 357, 358, 360, 390} {
+		for _, off := range offsets {
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+off))
 			if err != nil {
 				ok = false

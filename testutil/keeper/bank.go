@@ -14,6 +14,16 @@ import (
 type Bank struct {
 	balances map[string]sdk.Coins
 	supply   sdk.Coins
+	// PanicOn names a method (e.g. "MintCoins") that panics instead of
+	// running, for tests of how block work survives a bug.
+	PanicOn string
+}
+
+// maybePanic panics when method is PanicOn.
+func (b *Bank) maybePanic(method string) {
+	if b.PanicOn == method {
+		panic("test bank: " + method + " panics")
+	}
 }
 
 // NewBank returns an empty bank.
@@ -65,6 +75,7 @@ func (b *Bank) SendCoinsFromAccountToModule(_ context.Context, from sdk.AccAddre
 
 // SendCoinsFromModuleToAccount implements types.BankKeeper.
 func (b *Bank) SendCoinsFromModuleToAccount(_ context.Context, module string, to sdk.AccAddress, amt sdk.Coins) error {
+	b.maybePanic("SendCoinsFromModuleToAccount")
 	return b.send(authtypes.NewModuleAddress(module), to, amt)
 }
 
@@ -82,6 +93,7 @@ func (b *Bank) BurnCoins(_ context.Context, module string, amt sdk.Coins) error 
 
 // MintCoins mints amt into a module account.
 func (b *Bank) MintCoins(_ context.Context, module string, amt sdk.Coins) error {
+	b.maybePanic("MintCoins")
 	addr := authtypes.NewModuleAddress(module)
 	b.balances[string(addr)] = b.balances[string(addr)].Add(amt...)
 	b.supply = b.supply.Add(amt...)

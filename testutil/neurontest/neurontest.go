@@ -18,8 +18,8 @@ import (
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 
 	"github.com/tensorcosm/tensorcosm/chainclient"
-	"github.com/tensorcosm/tensorcosm/model"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/network"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
@@ -149,16 +149,16 @@ func NewKey(t testing.TB, kr keyring.Keyring, name string) string {
 
 // TrainModel trains a digits MLP with opts, writes it as ONNX and returns
 // its path and the held-out set; it also loads the ONNX Runtime library.
-func TrainModel(t testing.TB, opts model.TrainOptions) (string, *model.Dataset) {
+func TrainModel(t testing.TB, opts digits.TrainOptions) (string, *digits.Dataset) {
 	t.Helper()
 	if err := onnx.InitRuntime(ortlib.LibraryPath(t)); err != nil {
 		t.Fatal(err)
 	}
-	train, held, err := model.LoadDigitsSplit(ortlib.DigitsPath(t))
+	train, held, err := digits.LoadDigitsSplit(ortlib.DigitsPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := model.Train(train, held, opts)
+	m, err := digits.Train(train, held, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
-// Package ortlib gives tests the ONNX Runtime shared library and the digits
-// data set, installing them with the repository's own scripts when they are
+// Package ortlib gives tests the ONNX Runtime shared library, the digits
+// data set, and the textline task's reference model, dictionary, fonts and
+// word list, installing them with the repository's own scripts when they are
 // missing. Tests that use it fail, never skip, when that is impossible: a test
 // of the runtime path that silently skipped would prove nothing.
 package ortlib
@@ -53,6 +54,34 @@ func DigitsPath(t testing.TB) string {
 		return p
 	}
 	return ensure(t, filepath.Join(cacheDir(t), "data", "digits.csv.gz"), "scripts/fetch-digits.sh")
+}
+
+// CacheDir returns the cache directory the paths below lie in:
+// $TENSORCOSM_CACHE, else ~/.cache/tensorcosm (onnx.CacheDir's rule).
+func CacheDir(t testing.TB) string {
+	t.Helper()
+	return cacheDir(t)
+}
+
+// OCRModelPath returns the PP-OCRv4 recognizer in the cache, with its
+// character dictionary ppocr_keys_v1.txt beside it; scripts/fetch-ocr-model.sh
+// fetches both when either is missing.
+func OCRModelPath(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(cacheDir(t), "models", "ppocr-v4")
+	ensure(t, filepath.Join(dir, "ppocr_keys_v1.txt"), "scripts/fetch-ocr-model.sh")
+	return ensure(t, filepath.Join(dir, "ch_PP-OCRv4_rec_infer.onnx"), "scripts/fetch-ocr-model.sh")
+}
+
+// TextlineDataDir returns the directory of the textline task's fonts
+// (fonts/*.ttf) and word list (words.txt) in the cache;
+// scripts/fetch-fonts.sh fetches them when they are missing.
+func TextlineDataDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(cacheDir(t), "data", "textline")
+	ensure(t, filepath.Join(dir, "fonts", "DejaVuSans.ttf"), "scripts/fetch-fonts.sh")
+	ensure(t, filepath.Join(dir, "words.txt"), "scripts/fetch-fonts.sh")
+	return dir
 }
 
 func mustExist(t testing.TB, path, env string) {

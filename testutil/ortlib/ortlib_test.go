@@ -106,3 +106,29 @@ func TestCachedPathsAreUsed(t *testing.T) {
 		t.Fatalf("DigitsPath = %q, want %q", got, data)
 	}
 }
+
+func TestCachedTextlinePathsAreUsed(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv(cacheEnv, cache)
+	model := filepath.Join(cache, "models", "ppocr-v4", "ch_PP-OCRv4_rec_infer.onnx")
+	dict := filepath.Join(cache, "models", "ppocr-v4", "ppocr_keys_v1.txt")
+	data := filepath.Join(cache, "data", "textline")
+	for _, p := range []string{model, dict, filepath.Join(data, "fonts", "DejaVuSans.ttf"), filepath.Join(data, "words.txt")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The files exist, so no script runs and the paths come straight back.
+	if got := OCRModelPath(t); got != model {
+		t.Fatalf("OCRModelPath = %q, want %q", got, model)
+	}
+	if got := TextlineDataDir(t); got != data {
+		t.Fatalf("TextlineDataDir = %q, want %q", got, data)
+	}
+	if got := CacheDir(t); got != cache {
+		t.Fatalf("CacheDir = %q, want %q", got, cache)
+	}
+}

@@ -31,7 +31,7 @@ chain: {chain_id: from-file, grpc_address: "file:9090"}
 state_dir: /state
 sample_size: 8
 verify: {enabled: true, sample: 2}
-perturb: {noise: 0.5}
+tasks: {digits-classification: {noise: 0.5}}
 step_interval: 3s
 `)
 	tomlFile := filepath.Join(dir, "validator.toml")
@@ -44,7 +44,7 @@ step_interval: 3s
 		wantErr string
 	}{
 		{name: "defaults", want: []string{"metrics_listen_address: 127.0.0.1:9102", "step_interval: 2s", "sample_size: 0",
-			"enabled: auto", "ema_alpha: 0.1", "challenge_batch: 16", "digits_path: ", "backend: file", "dev: false", "sync_blocks: 3"}},
+			"enabled: auto", "ema_alpha: 0.1", "challenge_batch: 16", "backend: file", "dev: false", "sync_blocks: 3"}},
 		{name: "yaml file over defaults", args: []string{"--config", yamlFile}, want: []string{
 			"chain_id: from-file", "netuid: 3", "state_dir: /state", "sample_size: 8", "enabled: \"true\"", "sample: 2",
 			"noise: 0.5", "step_interval: 3s", "query_timeout: 1s"}},
@@ -57,6 +57,10 @@ step_interval: 3s
 			"--ema-alpha", "0.5", "--verify", "false", "--state-dir", "/other", "--query-timeout", "700ms"},
 			env:  map[string]string{"TENSORCOSM_VALIDATOR_CHAIN_CHAIN_ID": "from-env", "TENSORCOSM_VALIDATOR_SAMPLE_SIZE": "9"},
 			want: []string{"chain_id: from-flag", "sample_size: 2", "ema_alpha: 0.5", "enabled: \"false\"", "state_dir: /other", "query_timeout: 700ms"}},
+		{name: "task settings flag over file", args: []string{"--config", yamlFile, "--task-setting", "digits-classification.rotate=20",
+			"--task-setting", "textline.font_size=30"},
+			want: []string{"digits-classification:", "noise: 0.5", `rotate: "20"`, "textline:", `font_size: "30"`}},
+		{name: "bad task setting flag", args: []string{"--task-setting", "noise=1"}, wantErr: `--task-setting "noise=1": want KIND.KEY=VALUE`},
 		{name: "dev flag", args: []string{"--dev"}, want: []string{"dev: true"}},
 		{name: "dev from the environment", env: map[string]string{"TENSORCOSM_VALIDATOR_DEV": "true"}, want: []string{"dev: true"}},
 		{name: "missing config file", args: []string{"--config", filepath.Join(dir, "none.yaml")}, wantErr: "read config"},

@@ -9,22 +9,16 @@ import (
 
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/runtime"
 
-	"cosmossdk.io/core/address"
 	"cosmossdk.io/core/appmodule"
-	"cosmossdk.io/core/store"
-	"cosmossdk.io/depinject"
 
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/codec"
 	cdctypes "github.com/cosmos/cosmos-sdk/codec/types"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/module"
-	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
-	govtypes "github.com/cosmos/cosmos-sdk/x/gov/types"
 
 	"github.com/tensorcosm/tensorcosm/x/subnet/keeper"
 	"github.com/tensorcosm/tensorcosm/x/subnet/types"
-	modulev1 "github.com/tensorcosm/tensorcosm/x/subnet/types/module"
 )
 
 // ConsensusVersion is the module's state version, bumped with migrations.
@@ -127,49 +121,4 @@ func (am AppModule) BeginBlock(ctx context.Context) error {
 // EndBlock runs the subnets' epochs that are due.
 func (am AppModule) EndBlock(ctx context.Context) error {
 	return am.keeper.EndBlocker(ctx)
-}
-
-func init() {
-	appmodule.Register(&modulev1.Module{}, appmodule.Provide(ProvideModule))
-}
-
-// ModuleInputs are what depinject gives the module.
-type ModuleInputs struct {
-	depinject.In
-
-	Config       *modulev1.Module
-	StoreService store.KVStoreService
-	Cdc          codec.Codec
-	AddressCodec address.Codec
-	BankKeeper   types.BankKeeper
-}
-
-// ModuleOutputs are what the module gives depinject.
-type ModuleOutputs struct {
-	depinject.Out
-
-	SubnetKeeper keeper.Keeper
-	Module       appmodule.AppModule
-}
-
-// ProvideModule builds the keeper and the module. The authority defaults to
-// the gov module account and the denom to utensor.
-func ProvideModule(in ModuleInputs) (ModuleOutputs, error) {
-	authority := authtypes.NewModuleAddress(govtypes.ModuleName)
-	if in.Config.Authority != "" {
-		authority = authtypes.NewModuleAddressOrBech32Address(in.Config.Authority)
-	}
-	authorityStr, err := in.AddressCodec.BytesToString(authority)
-	if err != nil {
-		return ModuleOutputs{}, err
-	}
-	denom := in.Config.Denom
-	if denom == "" {
-		denom = types.DefaultDenom
-	}
-	k, err := keeper.NewKeeper(in.Cdc, in.StoreService, in.AddressCodec, in.BankKeeper, authorityStr, denom)
-	if err != nil {
-		return ModuleOutputs{}, err
-	}
-	return ModuleOutputs{SubnetKeeper: k, Module: NewAppModule(in.Cdc, k)}, nil
 }

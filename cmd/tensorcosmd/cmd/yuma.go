@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tensorcosm/tensorcosm/x/subnet/yuma"
+	"github.com/tensorcosm/tensorcosm/x/subnet/yuma/scenario"
 )
 
 func init() {
@@ -35,8 +35,8 @@ fixed-point Yuma engine the chain runs, epoch by epoch, printing permits,
 consensus, trust, validator trust, rank, incentive, dividends, bonds and
 emission per UID as JSON. A scenario may start from a chain's state (its
 "state", epoch blocks and emissions) to replay the chain's epochs exactly.
-The format is documented in x/subnet/yuma/README.md.`,
-		Example: "tensorcosmd yuma simulate x/subnet/yuma/testdata/lazy_validator.json",
+The format is documented in x/subnet/yuma/scenario/README.md.`,
+		Example: "tensorcosmd yuma simulate x/subnet/yuma/scenario/testdata/lazy_validator.json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var in io.Reader
@@ -51,7 +51,7 @@ The format is documented in x/subnet/yuma/README.md.`,
 				in = f
 			}
 			out := bufio.NewWriter(cmd.OutOrStdout())
-			if err := yuma.SimulateJSON(bufio.NewReader(in), out); err != nil {
+			if err := scenario.SimulateJSON(bufio.NewReader(in), out); err != nil {
 				return fmt.Errorf("scenario %s: %w", args[0], err)
 			}
 			return out.Flush()

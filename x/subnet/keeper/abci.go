@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 
 	"cosmossdk.io/collections"
@@ -31,7 +32,9 @@ type dueEpoch struct {
 //
 // Each epoch runs in a cached context written only if it succeeds, so a
 // failure leaves the subnet's state untouched and is reported with
-// EventEpochFailed instead of halting the chain.
+// EventEpochFailed instead of halting the chain; so is a subnet whose work
+// cannot be estimated (its state cannot be read). A subnet dissolved while
+// queued just leaves the queue.
 func (k Keeper) EndBlocker(ctx context.Context) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	height := sdkCtx.BlockHeight()
@@ -52,15 +55,18 @@ func (k Keeper) EndBlocker(ctx context.Context) error {
 			break
 		}
 		work, err := k.EpochWorkEstimate(ctx, d.netuid)
-		if errors.Is(err, collections.ErrNotFound) {
-			// dissolved while queued: nothing to run
+		if err != nil {
 			if err := k.DueEpochs.Remove(ctx, d.netuid); err != nil {
 				return err
 			}
+			if errors.Is(err, collections.ErrNotFound) {
+				continue // dissolved while queued: nothing to run
+			}
+			// unreadable state: fail this epoch, as runDueEpoch would
+			if err := k.epochFailed(sdkCtx, d.netuid, fmt.Errorf("estimating the epoch's work: %w", err)); err != nil {
+				return err
+			}
 			continue
-		}
-		if err != nil {
-			return err
 		}
 		if i > 0 && used+work > params.MaxEpochWorkPerBlock {
 			break
@@ -122,22 +128,30 @@ func (k Keeper) dueQueue(ctx context.Context) ([]dueEpoch, error) {
 	return queue, err
 }
 
-// runDueEpoch runs one subnet's epoch and boundary work in a cached context.
+// runDueEpoch runs one subnet's epoch and boundary work in a cached context
+// (applyIfNoError). A subnet dissolved since it became due has nothing to
+// run. Any other failure, reading the subnet included, leaves the subnet's
+// state as it was and is reported with EventEpochFailed, so the chain goes
+// on: only failing to emit an event is returned.
 func (k Keeper) runDueEpoch(ctx sdk.Context, d dueEpoch, work uint64) error {
 	s, err := k.Subnets.Get(ctx, d.netuid)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
 	if err != nil {
-		return nil // dissolved since it became due
+		return k.epochFailed(ctx, d.netuid, fmt.Errorf("reading the subnet: %w", err))
 	}
 	ended := k.epochStarted(d.netuid)
-	cacheCtx, write := ctx.CacheContext()
-	events, err := k.epochBoundary(cacheCtx, s)
+	var events []proto.Message
+	err = k.applyIfNoError(ctx, func(c sdk.Context) error {
+		var err error
+		events, err = k.epochBoundary(c, s)
+		return err
+	})
 	if err != nil {
 		ended(false)
-		recordEpochFailed(d.netuid)
-		k.Logger(ctx).Error("epoch failed; subnet state left as it was", "netuid", d.netuid, "height", ctx.BlockHeight(), "err", err)
-		return emit(ctx, &types.EventEpochFailed{Netuid: d.netuid, Height: ctx.BlockHeight(), Error: err.Error()})
+		return k.epochFailed(ctx, d.netuid, err)
 	}
-	write()
 	ended(true)
 	recordEpoch(d.netuid, events)
 	for _, ev := range events {
@@ -149,6 +163,14 @@ func (k Keeper) runDueEpoch(ctx sdk.Context, d dueEpoch, work uint64) error {
 		}
 	}
 	return nil
+}
+
+// epochFailed reports a subnet's epoch that did not run: logged, counted
+// and emitted as EventEpochFailed.
+func (k Keeper) epochFailed(ctx sdk.Context, netuid uint32, err error) error {
+	recordEpochFailed(netuid)
+	k.Logger(ctx).Error("epoch failed; subnet state left as it was", "netuid", netuid, "height", ctx.BlockHeight(), "err", err)
+	return emit(ctx, &types.EventEpochFailed{Netuid: netuid, Height: ctx.BlockHeight(), Error: err.Error()})
 }
 
 // epochBoundary runs the epoch (Yuma and distribution), drops expired

@@ -18,13 +18,17 @@ import (
 // collector for the CometBFT validators, never to the owner.
 func (k Keeper) settleDissolved(ctx context.Context, s types.Subnet) error {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
-	cacheCtx, write := sdkCtx.CacheContext()
-	ev, dists, err := k.RunEpoch(cacheCtx, s)
+	var ev *types.EventEpoch
+	var dists []*types.EventDistribution
+	err := k.applyIfNoError(sdkCtx, func(c sdk.Context) error {
+		var err error
+		ev, dists, err = k.RunEpoch(c, s)
+		return err
+	})
 	if err != nil {
 		k.Logger(sdkCtx).Error("final epoch of a dissolving subnet failed; its pending emission goes to the validators",
 			"netuid", s.Netuid, "height", sdkCtx.BlockHeight(), "err", err)
 	} else {
-		write()
 		if err := emit(ctx, ev); err != nil {
 			return err
 		}

@@ -162,12 +162,10 @@ func (k Keeper) BeginBlocker(ctx context.Context) error {
 	if err := k.processStakeQueues(sdkCtx); err != nil {
 		return err
 	}
-	cacheCtx, write := sdkCtx.CacheContext()
-	if err := k.MintBlockEmission(cacheCtx); err != nil {
+	mint := func(c sdk.Context) error { return k.MintBlockEmission(c) }
+	if err := k.applyIfNoError(sdkCtx, mint); err != nil {
 		// Nothing minted this block: better than a half-minted one.
 		k.Logger(sdkCtx).Error("block emission failed; nothing minted", "height", sdkCtx.BlockHeight(), "err", err)
-		return nil
 	}
-	write()
 	return nil
 }

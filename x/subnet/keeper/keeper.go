@@ -7,7 +7,6 @@ import (
 
 	"cosmossdk.io/collections"
 	collcodec "cosmossdk.io/collections/codec"
-	"cosmossdk.io/collections/indexes"
 	"cosmossdk.io/core/address"
 	storetypes "cosmossdk.io/core/store"
 	errorsmod "cosmossdk.io/errors"
@@ -27,45 +26,8 @@ type NeuronKey = collections.Pair[uint32, uint32]
 // StakeKey is (hotkey, staker).
 type StakeKey = collections.Pair[sdk.AccAddress, sdk.AccAddress]
 
-// NeuronIndexes index neurons by (netuid, hotkey).
-type NeuronIndexes struct {
-	// Hotkey maps (netuid, hotkey) to the neuron's (netuid, uid).
-	Hotkey *indexes.Unique[collections.Pair[uint32, sdk.AccAddress], NeuronKey, types.Neuron]
-}
-
-// IndexesList implements collections.Indexes.
-func (i NeuronIndexes) IndexesList() []collections.Index[NeuronKey, types.Neuron] {
-	return []collections.Index[NeuronKey, types.Neuron]{i.Hotkey}
-}
-
-// StakeIndexes index stakes by staker.
-type StakeIndexes struct {
-	// Staker maps a staker to the (hotkey, staker) keys of its stakes.
-	Staker *indexes.Multi[sdk.AccAddress, StakeKey, math.Int]
-}
-
-// IndexesList implements collections.Indexes.
-func (i StakeIndexes) IndexesList() []collections.Index[StakeKey, math.Int] {
-	return []collections.Index[StakeKey, math.Int]{i.Staker}
-}
-
 // WarmupKey is (mature_block, hotkey, staker).
 type WarmupKey = collections.Triple[int64, sdk.AccAddress, sdk.AccAddress]
-
-// UnbondingIndexes index unbondings by staker, hotkey and completion block.
-type UnbondingIndexes struct {
-	// Staker maps a staker to the ids of its unbondings.
-	Staker *indexes.Multi[sdk.AccAddress, uint64, types.Unbonding]
-	// Hotkey maps a hotkey to the ids of the unbondings from it.
-	Hotkey *indexes.Multi[sdk.AccAddress, uint64, types.Unbonding]
-	// Completion maps a completion block to the ids completing then.
-	Completion *indexes.Multi[int64, uint64, types.Unbonding]
-}
-
-// IndexesList implements collections.Indexes.
-func (i UnbondingIndexes) IndexesList() []collections.Index[uint64, types.Unbonding] {
-	return []collections.Index[uint64, types.Unbonding]{i.Staker, i.Hotkey, i.Completion}
-}
 
 // Keeper is the x/subnet keeper.
 type Keeper struct {
@@ -182,31 +144,12 @@ func NewKeeper(
 		Params:     collections.NewItem(sb, types.ParamsKey, "params", codec.CollValue[types.Params](cdc)),
 		NextNetuid: collections.NewSequence(sb, types.NextNetuidKey, "next_netuid"),
 		Subnets:    collections.NewMap(sb, types.SubnetsKey, "subnets", collections.Uint32Key, codec.CollValue[types.Subnet](cdc)),
-		Neurons: collections.NewIndexedMap(sb, types.NeuronsKey, "neurons",
-			collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key),
-			codec.CollValue[types.Neuron](cdc),
-			NeuronIndexes{
-				Hotkey: indexes.NewUnique(sb, types.NeuronsByHotkeyKey, "neurons_by_hotkey",
-					collections.PairKeyCodec(collections.Uint32Key, sdk.AccAddressKey),
-					collections.PairKeyCodec(collections.Uint32Key, collections.Uint32Key),
-					func(_ NeuronKey, n types.Neuron) (collections.Pair[uint32, sdk.AccAddress], error) {
-						hk, err := addressCodec.StringToBytes(n.Hotkey)
-						return collections.Join(n.Netuid, sdk.AccAddress(hk)), err
-					}),
-			}),
+		Neurons:    newNeurons(sb, cdc, addressCodec),
 		HotkeySubnets: collections.NewKeySet(sb, types.HotkeySubnetsKey, "hotkey_subnets",
 			collections.PairKeyCodec(sdk.AccAddressKey, collections.Uint32Key)),
 		HotkeyOwners: collections.NewMap(sb, types.HotkeyOwnersKey, "hotkey_owners",
 			sdk.AccAddressKey, collcodec.KeyToValueCodec(sdk.AccAddressKey)),
-		Stakes: collections.NewIndexedMap(sb, types.StakesKey, "stakes",
-			collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey),
-			sdk.IntValue,
-			StakeIndexes{
-				Staker: indexes.NewMulti(sb, types.StakesByStakerKey, "stakes_by_staker",
-					sdk.AccAddressKey,
-					collections.PairKeyCodec(sdk.AccAddressKey, sdk.AccAddressKey),
-					func(pk StakeKey, _ math.Int) (sdk.AccAddress, error) { return pk.K2(), nil }),
-			}),
+		Stakes:           newStakes(sb),
 		TotalHotkeyStake: collections.NewMap(sb, types.TotalHotkeyStakeKey, "total_hotkey_stake", sdk.AccAddressKey, sdk.IntValue),
 		SubnetStake:      collections.NewMap(sb, types.SubnetStakeKey, "subnet_stake", collections.Uint32Key, sdk.IntValue),
 		WarmingStakes: collections.NewMap(sb, types.WarmingStakesKey, "warming_stakes",
@@ -288,25 +231,4 @@ func (k Keeper) setNeuronKeepHotkey(ctx context.Context, old, n types.Neuron) er
 		return k.Neurons.Set(ctx, key, n)
 	}
 	return k.neuronValues.Set(ctx, key, n)
-}
-
-// newUnbondings builds the Unbondings map and its indexes.
-func newUnbondings(sb *collections.SchemaBuilder, cdc codec.BinaryCodec, ac address.Codec) *collections.IndexedMap[uint64, types.Unbonding, UnbondingIndexes] {
-	addr := func(s string) (sdk.AccAddress, error) {
-		bz, err := ac.StringToBytes(s)
-		return bz, err
-	}
-	return collections.NewIndexedMap(sb, types.UnbondingsKey, "unbondings", collections.Uint64Key,
-		codec.CollValue[types.Unbonding](cdc),
-		UnbondingIndexes{
-			Staker: indexes.NewMulti(sb, types.UnbondingsByStakerKey, "unbondings_by_staker",
-				sdk.AccAddressKey, collections.Uint64Key,
-				func(_ uint64, u types.Unbonding) (sdk.AccAddress, error) { return addr(u.Staker) }),
-			Hotkey: indexes.NewMulti(sb, types.UnbondingsByHotkeyKey, "unbondings_by_hotkey",
-				sdk.AccAddressKey, collections.Uint64Key,
-				func(_ uint64, u types.Unbonding) (sdk.AccAddress, error) { return addr(u.Hotkey) }),
-			Completion: indexes.NewMulti(sb, types.UnbondingsByCompletionKey, "unbondings_by_completion",
-				collections.Int64Key, collections.Uint64Key,
-				func(_ uint64, u types.Unbonding) (int64, error) { return u.CompletionHeight, nil }),
-		})
 }

@@ -144,15 +144,18 @@ func (k Keeper) processStakeQueuesUntil(ctx sdk.Context, height int64) error {
 	return nil
 }
 
-// isolated runs f in a cached context, writes it and emits f's event if f
-// succeeds, and logs f's error otherwise (returning only emit errors).
+// isolated runs f in a cached context (applyIfNoError), emits f's event if
+// f succeeds, and logs f's error otherwise (returning only emit errors).
 func (k Keeper) isolated(ctx sdk.Context, what string, f func(context.Context) (proto.Message, error)) error {
-	cacheCtx, write := ctx.CacheContext()
-	ev, err := f(cacheCtx)
+	var ev proto.Message
+	err := k.applyIfNoError(ctx, func(c sdk.Context) error {
+		var err error
+		ev, err = f(c)
+		return err
+	})
 	if err != nil {
 		k.Logger(ctx).Error(what+" failed; left queued for the next block", "height", ctx.BlockHeight(), "err", err)
 		return nil
 	}
-	write()
 	return emit(ctx, ev)
 }

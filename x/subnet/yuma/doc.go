@@ -1,5 +1,6 @@
 // Package yuma implements Yuma consensus, the per-epoch reward mechanism of a tensorcosm
-// subnet, as a pure and deterministic function (Run) plus a scenario simulator (Simulate).
+// subnet, as a pure and deterministic function (Run). The JSON scenario simulator built on
+// it lives in the scenario subpackage, so that this package holds only the math.
 //
 // The semantics follow subtensor's pallets/subtensor/src/epoch/run_epoch.rs and math.rs:
 // activity mask, stake normalisation, top-k validator permits, weight masking and row

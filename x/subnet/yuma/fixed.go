@@ -1,7 +1,6 @@
 package yuma
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -126,12 +125,6 @@ func roundUp(digits []byte) bool {
 // from the exact decimal expansion so no float64 is involved.
 func (x Fixed) MarshalJSON() ([]byte, error) {
 	return []byte(x.Decimal(JSONPlaces)), nil
-}
-
-// JSONNumber returns x as a json.Number with JSONPlaces decimal places, for callers that
-// build JSON documents from maps or other untyped values.
-func (x Fixed) JSONNumber() json.Number {
-	return json.Number(x.Decimal(JSONPlaces))
 }
 
 // UnmarshalJSON reads a JSON number with ParseFixed.

@@ -153,9 +153,6 @@ func TestFixedJSON(t *testing.T) {
 	if err != nil || string(b) != `{"X":0.3333333333,"Y":1}` {
 		t.Fatalf("Marshal = %s, %v", b, err)
 	}
-	if n := (One / 8).JSONNumber(); n != "0.125" {
-		t.Fatalf("JSONNumber = %s", n)
-	}
 	var v struct{ X Fixed }
 	if err := json.Unmarshal([]byte(`{"X": 0.75}`), &v); err != nil || v.X != 3*One/4 {
 		t.Fatalf("Unmarshal = %d, %v", v.X, err)

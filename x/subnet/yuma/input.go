@@ -211,6 +211,29 @@ func checkSortedBonds(row []Bond, n int) error {
 	return nil
 }
 
+// CheckWeightsRow returns the error Run would give for row, a weight row of an epoch with
+// n UIDs in any order: a target out of range or duplicated. Callers that build inputs
+// elsewhere (the scenario simulator) check rows with it the way Run will.
+func CheckWeightsRow(row []Weight, n int) error {
+	if weightsInOrder(row, n) {
+		return nil
+	}
+	row = slices.Clone(row)
+	slices.SortFunc(row, cmpWeight)
+	return checkSortedWeights(row, n)
+}
+
+// CheckBondsRow is CheckWeightsRow for a bonds row, which Run also rejects for a bond
+// above One.
+func CheckBondsRow(row []Bond, n int) error {
+	if bondsInOrder(row, n) {
+		return nil
+	}
+	row = slices.Clone(row)
+	slices.SortFunc(row, cmpBond)
+	return checkSortedBonds(row, n)
+}
+
 func cmpWeight(a, b Weight) int { return int(a.UID) - int(b.UID) }
 
 func cmpBond(a, b Bond) int { return int(a.UID) - int(b.UID) }
