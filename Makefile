@@ -56,7 +56,7 @@ bench: build ## the headline benchmarks in one run, one table with targets and r
 
 bench-axon: deps ## axon and ONNX Runtime benchmarks of axon/README.md's Performance section (fetches the OCR model)
 	./scripts/fetch-ocr-model.sh
-	$(GO) test $(TAGS) -run '^$$' -bench 'AxonRoundTrip|AxonParallel|GRPCBaseline|AxonORT|Sign$$|Verify$$' -count 5 ./axon
+	$(GO) test $(TAGS) -run '^$$' -bench 'AxonRoundTrip|AxonParallel|Handshake|RequestMAC|GRPCBaseline|AxonORT|Sign$$|Verify$$' -count 5 ./axon
 	$(GO) test $(TAGS) -run '^$$' -bench 'OCRRecognizer|^BenchmarkRun$$' -count 5 ./task/digits
 
 # The app simulation (app/sim_test.go): random operations of every module,

@@ -36,9 +36,9 @@ func (m *zeroModel) Run(_ context.Context, inputs []*axonpb.Tensor) ([]*axonpb.T
 	return []*axonpb.Tensor{out}, nil
 }
 
-// benchServer serves model on a 127.0.0.1 socket with the real clock and
-// registers callers.
-func benchServer(b *testing.B, model Model, callers []*KeySigner) AxonTarget {
+// benchServer serves model on a 127.0.0.1 socket with the real clock,
+// plaintext or TLS, and registers callers; handshakes are not limited.
+func benchServer(b *testing.B, model Model, callers []*KeySigner, tls bool) AxonTarget {
 	b.Helper()
 	meta := NewStaticMetagraph()
 	for _, c := range callers {
@@ -46,7 +46,12 @@ func benchServer(b *testing.B, model Model, callers []*KeySigner) AxonTarget {
 	}
 	miner := testSigner(b, "miner")
 	cfg := DefaultServerConfig()
-	cfg.Netuid = testNetuid
+	cfg.Netuid, cfg.ChainID, cfg.TLS = testNetuid, testChainID, TLSOff
+	if tls {
+		cfg.TLS = TLSOn
+	}
+	cfg.HandshakesPerCallerPerSecond, cfg.HandshakeBurst = 1e9, 1<<30
+	cfg.MaxSessionsPerCaller, cfg.MaxSessions, cfg.MaxHandshakeNonces = 1<<22, 1<<22, 1<<22
 	srv, err := NewServer(cfg, model, meta, miner, nil, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -57,18 +62,26 @@ func benchServer(b *testing.B, model Model, callers []*KeySigner) AxonTarget {
 	}
 	go func() { _ = srv.Serve(lis) }()
 	b.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	return AxonTarget{Hotkey: miner.Address(), Netuid: testNetuid, Address: lis.Addr().String()}
+	return AxonTarget{Hotkey: miner.Address(), Netuid: testNetuid, Address: lis.Addr().String(), TLSFingerprint: srv.TLSFingerprint()}
 }
 
 func benchClient(b *testing.B, s Signer) *Client {
 	b.Helper()
-	c, err := NewClient(s, DefaultClientOptions())
+	opts := DefaultClientOptions()
+	opts.ChainID = testChainID
+	c, err := NewClient(s, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = c.Close() })
 	return c
 }
+
+// transports are the two ways a miner serves.
+var transports = []struct {
+	name string
+	tls  bool
+}{{"tls=off", false}, {"tls=on", true}}
 
 // latencies records one duration per request and reports percentiles, and
 // the process CPU time per request (client and server together): on a
@@ -109,62 +122,105 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkAxonRoundTrip is one caller's signed Infer over 127.0.0.1 TCP,
-// receipt verified, for the digits shapes [N,64] -> [N,10].
+// BenchmarkAxonRoundTrip is one caller's Infer in a session over
+// 127.0.0.1 TCP, plaintext and TLS, leaf and MAC checked, for the digits
+// shapes [N,64] -> [N,10]; the receipt batcher runs with its defaults.
 func BenchmarkAxonRoundTrip(b *testing.B) {
 	benchRoundTrip(b, true)
 }
 
-// BenchmarkAxonRoundTripNoReceiptCheck is BenchmarkAxonRoundTrip with the
-// client's receipt verification turned off (which no option allows), to
-// show what that check costs.
-func BenchmarkAxonRoundTripNoReceiptCheck(b *testing.B) {
+// BenchmarkAxonRoundTripNoResponseCheck is BenchmarkAxonRoundTrip with the
+// client's response check turned off (which no option allows), to show
+// what that check costs.
+func BenchmarkAxonRoundTripNoResponseCheck(b *testing.B) {
 	benchRoundTrip(b, false)
 }
 
-func benchRoundTrip(b *testing.B, checkReceipts bool) {
-	for _, batch := range []int{1, 64} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+func benchRoundTrip(b *testing.B, check bool) {
+	for _, tr := range transports {
+		for _, batch := range []int{1, 64} {
+			b.Run(fmt.Sprintf("%s/batch=%d", tr.name, batch), func(b *testing.B) {
+				caller := testSigner(b, "caller")
+				model := &zeroModel{linearModel: newLinearModel()}
+				target := benchServer(b, model, []*KeySigner{caller}, tr.tls)
+				c := benchClient(b, caller)
+				c.skipResponseCheck = !check
+				in := []*axonpb.Tensor{digitsInput(batch, 1)}
+				ctx := context.Background()
+				if _, err := c.Infer(ctx, target, in); err != nil { // connect, open the session
+					b.Fatal(err)
+				}
+				model.runNanos.Store(0)
+				model.runs.Store(0)
+				lat := latencies{d: make([]time.Duration, 0, b.N)}
+				b.ReportAllocs()
+				b.ResetTimer()
+				lat.start()
+				for b.Loop() {
+					start := time.Now()
+					if _, err := c.Infer(ctx, target, in); err != nil {
+						b.Fatal(err)
+					}
+					lat.d = append(lat.d, time.Since(start))
+				}
+				b.StopTimer()
+				lat.report(b, model)
+			})
+		}
+	}
+}
+
+// BenchmarkHandshake is one session opened over an open connection:
+// the caller's signature, the miner's checks, signature and X25519, the
+// caller's check of the answer and key derivation, plaintext and TLS.
+func BenchmarkHandshake(b *testing.B) {
+	for _, tr := range transports {
+		b.Run(tr.name, func(b *testing.B) {
 			caller := testSigner(b, "caller")
-			model := &zeroModel{linearModel: newLinearModel()}
-			target := benchServer(b, model, []*KeySigner{caller})
+			target := benchServer(b, &zeroModel{linearModel: newLinearModel()}, []*KeySigner{caller}, tr.tls)
 			c := benchClient(b, caller)
-			c.skipReceiptCheck = !checkReceipts
-			in := []*axonpb.Tensor{digitsInput(batch, 1)}
-			ctx := context.Background()
-			if _, err := c.Infer(ctx, target, in); err != nil {
+			pc, _, err := c.conn(target)
+			if err != nil {
 				b.Fatal(err)
 			}
-			model.runNanos.Store(0)
-			model.runs.Store(0)
-			lat := latencies{d: make([]time.Duration, 0, b.N)}
+			ctx := context.Background()
+			if _, err := c.handshake(ctx, target, pc); err != nil { // connect
+				b.Fatal(err)
+			}
+			lat := latencies{}
 			b.ReportAllocs()
-			b.ResetTimer()
 			lat.start()
 			for b.Loop() {
 				start := time.Now()
-				if _, err := c.Infer(ctx, target, in); err != nil {
+				if _, err := c.handshake(ctx, target, pc); err != nil {
 					b.Fatal(err)
 				}
 				lat.d = append(lat.d, time.Since(start))
 			}
 			b.StopTimer()
-			lat.report(b, model)
+			lat.report(b, &zeroModel{})
 		})
 	}
 }
 
-// BenchmarkAxonParallel is 16 callers, each with its own key and
-// connection, calling one server at once; it reports requests per second.
+// BenchmarkAxonParallel is 16 callers, each with its own key, connection
+// and session, calling one server at once, plaintext and TLS; it reports
+// requests per second.
 func BenchmarkAxonParallel(b *testing.B) {
+	for _, tr := range transports {
+		benchParallel(b, tr.name, tr.tls)
+	}
+}
+
+func benchParallel(b *testing.B, name string, tls bool) {
 	const callers = 16
-	b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+	b.Run(fmt.Sprintf("%s/callers=%d", name, callers), func(b *testing.B) {
 		signers := make([]*KeySigner, callers)
 		for i := range signers {
 			signers[i] = testSigner(b, fmt.Sprintf("caller-%d", i))
 		}
 		model := &zeroModel{linearModel: newLinearModel()}
-		target := benchServer(b, model, signers)
+		target := benchServer(b, model, signers, tls)
 		clients := make([]*Client, callers)
 		in := []*axonpb.Tensor{digitsInput(1, 1)}
 		for i, s := range signers {
@@ -263,20 +319,19 @@ func BenchmarkGRPCBaseline(b *testing.B) {
 	}
 }
 
-func benchHeader(b *testing.B) (*KeySigner, *axonpb.RequestHeader) {
+func benchHandshake(b *testing.B) (*KeySigner, *axonpb.HandshakeRequest, []byte) {
 	s := testSigner(b, "caller")
-	h, err := NewRequestHeader(s, MethodInfer, AxonTarget{Hotkey: testSigner(b, "miner").Address(), Netuid: testNetuid},
-		BodyHash([]*axonpb.Tensor{digitsInput(1, 1)}), nonceAt(0))
+	req, _, signed, err := NewHandshake(s, AxonTarget{Hotkey: testSigner(b, "miner").Address(), Netuid: testNetuid},
+		testChainID, testNow, testNow.Add(time.Minute), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return s, h
+	return s, req, signed
 }
 
-// BenchmarkSign is one header signature (SHA-256 + secp256k1 ECDSA).
+// BenchmarkSign is one handshake signature (SHA-256 + secp256k1 ECDSA).
 func BenchmarkSign(b *testing.B) {
-	s, h := benchHeader(b)
-	msg := HeaderSignBytes(MethodInfer, h)
+	s, _, msg := benchHandshake(b)
 	for b.Loop() {
 		if _, err := s.Sign(msg); err != nil {
 			b.Fatal(err)
@@ -284,14 +339,28 @@ func BenchmarkSign(b *testing.B) {
 	}
 }
 
-// BenchmarkVerify is one header signature check as the server runs it
+// BenchmarkVerify is one handshake signature check as the server runs it
 // (public key parsing included).
 func BenchmarkVerify(b *testing.B) {
-	s, h := benchHeader(b)
-	msg := HeaderSignBytes(MethodInfer, h)
+	s, req, msg := benchHandshake(b)
 	for b.Loop() {
-		if !verifySignature(s.PubKey(), msg, h.Signature) {
+		if !verifySignature(s.PubKey(), msg, req.Signature) {
 			b.Fatal("signature does not verify")
+		}
+	}
+}
+
+// BenchmarkRequestMAC is what a request's authentication costs each side
+// apart from the body hash: the client builds the MAC bytes and the MAC,
+// the server builds them again and compares.
+func BenchmarkRequestMAC(b *testing.B) {
+	s := &clientSession{id: make([]byte, SessionIDSize)}
+	bodyHash := BodyHash([]*axonpb.Tensor{digitsInput(1, 1)})
+	b.ReportAllocs()
+	for b.Loop() {
+		h, _ := header(s, MethodInfer, bodyHash)
+		if c2m, _ := s.macs.get(&s.keys); !c2m.check(RequestMACBytes(MethodInfer, h), h.Mac) {
+			b.Fatal("MAC does not verify")
 		}
 	}
 }

@@ -29,15 +29,43 @@ type ServerConfig struct {
 	// deadline the caller set.
 	RequestTimeout time.Duration `mapstructure:"request_timeout"`
 
-	// MaxClockSkew is how far a nonce may be behind or ahead of the server
-	// clock.
+	// ChainID is the chain the miner serves; handshakes for another are
+	// refused. Required.
+	ChainID string `mapstructure:"chain_id"`
+	// TLS is "on" (serve TLS 1.3 with a self-signed certificate that
+	// clients pin by its fingerprint on chain, and bind sessions to the
+	// connection) or "off" (plaintext: localnets, tests).
+	TLS string `mapstructure:"tls"`
+	// TLSDir keeps the certificate (cert.pem, key.pem) across restarts, so
+	// its fingerprint stays what the chain has; empty: a certificate for the
+	// life of the process.
+	TLSDir string `mapstructure:"tls_dir"`
+	// Reflection serves gRPC server reflection (grpcurl and other tools
+	// list and call the Axon service without its .proto).
+	Reflection bool `mapstructure:"reflection"`
+
+	// MaxClockSkew is how far a handshake's timestamp may be behind or ahead
+	// of the server clock; handshake nonces are remembered twice as long.
 	MaxClockSkew time.Duration `mapstructure:"max_clock_skew"`
-	// NonceReorderWindow is how many of a caller's latest nonces are
+	// SessionTTL is the longest a session lives; a caller may ask for less.
+	SessionTTL time.Duration `mapstructure:"session_ttl"`
+	// SequenceWindow is how many of a session's latest sequence numbers are
 	// remembered, so that many concurrent requests may arrive out of order;
 	// 0 demands strictly increasing arrival.
-	NonceReorderWindow int `mapstructure:"nonce_reorder_window"`
-	// MaxCallers bounds the callers whose nonces are remembered.
-	MaxCallers int `mapstructure:"max_callers"`
+	SequenceWindow int `mapstructure:"sequence_window"`
+	// HandshakesPerCallerPerSecond and HandshakeBurst are each caller
+	// hotkey's token bucket for handshakes.
+	HandshakesPerCallerPerSecond float64 `mapstructure:"handshakes_per_caller_per_second"`
+	HandshakeBurst               int     `mapstructure:"handshake_burst"`
+	// MaxSessionsPerCaller bounds one caller hotkey's live sessions (all its
+	// processes together); beyond it handshakes are refused.
+	MaxSessionsPerCaller int `mapstructure:"max_sessions_per_caller"`
+	// MaxSessions bounds the live sessions of all callers together.
+	MaxSessions int `mapstructure:"max_sessions"`
+	// MaxHandshakeNonces bounds the handshake nonces remembered (each for
+	// twice max_clock_skew); when it is full of live ones, handshakes are
+	// refused rather than a nonce forgotten early.
+	MaxHandshakeNonces int `mapstructure:"max_handshake_nonces"`
 
 	// RequireValidatorPermit limits Infer to callers with a validator permit.
 	RequireValidatorPermit bool `mapstructure:"require_validator_permit"`
@@ -70,32 +98,51 @@ type ServerConfig struct {
 	// cut, so a reader that never reads holds its slot for seconds.
 	DownloadMinBytesPerSec int64 `mapstructure:"download_min_bytes_per_sec"`
 
+	// Receipts configures the receipt batcher: how many leaves share a
+	// signed root and how long a leaf waits for one.
+	Receipts BatcherConfig `mapstructure:"receipts"`
+
 	// ShutdownTimeout is how long a graceful stop waits for in-flight
 	// requests before cutting them off.
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 }
 
-// DefaultServerConfig returns a config that listens on loopback; a miner
-// that others must reach sets ListenAddress explicitly.
+// The values of ServerConfig.TLS.
+const (
+	TLSOn  = "on"
+	TLSOff = "off"
+)
+
+// DefaultServerConfig returns a config that listens on loopback with TLS
+// on and reflection served; ChainID must be set, and a miner that others
+// must reach sets ListenAddress explicitly.
 func DefaultServerConfig() ServerConfig {
 	return ServerConfig{
-		ListenAddress:          "127.0.0.1:8091",
-		Workers:                runtime.GOMAXPROCS(0),
-		QueueSize:              256,
-		RequestTimeout:         30 * time.Second,
-		MaxClockSkew:           30 * time.Second,
-		NonceReorderWindow:     64,
-		MaxCallers:             65536,
-		MaxRecvMsgBytes:        4 << 20,
-		MaxSendMsgBytes:        16 << 20,
-		MaxTensors:             16,
-		MaxElements:            1 << 20,
-		MaxConcurrentStreams:   1024,
-		DownloadChunkBytes:     1 << 20,
-		MaxConcurrentDownloads: 8,
-		DownloadTimeout:        2 * time.Minute,
-		DownloadMinBytesPerSec: 256 << 10,
-		ShutdownTimeout:        30 * time.Second,
+		ListenAddress:                "127.0.0.1:8091",
+		Workers:                      runtime.GOMAXPROCS(0),
+		QueueSize:                    256,
+		RequestTimeout:               30 * time.Second,
+		TLS:                          TLSOn,
+		Reflection:                   true,
+		MaxClockSkew:                 30 * time.Second,
+		SessionTTL:                   10 * time.Minute,
+		SequenceWindow:               64,
+		MaxSessionsPerCaller:         64,
+		MaxSessions:                  65536,
+		MaxHandshakeNonces:           131072,
+		HandshakesPerCallerPerSecond: 5,
+		HandshakeBurst:               10,
+		MaxRecvMsgBytes:              4 << 20,
+		MaxSendMsgBytes:              16 << 20,
+		MaxTensors:                   16,
+		MaxElements:                  1 << 20,
+		MaxConcurrentStreams:         1024,
+		DownloadChunkBytes:           1 << 20,
+		MaxConcurrentDownloads:       8,
+		DownloadTimeout:              2 * time.Minute,
+		DownloadMinBytesPerSec:       256 << 10,
+		ShutdownTimeout:              30 * time.Second,
+		Receipts:                     DefaultBatcherConfig(),
 	}
 }
 
@@ -112,7 +159,11 @@ func (c ServerConfig) Validate() error {
 		{"workers", int64(c.Workers)},
 		{"request_timeout", int64(c.RequestTimeout)},
 		{"max_clock_skew", int64(c.MaxClockSkew)},
-		{"max_callers", int64(c.MaxCallers)},
+		{"session_ttl", int64(c.SessionTTL)},
+		{"handshake_burst", int64(c.HandshakeBurst)},
+		{"max_sessions_per_caller", int64(c.MaxSessionsPerCaller)},
+		{"max_sessions", int64(c.MaxSessions)},
+		{"max_handshake_nonces", int64(c.MaxHandshakeNonces)},
 		{"max_recv_msg_bytes", int64(c.MaxRecvMsgBytes)},
 		{"max_send_msg_bytes", int64(c.MaxSendMsgBytes)},
 		{"max_tensors", int64(c.MaxTensors)},
@@ -132,11 +183,23 @@ func (c ServerConfig) Validate() error {
 	if c.QueueSize < 0 {
 		errs = append(errs, fmt.Errorf("queue_size must not be negative, got %d", c.QueueSize))
 	}
-	if c.NonceReorderWindow < 0 || c.NonceReorderWindow > 4096 {
-		errs = append(errs, fmt.Errorf("nonce_reorder_window must be in [0, 4096], got %d", c.NonceReorderWindow))
+	if c.SequenceWindow < 0 || c.SequenceWindow > 4096 {
+		errs = append(errs, fmt.Errorf("sequence_window must be in [0, 4096], got %d", c.SequenceWindow))
+	}
+	if c.ChainID == "" {
+		errs = append(errs, errors.New("chain_id is required"))
+	}
+	if c.TLS != TLSOn && c.TLS != TLSOff {
+		errs = append(errs, fmt.Errorf("tls must be %q or %q, got %q", TLSOn, TLSOff, c.TLS))
+	}
+	if !(c.HandshakesPerCallerPerSecond > 0) {
+		errs = append(errs, fmt.Errorf("handshakes_per_caller_per_second must be positive, got %g", c.HandshakesPerCallerPerSecond))
 	}
 	if c.DownloadChunkBytes > c.MaxSendMsgBytes-1024 {
 		errs = append(errs, fmt.Errorf("download_chunk_bytes %d does not fit max_send_msg_bytes %d", c.DownloadChunkBytes, c.MaxSendMsgBytes))
+	}
+	if err := c.Receipts.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -1,11 +1,12 @@
 // Package axon is tensorcosm's off-chain protocol between callers
-// (validators, the gateway, users) and miners: request signing and
-// verification, the miner's gRPC server (authentication, stake-ordered
-// scheduling with load shedding, signed receipts), and a client.
+// (validators, the gateway, users) and miners, version 2: the miner's gRPC
+// server (handshake, sessions, stake-ordered scheduling with load
+// shedding, receipt leaves), and a client.
 //
-// Every request header is signed by the caller's hotkey over a canonical,
-// domain-separated byte layout that includes the RPC method; every Infer
-// response carries a receipt signed by the miner's hotkey that anyone can
-// check with VerifyReceipt. The byte layouts, status codes, nonce rules and
+// A caller opens a session with one signed handshake (secp256k1 both ways,
+// X25519, HKDF-SHA256 over the transcript), bound under TLS to the
+// connection by the TLS exporter; every later request carries the session
+// id, a sequence number and an HMAC-SHA256, and every Infer response its
+// receipt leaf and a MAC. The byte layouts, status codes, limits and
 // metrics are specified in axon/README.md.
 package axon

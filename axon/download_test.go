@@ -87,7 +87,7 @@ type staller struct {
 	signer *KeySigner
 	raw    axonpb.AxonClient
 	conn   *grpc.ClientConn
-	nonce  time.Duration
+	sess   *clientSession
 }
 
 // newStaller registers seed with a permit and connects it to f's server
@@ -115,11 +115,23 @@ func newStaller(t *testing.T, f *fixture, seed string) *staller {
 // first chunk, or with a refusal) without reading any chunk.
 func (s *staller) open(t *testing.T, f *fixture) axonpb.Axon_ModelDownloadClient {
 	t.Helper()
-	s.nonce += time.Millisecond
-	h, err := NewRequestHeader(s.signer, MethodModelDownload, f.target, BodyHash(nil), nonceAt(s.nonce))
-	if err != nil {
-		t.Fatal(err)
+	if s.sess == nil {
+		now := time.Now()
+		req, eph, signed, err := NewHandshake(s.signer, f.target, testChainID, now, now.Add(time.Minute), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := s.raw.Handshake(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := openSession(resp, req, signed, eph, f.miner.Address(), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.sess = &clientSession{id: resp.GetSessionId(), keys: keys}
 	}
+	h, _ := header(s.sess, MethodModelDownload, BodyHash(nil))
 	stream, err := s.raw.ModelDownload(context.Background(), &axonpb.ModelDownloadRequest{Header: h})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package axon
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"testing"
@@ -15,7 +17,8 @@ import (
 )
 
 // fuzzServer is one in-process server (no listener) shared by a fuzz run;
-// its clock is fixed at testNow so seeds signed for testNow stay fresh.
+// its clock is fixed at testNow so seeds made for testNow stay fresh, and
+// it holds one session with fixed keys (fuzzSession) for the MAC target.
 var fuzzServer = sync.OnceValues(func() (*Server, error) {
 	meta := NewStaticMetagraph()
 	caller, err := NewKeySigner(secp256k1.GenPrivKeyFromSecret([]byte("caller")))
@@ -28,26 +31,104 @@ var fuzzServer = sync.OnceValues(func() (*Server, error) {
 		return nil, err
 	}
 	cfg := DefaultServerConfig()
-	cfg.Netuid, cfg.Workers = testNetuid, 1
+	cfg.Netuid, cfg.ChainID, cfg.TLS, cfg.Workers = testNetuid, testChainID, TLSOff, 1
 	cfg.MaxElements = 1 << 16
+	cfg.HandshakesPerCallerPerSecond, cfg.HandshakeBurst = 1e9, 1<<30
+	cfg.MaxSessionsPerCaller, cfg.MaxSessions, cfg.MaxHandshakeNonces = 1<<16, 1<<16, 1<<16
 	srv, err := NewServer(cfg, newLinearModel(), meta, miner, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	srv.now = func() time.Time { return testNow }
+	s := fuzzSession(caller.Address())
+	if err := srv.sessions.add(s, testNow); err != nil {
+		return nil, err
+	}
 	return srv, nil
 })
 
-// fuzzSeedRequest is a valid signed request to fuzzServer.
-func fuzzSeedRequest(tb testing.TB, nonce uint64, batch int) (header, body []byte) {
-	caller := testSigner(tb, "caller")
+// fuzzSession is the MAC target's session: fixed id and keys, valid for a
+// day after testNow.
+func fuzzSession(caller string) *session {
+	s := &session{caller: caller, expiry: testNow.Add(24 * time.Hour)}
+	for i := range s.id {
+		s.id[i] = byte(i + 1)
+	}
+	copy(s.keys.callerToMiner[:], bytes.Repeat([]byte{0xc2}, 32))
+	copy(s.keys.minerToCaller[:], bytes.Repeat([]byte{0x2c}, 32))
+	return s
+}
+
+// fuzzSeedHandshake is a handshake to fuzzServer signed for testNow.
+func fuzzSeedHandshake(tb testing.TB, mutate func(*axonpb.HandshakeRequest)) []byte {
 	srv, err := fuzzServer()
 	if err != nil {
 		tb.Fatal(err)
 	}
+	caller := testSigner(tb, "caller")
 	target := AxonTarget{Hotkey: srv.signer.Address(), Netuid: testNetuid}
-	req := signedInfer(tb, caller, target, nonce, digitsInput(batch, 1))
-	header, err = proto.Marshal(req.Header)
+	req, _, _, err := NewHandshake(caller, target, testChainID, testNow, testNow.Add(time.Minute), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if mutate != nil {
+		mutate(req)
+	}
+	b, err := proto.Marshal(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// FuzzHandshake feeds arbitrary bytes to the server's handshake as a
+// HandshakeRequest: no panic, and whatever it accepts carries a valid
+// signature of the registered caller over what it was addressed to, and
+// yields a session whose response signature verifies.
+func FuzzHandshake(f *testing.F) {
+	f.Add(fuzzSeedHandshake(f, nil))
+	f.Add(fuzzSeedHandshake(f, func(r *axonpb.HandshakeRequest) { r.Signature[0] ^= 1 }))
+	f.Add(fuzzSeedHandshake(f, func(r *axonpb.HandshakeRequest) { r.ChainId = "other" }))
+	f.Add(fuzzSeedHandshake(f, func(r *axonpb.HandshakeRequest) { r.EphemeralPubkey = make([]byte, 32) }))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		srv, err := fuzzServer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var req axonpb.HandshakeRequest
+		if proto.Unmarshal(data, &req) != nil {
+			return
+		}
+		resp, err := srv.handshake1(context.Background(), &req)
+		if err != nil {
+			return
+		}
+		signed := HandshakeSignBytes(&req, nil)
+		if req.TargetHotkey != srv.signer.Address() || req.Netuid != testNetuid || req.ChainId != testChainID ||
+			!verifySignature(req.CallerPubkey, signed, req.Signature) {
+			t.Fatalf("accepted a handshake not signed for this axon: %v", &req)
+		}
+		if _, ok := srv.meta.Neuron(testNetuid, req.CallerHotkey); !ok {
+			t.Fatalf("accepted an unregistered caller %s", req.CallerHotkey)
+		}
+		if !verifySignature(resp.MinerPubkey, HandshakeResponseSignBytes(signed, req.Signature, resp), resp.Signature) ||
+			resp.ExpiryMs > req.ExpiryMs || len(resp.SessionId) != SessionIDSize {
+			t.Fatalf("accepted with a bad response %v", resp)
+		}
+	})
+}
+
+// fuzzSeedRequest is an Infer request in fuzzSession with sequence seq.
+func fuzzSeedRequest(tb testing.TB, seq uint64, batch int, mutate func(*axonpb.RequestHeader)) (header, body []byte) {
+	s := &clientSession{keys: fuzzSession("").keys}
+	sid := fuzzSession("").id
+	s.id = sid[:]
+	req := macInfer(s, seq, digitsInput(batch, 1))
+	if mutate != nil {
+		mutate(req.Header)
+	}
+	header, err := proto.Marshal(req.Header)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -58,38 +139,60 @@ func fuzzSeedRequest(tb testing.TB, nonce uint64, batch int) (header, body []byt
 	return header, body
 }
 
-// FuzzVerifyRequest decodes arbitrary header and body bytes into an
-// InferRequest and sends it through the server's whole request path. It
-// must never panic, and whatever the server accepts must carry a receipt
-// that verifies and a header that VerifyRequest accepts.
-func FuzzVerifyRequest(f *testing.F) {
-	for i, batch := range []int{1, 3} {
-		h, b := fuzzSeedRequest(f, nonceAt(time.Duration(i)), batch)
+// FuzzRequestMAC feeds arbitrary headers and bodies to the request checks
+// of fuzzSession: no panic, and whatever passes has the MAC of its own
+// bytes under the session's key, a body that hashes to its body_sha256,
+// and a sequence number never accepted before.
+func FuzzRequestMAC(f *testing.F) {
+	for _, seed := range []struct {
+		seq    uint64
+		batch  int
+		mutate func(*axonpb.RequestHeader)
+	}{
+		{1, 1, nil},
+		{2, 2, func(h *axonpb.RequestHeader) { h.Mac[0] ^= 1 }},
+		{3, 1, func(h *axonpb.RequestHeader) { h.SessionId = h.SessionId[:15] }},
+		{1 << 40, 1, nil},
+	} {
+		h, b := fuzzSeedRequest(f, seed.seq, seed.batch, seed.mutate)
 		f.Add(h, b)
 	}
-	f.Add([]byte{}, []byte{})
-	f.Fuzz(func(t *testing.T, header, body []byte) {
+	accepted := make(map[uint64]bool)
+	f.Fuzz(func(t *testing.T, headerBytes, bodyBytes []byte) {
 		srv, err := fuzzServer()
 		if err != nil {
 			t.Fatal(err)
 		}
 		var h axonpb.RequestHeader
-		var req axonpb.InferRequest
-		if proto.Unmarshal(header, &h) != nil || proto.Unmarshal(body, &req) != nil {
+		var body axonpb.InferRequest
+		if proto.Unmarshal(headerBytes, &h) != nil || proto.Unmarshal(bodyBytes, &body) != nil {
 			return
 		}
-		req.Header = &h
-		verifyErr := VerifyRequest(MethodInfer, req.Header, req.Inputs)
-		resp, err := srv.Infer(context.Background(), &req)
+		info := srv.model.Info()
+		check := func() error {
+			if err := srv.limits.checkLimits(body.Inputs); err != nil {
+				return err
+			}
+			_, err := matchSpecs(info.Inputs, body.Inputs)
+			return err
+		}
+		adm, err := srv.authenticate(context.Background(), MethodInfer, &h, body.Inputs, false, check)
 		if err != nil {
+			if errors.Is(err, errPermission) {
+				t.Fatalf("the registered caller's session refused as %v", err)
+			}
 			return
 		}
-		if verifyErr != nil {
-			t.Fatalf("server accepted a request VerifyRequest refuses: %v", verifyErr)
+		keys := fuzzSession("").keys
+		m := hmac.New(sha256.New, keys.callerToMiner[:])
+		m.Write(RequestMACBytes(MethodInfer, &h))
+		if !hmac.Equal(m.Sum(nil), h.Mac) || !bytes.Equal(BodyHash(body.Inputs), h.BodySha256) || adm.session == nil {
+			t.Fatalf("accepted a request whose MAC or body hash is wrong: %v", &h)
 		}
-		if err := VerifyReceipt(&req, resp); err != nil {
-			t.Fatalf("server's receipt does not verify: %v", err)
+		if accepted[h.Sequence] {
+			t.Fatalf("sequence %d accepted twice", h.Sequence)
 		}
+		accepted[h.Sequence] = true
 	})
 }
 

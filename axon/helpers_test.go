@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,8 +25,8 @@ import (
 // testNetuid is the subnet every test server serves.
 const testNetuid = 7
 
-// testNow is the fixed clock of servers whose requests are built by hand
-// (and of the fuzz seeds), so nonces in committed inputs never go stale.
+// testNow is the fixed clock of the fuzz seeds, so timestamps in committed
+// inputs never go stale.
 var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 // testSigner returns a deterministic signer named by seed.
@@ -147,6 +148,15 @@ func digitsInput(n int, tag float32) *axonpb.Tensor {
 	return Float32Tensor("input", []int64{int64(n), 64}, x)
 }
 
+// testChainID is the chain every test server and client serve.
+const testChainID = "tensorcosm-test-1"
+
+// testClock is a server clock tests can move forward.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
 // fixture is a server on bufconn with one registered caller and a client.
 type fixture struct {
 	srv    *Server
@@ -154,35 +164,34 @@ type fixture struct {
 	miner  *KeySigner
 	caller *KeySigner
 	client *Client
+	clock  *testClock
+	dial   grpc.DialOption
 	conn   *grpc.ClientConn
 	raw    axonpb.AxonClient
 	target AxonTarget
 	reg    *prometheus.Registry
 }
 
-// newFixture starts a server with cfg changed by mod, model (nil:
-// linearModel) and opts. The server clock is fixed at testNow unless realClock.
-func newFixture(t *testing.T, model Model, mod func(*ServerConfig), opts ...ServerOption) *fixture {
+// newFixture starts a plaintext server with cfg changed by mod and model
+// (nil: linearModel), and a client for the registered caller.
+func newFixture(t *testing.T, model Model, mod func(*ServerConfig)) *fixture {
 	t.Helper()
 	if model == nil {
 		model = newLinearModel()
 	}
-	f := &fixture{meta: NewStaticMetagraph(), miner: testSigner(t, "miner"), caller: testSigner(t, "caller"), reg: prometheus.NewRegistry()}
+	f := &fixture{meta: NewStaticMetagraph(), miner: testSigner(t, "miner"), caller: testSigner(t, "caller"),
+		reg: prometheus.NewRegistry(), clock: &testClock{}}
 	f.meta.SetBlockHeight(1234)
 	f.meta.SetNeuron(testNetuid, f.caller.Address(), NeuronInfo{UID: 1, Stake: 100, ValidatorPermit: true})
-	cfg := DefaultServerConfig()
-	cfg.Netuid = testNetuid
-	cfg.Workers = 2
-	cfg.ServeModelDownload = true
-	cfg.DownloadChunkBytes = 1000
+	cfg := testServerConfig()
 	if mod != nil {
 		mod(&cfg)
 	}
-	srv, err := NewServer(cfg, model, f.meta, f.miner, nil, f.reg, opts...)
+	srv, err := NewServer(cfg, model, f.meta, f.miner, nil, f.reg)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	srv.now = func() time.Time { return testNow }
+	srv.now = f.clock.now
 	f.srv = srv
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = srv.Serve(lis) }()
@@ -192,11 +201,15 @@ func newFixture(t *testing.T, model Model, mod func(*ServerConfig), opts ...Serv
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-
-	dial := grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) })
-	f.target = AxonTarget{Hotkey: f.miner.Address(), Netuid: testNetuid, Address: "passthrough:///bufnet"}
-	f.client = f.newClient(t, f.caller, dial)
-	f.conn, err = grpc.NewClient(f.target.Address, dial, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	f.dial = grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) })
+	f.target = AxonTarget{Hotkey: f.miner.Address(), Netuid: testNetuid, Address: "passthrough:///bufnet",
+		TLSFingerprint: srv.TLSFingerprint()}
+	f.client = f.newClient(t, f.caller)
+	creds := insecure.NewCredentials()
+	if pin := srv.TLSFingerprint(); pin != "" {
+		creds = newPinnedCreds(pin)
+	}
+	f.conn, err = grpc.NewClient(f.target.Address, f.dial, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -205,32 +218,68 @@ func newFixture(t *testing.T, model Model, mod func(*ServerConfig), opts ...Serv
 	return f
 }
 
-// newClient returns a client for signer whose nonces follow testNow.
-func (f *fixture) newClient(t *testing.T, signer Signer, dial grpc.DialOption) *Client {
+// testServerConfig is the tests' server config: plaintext, two workers,
+// downloads on in small chunks.
+func testServerConfig() ServerConfig {
+	cfg := DefaultServerConfig()
+	cfg.Netuid = testNetuid
+	cfg.ChainID = testChainID
+	cfg.TLS = TLSOff
+	cfg.Workers = 2
+	cfg.ServeModelDownload = true
+	cfg.DownloadChunkBytes = 1000
+	return cfg
+}
+
+// newClient returns a client for signer on the fixture's server.
+func (f *fixture) newClient(t *testing.T, signer Signer) *Client {
 	t.Helper()
 	opts := DefaultClientOptions()
-	opts.DialOptions = []grpc.DialOption{dial}
+	opts.ChainID = testChainID
+	opts.DialOptions = []grpc.DialOption{f.dial}
 	c, err := NewClient(signer, opts)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	c.now = func() time.Time { return testNow }
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
-// signedInfer builds a signed Infer request from signer at nonce.
-func signedInfer(tb testing.TB, signer Signer, target AxonTarget, nonce uint64, inputs ...*axonpb.Tensor) *axonpb.InferRequest {
-	tb.Helper()
-	h, err := NewRequestHeader(signer, MethodInfer, target, BodyHash(inputs), nonce)
+// open runs a handshake for signer over the fixture's raw connection and
+// returns the session, for requests built by hand.
+func (f *fixture) open(t *testing.T, signer Signer) *clientSession {
+	t.Helper()
+	s, err := f.tryOpen(signer, f.target)
 	if err != nil {
-		tb.Fatalf("sign: %v", err)
+		t.Fatalf("handshake: %v", err)
 	}
-	return &axonpb.InferRequest{Header: h, Inputs: inputs}
+	return s
 }
 
-// nonceAt returns the nonce for testNow + d.
-func nonceAt(d time.Duration) uint64 { return uint64(testNow.Add(d).UnixNano()) }
+func (f *fixture) tryOpen(signer Signer, target AxonTarget) (*clientSession, error) {
+	now := time.Now()
+	req, eph, signed, err := NewHandshake(signer, target, testChainID, now, now.Add(10*time.Minute), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := f.raw.Handshake(context.Background(), req)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := openSession(resp, req, signed, eph, f.miner.Address(), now)
+	if err != nil {
+		return nil, err
+	}
+	return &clientSession{id: resp.GetSessionId(), keys: keys, expiry: time.UnixMilli(resp.GetExpiryMs()),
+		book: newReceiptBook(target.Hotkey)}, nil
+}
+
+// macInfer builds an Infer request in s with sequence seq.
+func macInfer(s *clientSession, seq uint64, inputs ...*axonpb.Tensor) *axonpb.InferRequest {
+	h := &axonpb.RequestHeader{SessionId: s.id, Sequence: seq, BodySha256: BodyHash(inputs)}
+	h.Mac = mac(&s.keys.callerToMiner, RequestMACBytes(MethodInfer, h))
+	return &axonpb.InferRequest{Header: h, Inputs: inputs}
+}
 
 // recv waits for a value on ch, failing the test instead of hanging when a
 // broken implementation never sends one.

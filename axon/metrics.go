@@ -3,6 +3,7 @@ package axon
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,10 @@ type metrics struct {
 	// downloadCuts counts ModelDownload streams cut, by kind: stalled
 	// (the reader stopped taking data) or timeout (download_timeout).
 	downloadCuts *prometheus.CounterVec
+	// sessions is the number of live sessions held.
+	sessions prometheus.Gauge
+	// inflight counts unary requests being handled, for a graceful stop.
+	inflight atomic.Int64
 }
 
 // latencyBuckets span 50 us to 10 s: the axon's own overhead is tens of
@@ -55,6 +60,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "tensorcosm", Subsystem: "axon", Name: "model_downloads_cut_total",
 			Help: "ModelDownload streams cut because the reader stalled or download_timeout passed, by kind.",
 		}, []string{"kind"}),
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "tensorcosm", Subsystem: "axon", Name: "sessions",
+			Help: "Live sessions held (expired ones count until swept).",
+		}),
 	}
 	if reg == nil {
 		return m, nil
@@ -68,7 +77,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.requests, m.latency, m.queueDepth, m.modelRun, m.shed, m.downloadCuts}
+	return []prometheus.Collector{m.requests, m.latency, m.queueDepth, m.modelRun, m.shed, m.downloadCuts, m.sessions}
 }
 
 // DescribeMetrics sends the descriptor of every metric an axon server
@@ -77,6 +86,10 @@ func (m *metrics) collectors() []prometheus.Collector {
 func DescribeMetrics(ch chan<- *prometheus.Desc) {
 	m, _ := newMetrics(nil) // nil: build the collectors, register none
 	for _, c := range m.collectors() {
+		c.Describe(ch)
+	}
+	r, _ := newReceiptMetrics(nil, DefaultBatcherConfig().BatchSize) // the server's batcher registers these
+	for _, c := range []prometheus.Collector{r.rootsSigned, r.leavesPerRoot, r.signDuration, r.signFailures, r.dropped, r.sessions, r.idleEnded} {
 		c.Describe(ch)
 	}
 }
@@ -88,7 +101,9 @@ func (m *metrics) observe(method string, start time.Time, err error) {
 
 func (m *metrics) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	start := time.Now()
+	m.inflight.Add(1)
 	resp, err := handler(ctx, req)
+	m.inflight.Add(-1)
 	m.observe(info.FullMethod, start, err)
 	return resp, err
 }

@@ -41,29 +41,44 @@ type ortCase struct {
 	name  string
 	path  func(b *testing.B) string
 	input func() *axonpb.Tensor
+	tls   bool
 }
 
 func ortCases() []ortCase {
 	return []ortCase{
-		{"digits/batch=1", digitsModelPath, func() *axonpb.Tensor { return patternTensor(digits.InputName, 1, digits.NumFeatures) }},
-		{"digits/batch=64", digitsModelPath, func() *axonpb.Tensor { return patternTensor(digits.InputName, 64, digits.NumFeatures) }},
-		{"ocr-rec/1x3x48x320", ocrModelPath, func() *axonpb.Tensor { return patternTensor("x", 1, 3, 48, 320) }},
+		{"digits/batch=1", digitsModelPath, func() *axonpb.Tensor { return patternTensor(digits.InputName, 1, digits.NumFeatures) }, false},
+		{"digits/batch=64", digitsModelPath, func() *axonpb.Tensor { return patternTensor(digits.InputName, 64, digits.NumFeatures) }, false},
+		{"ocr-rec/1x3x48x320", ocrModelPath, func() *axonpb.Tensor { return patternTensor("x", 1, 3, 48, 320) }, false},
 	}
 }
 
-// BenchmarkAxonORT is one caller's signed round trip to a miner serving a
+// tlsCases runs each case plaintext ("tls=off/...") and under TLS
+// ("tls=on/...").
+func tlsCases(cases []ortCase) []ortCase {
+	var out []ortCase
+	for _, on := range []bool{false, true} {
+		for _, c := range cases {
+			c.tls = on
+			c.name = fmt.Sprintf("tls=%s/%s", map[bool]string{false: "off", true: "on"}[on], c.name)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// BenchmarkAxonORT is one caller's round trip in a session to a miner serving a
 // real model, against the bare ONNX Runtime Run of the same input. Each
 // iteration makes one bare Run and one round trip, so that both see the
 // same machine load; ns/op covers the pair, the metrics each on its own:
 // ort-run-us and p50-us are medians, overhead is their difference.
 func BenchmarkAxonORT(b *testing.B) {
-	for _, tc := range ortCases() {
+	for _, tc := range tlsCases(ortCases()) {
 		b.Run(tc.name, func(b *testing.B) {
 			path, in := tc.path(b), tc.input()
 			bare := newBareRunner(b, path, in)
 			m := servedModel(b, path)
 			caller := signer(b, "caller")
-			target := serve(b, m, []*axon.KeySigner{caller})
+			target := serve(b, m, []*axon.KeySigner{caller}, tc.tls)
 			c := client(b, caller)
 			if err := call(c, target, in); err != nil { // connect, warm up
 				b.Fatal(err)
@@ -98,7 +113,7 @@ func BenchmarkAxonORT(b *testing.B) {
 // connection, calling one miner serving a real model at once.
 func BenchmarkAxonORTParallel(b *testing.B) {
 	const callers = 16
-	for _, tc := range ortCases() {
+	for _, tc := range tlsCases(ortCases()) {
 		b.Run(fmt.Sprintf("%s/callers=%d", tc.name, callers), func(b *testing.B) {
 			path, in := tc.path(b), tc.input()
 			m := servedModel(b, path)
@@ -106,7 +121,7 @@ func BenchmarkAxonORTParallel(b *testing.B) {
 			for i := range signers {
 				signers[i] = signer(b, fmt.Sprintf("caller-%d", i))
 			}
-			target := serve(b, m, signers)
+			target := serve(b, m, signers, tc.tls)
 			clients := make([]*axon.Client, callers)
 			for i, s := range signers {
 				clients[i] = client(b, s)
@@ -320,8 +335,12 @@ func signer(b *testing.B, seed string) *axon.KeySigner {
 	return s
 }
 
-// serve starts an axon for m on 127.0.0.1 with callers registered.
-func serve(b *testing.B, m axon.Model, callers []*axon.KeySigner) axon.AxonTarget {
+// benchChainID is the chain id of the benchmarks' miners and clients.
+const benchChainID = "tensorcosm-bench"
+
+// serve starts an axon for m on 127.0.0.1 with callers registered,
+// plaintext or TLS.
+func serve(b *testing.B, m axon.Model, callers []*axon.KeySigner, tls bool) axon.AxonTarget {
 	b.Helper()
 	const netuid = 1
 	meta := axon.NewStaticMetagraph()
@@ -330,7 +349,10 @@ func serve(b *testing.B, m axon.Model, callers []*axon.KeySigner) axon.AxonTarge
 	}
 	minerKey := signer(b, "miner")
 	cfg := axon.DefaultServerConfig()
-	cfg.Netuid = netuid
+	cfg.Netuid, cfg.ChainID, cfg.TLS = netuid, benchChainID, axon.TLSOff
+	if tls {
+		cfg.TLS = axon.TLSOn
+	}
 	srv, err := axon.NewServer(cfg, m, meta, minerKey, nil, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -341,12 +363,15 @@ func serve(b *testing.B, m axon.Model, callers []*axon.KeySigner) axon.AxonTarge
 	}
 	go func() { _ = srv.Serve(lis) }()
 	b.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	return axon.AxonTarget{Hotkey: minerKey.Address(), Netuid: netuid, Address: lis.Addr().String()}
+	return axon.AxonTarget{Hotkey: minerKey.Address(), Netuid: netuid, Address: lis.Addr().String(),
+		TLSFingerprint: srv.TLSFingerprint()}
 }
 
 func client(b *testing.B, s axon.Signer) *axon.Client {
 	b.Helper()
-	c, err := axon.NewClient(s, axon.DefaultClientOptions())
+	opts := axon.DefaultClientOptions()
+	opts.ChainID = benchChainID
+	c, err := axon.NewClient(s, opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func TestPriorityUnderLoad(t *testing.T) {
 	send := func(name string) {
 		s := testSigner(t, name)
 		f.meta.SetNeuron(testNetuid, s.Address(), NeuronInfo{Stake: stakes[name]})
-		c := f.newClient(t, s, f.client.opts.DialOptions[0])
+		c := f.newClient(t, s)
 		results[name] = make(chan error, 1)
 		go func() {
 			_, err := c.Infer(context.Background(), f.target, []*axonpb.Tensor{digitsInput(1, tags[name])})
@@ -173,14 +173,14 @@ func TestShutdownTimeoutCutsOff(t *testing.T) {
 	}
 }
 
-// TestRunOnLoopbackTCP serves on a real 127.0.0.1 socket through Run and
-// stops by cancelling its context.
+// TestRunOnLoopbackTCP serves TLS (the default) on a real 127.0.0.1 socket
+// through Run and stops by cancelling its context.
 func TestRunOnLoopbackTCP(t *testing.T) {
 	meta := NewStaticMetagraph()
 	miner, caller := testSigner(t, "miner"), testSigner(t, "caller")
 	meta.SetNeuron(testNetuid, caller.Address(), NeuronInfo{Stake: 1})
-	cfg := DefaultServerConfig()
-	cfg.ListenAddress, cfg.Netuid = "127.0.0.1:0", testNetuid
+	cfg := DefaultServerConfig() // TLS on
+	cfg.ListenAddress, cfg.Netuid, cfg.ChainID = "127.0.0.1:0", testNetuid, testChainID
 	srv, err := NewServer(cfg, newLinearModel(), meta, miner, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -190,12 +190,15 @@ func TestRunOnLoopbackTCP(t *testing.T) {
 	go func() { done <- srv.Run(ctx) }()
 	waitFor(t, func() bool { return srv.Addr() != nil })
 
-	c, err := NewClient(caller, DefaultClientOptions())
+	opts := DefaultClientOptions()
+	opts.ChainID = testChainID
+	c, err := NewClient(caller, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = c.Close() }()
-	target := AxonTarget{Hotkey: miner.Address(), Netuid: testNetuid, Address: srv.Addr().String()}
+	target := AxonTarget{Hotkey: miner.Address(), Netuid: testNetuid, Address: srv.Addr().String(),
+		TLSFingerprint: srv.TLSFingerprint()}
 	if !strings.HasPrefix(target.Address, "127.0.0.1:") {
 		t.Fatalf("serving on %s, want loopback", target.Address)
 	}
@@ -226,11 +229,13 @@ func TestMetrics(t *testing.T) {
 		got  float64
 		want float64
 	}{
+		{"handshake OK", metricValue(t, m.requests.WithLabelValues(MethodHandshake, "OK")), 1},
 		{"infer OK", metricValue(t, m.requests.WithLabelValues(MethodInfer, "OK")), 1},
 		{"infer Unauthenticated", metricValue(t, m.requests.WithLabelValues(MethodInfer, "Unauthenticated")), 1},
 		{"queue empty", metricValue(t, m.queueDepth), 0},
+		{"one session", metricValue(t, m.sessions), 1},
 		{"model runs", metricValue(t, m.modelRun), 1},
-		{"latency observations", metricValue(t, m.latency), 2},
+		{"latency observations", metricValue(t, m.latency), 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -266,12 +271,18 @@ func TestServerConfigValidate(t *testing.T) {
 		{"no workers", func(c *ServerConfig) { c.Workers = 0 }, "workers"},
 		{"negative queue", func(c *ServerConfig) { c.QueueSize = -1 }, "queue_size"},
 		{"no clock skew", func(c *ServerConfig) { c.MaxClockSkew = 0 }, "max_clock_skew"},
-		{"huge reorder window", func(c *ServerConfig) { c.NonceReorderWindow = 1 << 20 }, "nonce_reorder_window"},
+		{"huge reorder window", func(c *ServerConfig) { c.SequenceWindow = 1 << 20 }, "sequence_window"},
+		{"no chain id", func(c *ServerConfig) { c.ChainID = "" }, "chain_id"},
+		{"tls neither on nor off", func(c *ServerConfig) { c.TLS = "yes" }, "tls"},
+		{"no session ttl", func(c *ServerConfig) { c.SessionTTL = 0 }, "session_ttl"},
+		{"no handshake rate", func(c *ServerConfig) { c.HandshakesPerCallerPerSecond = 0 }, "handshakes_per_caller_per_second"},
+		{"no sessions per caller", func(c *ServerConfig) { c.MaxSessionsPerCaller = 0 }, "max_sessions_per_caller"},
 		{"chunk above send limit", func(c *ServerConfig) { c.DownloadChunkBytes = c.MaxSendMsgBytes }, "download_chunk_bytes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultServerConfig()
+			c.ChainID = testChainID
 			tc.mutate(&c)
 			err := c.Validate()
 			if tc.field == "" {
@@ -309,39 +320,5 @@ func TestStaticMetagraph(t *testing.T) {
 	m.RemoveNeuron(1, "b")
 	if _, ok := m.Neuron(1, "b"); ok {
 		t.Fatal("RemoveNeuron left the neuron")
-	}
-}
-
-// TestClientNonces checks that nonces stay strictly increasing per client
-// with a clock frozen in place, across goroutines.
-func TestClientNonces(t *testing.T) {
-	c, err := NewClient(testSigner(t, "nonce"), DefaultClientOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.now = func() time.Time { return testNow }
-	const workers, each = 8, 500
-	out := make(chan []uint64, workers)
-	for range workers {
-		go func() {
-			seq := make([]uint64, each)
-			for i := range seq {
-				seq[i] = c.nextNonce()
-			}
-			out <- seq
-		}()
-	}
-	seen := make(map[uint64]bool)
-	for range workers {
-		seq := recv(t, out)
-		if !slices.IsSorted(seq) {
-			t.Fatal("a goroutine saw nonces go down")
-		}
-		for _, n := range seq {
-			if seen[n] || n < nonceAt(0) {
-				t.Fatalf("nonce %d repeated or below the clock", n)
-			}
-			seen[n] = true
-		}
 	}
 }

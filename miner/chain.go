@@ -27,14 +27,16 @@ var CheckTask = neuron.CheckTask
 func (m *Miner) announce(ctx context.Context, n subnettypes.Neuron, host string, port uint32) (bool, error) {
 	want := subnettypes.MsgServeAxon{
 		Hotkey: m.hotkey, Netuid: m.cfg.Netuid,
-		Axon:  subnettypes.AxonInfo{Host: host, Port: port, Protocol: "grpc"},
+		Axon:  subnettypes.AxonInfo{Host: host, Port: port, Protocol: "grpc", TlsFingerprint: m.tlsFingerprint()},
 		Model: subnettypes.ModelCommitment{Sha256: m.session.SHA256(), Size_: uint64(m.session.Size()), Uri: m.cfg.Announce.ModelURI},
 	}
 	if n.Axon != nil && n.Model != nil && n.Axon.Host == host && n.Axon.Port == port && n.Axon.Protocol == "grpc" &&
+		n.Axon.TlsFingerprint == want.Axon.TlsFingerprint &&
 		n.Model.Sha256 == want.Model.Sha256 && n.Model.Size_ == want.Model.Size_ && n.Model.Uri == want.Model.Uri {
 		return false, nil
 	}
-	m.log.Info("announcing axon", "host", host, "port", port, "sha256", want.Model.Sha256, "size", want.Model.Size_)
+	m.log.Info("announcing axon", "host", host, "port", port, "tls_fingerprint", want.Axon.TlsFingerprint,
+		"sha256", want.Model.Sha256, "size", want.Model.Size_)
 	_, err := m.chain.Broadcast(ctx, []string{m.cfg.Keyring.Hotkey}, &want)
 	m.metrics.tx("serve_axon", err)
 	if err != nil {
@@ -66,6 +68,7 @@ func (m *Miner) watchSelf(ctx context.Context, infos []subnettypes.NeuronInfo, h
 	}
 	if self == nil {
 		m.metrics.registered.Set(0)
+		m.setServing(false)
 		if !m.cfg.Register {
 			m.log.Error("the hotkey is no longer registered in the subnet (pruned?): validators stop querying it; " +
 				"set register: true to let the miner register again")
@@ -81,6 +84,7 @@ func (m *Miner) watchSelf(ctx context.Context, infos []subnettypes.NeuronInfo, h
 		self = &n
 	}
 	m.metrics.registered.Set(1)
+	m.setServing(true)
 	if height < m.announceAfter {
 		return
 	}
@@ -141,4 +145,24 @@ func (m *Miner) serveMetagraph(_, cur *neuron.MetagraphSnapshot) {
 	}
 	m.meta.ReplaceSubnet(m.cfg.Netuid, neurons)
 	m.meta.SetBlockHeight(cur.Height)
+	if srv := m.srv.Load(); srv != nil {
+		srv.RefreshSessions() // a deregistered caller's sessions end now
+	}
+}
+
+// tlsFingerprint is the served certificate's pin, "" with TLS off or before
+// the axon server exists.
+func (m *Miner) tlsFingerprint() string {
+	if srv := m.srv.Load(); srv != nil {
+		return srv.TLSFingerprint()
+	}
+	return ""
+}
+
+// setServing tells the axon's health service whether the miner serves: its
+// hotkey is registered (the model is loaded before the axon exists).
+func (m *Miner) setServing(serving bool) {
+	if srv := m.srv.Load(); srv != nil && m.ready.Load() {
+		srv.SetServing(serving)
+	}
 }

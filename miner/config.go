@@ -21,8 +21,8 @@ type Config struct {
 	// max_burn, dev, metrics_listen_address, log_level and
 	// shutdown_timeout.
 	neuron.Config `mapstructure:",squash"`
-	// StateDir holds the axon's replay watermark, so that a restart (even
-	// after SIGKILL) reopens no replay window; one miner per directory.
+	// StateDir holds the axon's TLS certificate (axon-tls/), so that its
+	// fingerprint on chain survives restarts; one miner per directory.
 	StateDir string `mapstructure:"state_dir"`
 	// Axon configures the axon server; Axon.ListenAddress is where it listens.
 	Axon axon.ServerConfig `mapstructure:"axon"`
@@ -89,9 +89,11 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Config.Validate(coldkeyWhen))
 	if c.StateDir == "" {
-		add("state_dir is required: the axon's replay watermark lives there")
+		add("state_dir is required: the axon's TLS certificate lives there")
 	}
-	if err := c.Axon.Validate(); err != nil {
+	ax := c.Axon
+	ax.ChainID = c.Chain.ChainID // the miner serves its chain's id (see New)
+	if err := ax.Validate(); err != nil {
 		add("axon: %w", err)
 	}
 	errs = append(errs, c.validateAnnounce()...)

@@ -51,8 +51,10 @@ type Miner struct {
 	port          uint32
 	announceAfter int64
 
-	life        *neuron.Lifecycle // /metrics, /healthz, ready: the axon serves
-	lastRefresh atomic.Int64      // unix nanoseconds of the last good refresh
+	srv         atomic.Pointer[axon.Server] // set once startup built it
+	life        *neuron.Lifecycle           // /metrics, /healthz, ready: the axon serves
+	lastRefresh atomic.Int64                // unix nanoseconds of the last good refresh
+	ready       atomic.Bool                 // startup finished, the axon serves
 	axonAddr    atomic.Pointer[string]
 }
 
@@ -65,6 +67,10 @@ func New(cfg Config, logger *slog.Logger, reg prometheus.Registerer) (*Miner, er
 		return nil, fmt.Errorf("miner: invalid config: %w", err)
 	}
 	cfg.Axon.Netuid = cfg.Netuid
+	cfg.Axon.ChainID = cfg.Chain.ChainID
+	if cfg.Axon.TLSDir == "" {
+		cfg.Axon.TLSDir = filepath.Join(cfg.StateDir, TLSDir)
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -222,6 +228,21 @@ func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server
 	if err := m.refresh(ctx); err != nil {
 		return nil, err
 	}
+	if res.Subnet.Hyperparams.ModelDownload && !m.cfg.Axon.ServeModelDownload {
+		// the subnet's validators verify miners by downloading their model
+		m.log.Info("serving ModelDownload to validators: the subnet has model_download on")
+		m.cfg.Axon.ServeModelDownload = true
+	}
+	sm, err := NewSessionModel(m.session, m.cfg.Model.Path, task.Kind)
+	if err != nil {
+		return nil, err
+	}
+	// built before the announcement, which carries its TLS fingerprint
+	srv, err := axon.NewServer(m.cfg.Axon, sm, m.meta, m.signer, m.base, m.reg)
+	if err != nil {
+		return nil, err
+	}
+	m.srv.Store(srv)
 	host, port, err := m.announced(axonLis.Addr())
 	if err != nil {
 		return nil, err
@@ -237,17 +258,7 @@ func (m *Miner) startup(ctx context.Context, axonLis net.Listener) (*axon.Server
 		m.log.Info("chain already holds this axon and model", "host", host, "port", port, "sha256", m.session.SHA256())
 	}
 	m.host, m.port = host, port
-	if res.Subnet.Hyperparams.ModelDownload && !m.cfg.Axon.ServeModelDownload {
-		// the subnet's validators verify miners by downloading their model
-		m.log.Info("serving ModelDownload to validators: the subnet has model_download on")
-		m.cfg.Axon.ServeModelDownload = true
-	}
-	sm, err := NewSessionModel(m.session, m.cfg.Model.Path, task.Kind)
-	if err != nil {
-		return nil, err
-	}
-	return axon.NewServer(m.cfg.Axon, sm, m.meta, m.signer, m.base, m.reg,
-		axon.WithReplayFile(filepath.Join(m.cfg.StateDir, ReplayFile)))
+	return srv, nil
 }
 
 // announced returns the host and port to publish: the configured ones, or
@@ -272,6 +283,8 @@ func (m *Miner) announced(bound net.Addr) (string, uint32, error) {
 func (m *Miner) serveAxon(ctx context.Context, srv *axon.Server, lis net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
+	m.ready.Store(true)
+	srv.SetServing(true) // the model is loaded and the hotkey registered
 	m.life.SetReady(true)
 	select {
 	case err := <-served:
@@ -279,6 +292,7 @@ func (m *Miner) serveAxon(ctx context.Context, srv *axon.Server, lis net.Listene
 		return err
 	case <-ctx.Done():
 	}
+	m.ready.Store(false)
 	m.life.SetReady(false)
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.cfg.Axon.ShutdownTimeout)
 	defer cancel()

@@ -2,6 +2,7 @@ package miner_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -16,6 +17,9 @@ import (
 
 	sdkmath "cosmossdk.io/math"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
@@ -151,7 +155,7 @@ func TestMinerOnNetwork(t *testing.T) {
 		`tensorcosm_miner_chain_transactions_total{kind="serve_axon",result="ok"} 1`,
 		`tensorcosm_miner_metagraph_neurons 2`,
 		`tensorcosm_miner_model_info{device="cpu",sha256="` + sum + `"} 1`,
-		`tensorcosm_axon_requests_total{code="OK",method="/tensorcosm.axon.v1.Axon/Infer"} 1`,
+		`tensorcosm_axon_requests_total{code="OK",method="/tensorcosm.axon.v2.Axon/Infer"} 1`,
 	})
 	captured := captureInfer(t, c, r, held)
 	checkStateDirInUse(t, cfg)
@@ -253,8 +257,9 @@ func TestMinerOnNetwork(t *testing.T) {
 	})
 }
 
-// checkInfer sends a signed Infer from the caller's hotkey and checks the
-// answer against a local session and the receipt.
+// checkInfer sends an Infer from the caller's hotkey, pinned to the TLS
+// certificate the miner announced, and checks the answer against a local
+// session and the receipt leaf.
 func checkInfer(t *testing.T, c *chain, r *running, path string, held *digits.Dataset, sum, callerHot string) {
 	t.Helper()
 	signer, err := axon.NewKeyringSigner(c.Keyring(), "caller-hot")
@@ -264,23 +269,22 @@ func checkInfer(t *testing.T, c *chain, r *running, path string, held *digits.Da
 	if signer.Address() != callerHot {
 		t.Fatalf("signer %s, want %s", signer.Address(), callerHot)
 	}
-	client, err := axon.NewClient(signer, axon.DefaultClientOptions())
+	opts := axon.DefaultClientOptions()
+	opts.ChainID = c.Cfg.ChainID
+	client, err := axon.NewClient(signer, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer client.Close()
 	row := held.Row(0)
-	target := axon.AxonTarget{Hotkey: r.m.Hotkey(), Netuid: 1, Address: r.m.AxonAddr()}
-	req, resp, err := client.InferSigned(c.Ctx, target, []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)})
+	resp, err := client.Infer(c.Ctx, minerTarget(t, c, r, 1), []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := axon.VerifyReceipt(req, resp); err != nil {
-		t.Fatalf("receipt: %v", err)
+	if got := hex.EncodeToString(resp.Leaf.ModelSha256); got != sum || resp.Leaf.BlockHeight <= 0 {
+		t.Fatalf("receipt leaf model %s at height %d, want %s at a positive height", got, resp.Leaf.BlockHeight, sum)
 	}
-	if got := hex.EncodeToString(resp.Receipt.ModelSha256); got != sum || resp.Receipt.BlockHeight <= 0 {
-		t.Fatalf("receipt model %s at height %d, want %s at a positive height", got, resp.Receipt.BlockHeight, sum)
-	}
+	checkAxonHealth(t, c, r)
 	probs, err := resp.Outputs[0].Float32s()
 	if err != nil {
 		t.Fatal(err)
@@ -375,4 +379,20 @@ func waitHealthy(t *testing.T, r *running) {
 		}
 	}
 	t.Fatal("the miner never became healthy")
+}
+
+// checkAxonHealth asks the axon's grpc.health.v1.Health, over TLS, as a
+// standard probe would: the registered miner with its model serves.
+func checkAxonHealth(t *testing.T, c *chain, r *running) {
+	t.Helper()
+	creds := credentials.NewTLS(&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}) // a probe pins nothing
+	conn, err := grpc.NewClient(r.m.AxonAddr(), grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	res, err := healthpb.NewHealthClient(conn).Check(c.Ctx, &healthpb.HealthCheckRequest{Service: "tensorcosm.axon.v2.Axon"})
+	if err != nil || res.Status != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("axon health %v (%v), want SERVING", res.GetStatus(), err)
+	}
 }

@@ -2,18 +2,21 @@ package miner_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
@@ -21,51 +24,76 @@ import (
 	"github.com/tensorcosm/tensorcosm/task/digits"
 )
 
-// inferRaw sends req to the axon at addr as is, as an attacker holding a
-// captured request would.
-func inferRaw(t *testing.T, c *chain, addr string, req *axonpb.InferRequest) error {
+// inferRaw sends req to the TLS axon at addr as is, as an attacker holding
+// a captured request would, and returns the error and the axon-session
+// trailer.
+func inferRaw(t *testing.T, c *chain, addr string, req *axonpb.InferRequest) (error, string) {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	creds := credentials.NewTLS(&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}) // an attacker pins nothing
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_, err = axonpb.NewAxonClient(conn).Infer(c.Ctx, req)
-	return err
+	var md metadata.MD
+	_, err = axonpb.NewAxonClient(conn).Infer(c.Ctx, req, grpc.Trailer(&md))
+	return err, strings.Join(md.Get(axon.SessionTrailer), ",")
 }
 
-// captureInfer has the registered caller send a signed Infer to r, checks
-// that it is served, and returns it for a later replay.
+// captureInfer has the registered caller send an Infer to r through the
+// client (a session pinned to the announced certificate), checks that it
+// is served, and returns the request as sent for a later replay.
 func captureInfer(t *testing.T, c *chain, r *running, held *digits.Dataset) *axonpb.InferRequest {
 	t.Helper()
 	signer, err := axon.NewKeyringSigner(c.Keyring(), "caller-hot")
 	if err != nil {
 		t.Fatal(err)
 	}
-	inputs := []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, held.Row(1))}
-	target := axon.AxonTarget{Hotkey: r.m.Hotkey(), Netuid: 1, Address: r.m.AxonAddr()}
-	h, err := axon.NewRequestHeader(signer, axon.MethodInfer, target, axon.BodyHash(inputs), uint64(time.Now().UnixNano()))
+	var captured *axonpb.InferRequest
+	opts := axon.DefaultClientOptions()
+	opts.ChainID = c.Cfg.ChainID
+	opts.DialOptions = []grpc.DialOption{grpc.WithUnaryInterceptor(
+		func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, o ...grpc.CallOption) error {
+			if in, ok := req.(*axonpb.InferRequest); ok {
+				captured = proto.Clone(in).(*axonpb.InferRequest)
+			}
+			return invoker(ctx, method, req, reply, cc, o...)
+		})}
+	client, err := axon.NewClient(signer, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := &axonpb.InferRequest{Header: h, Inputs: inputs}
-	if err := inferRaw(t, c, r.m.AxonAddr(), req); err != nil {
+	defer client.Close()
+	inputs := []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, held.Row(1))}
+	if _, err := client.Infer(c.Ctx, minerTarget(t, c, r, 1), inputs); err != nil || captured == nil {
 		t.Fatalf("request to be captured: %v", err)
 	}
-	return req
+	return captured
 }
 
-// checkReplayRefused replays a request captured before r's restart: it
-// must be refused as a replay is (Unauthenticated), and r's state_dir must
-// hold the watermark that refused it.
+// minerTarget addresses r's axon as a validator does: from the chain's
+// record, TLS pin included.
+func minerTarget(t *testing.T, c *chain, r *running, netuid uint32) axon.AxonTarget {
+	t.Helper()
+	n, err := c.Neuron(netuid, r.m.Hotkey())
+	if err != nil || n.Axon == nil || n.Axon.TlsFingerprint == "" {
+		t.Fatalf("miner's chain record %v (%v): want an axon with a TLS fingerprint", n, err)
+	}
+	return axon.AxonTarget{Hotkey: r.m.Hotkey(), Netuid: netuid, Address: r.m.AxonAddr(), TLSFingerprint: n.Axon.TlsFingerprint}
+}
+
+// checkReplayRefused replays a request captured before r's restart: the
+// restarted axon knows no session from before (sessions live in memory), so
+// it refuses it as Unauthenticated with the "unknown" session trailer; the
+// TLS certificate in state_dir survived the restart.
 func checkReplayRefused(t *testing.T, c *chain, r *running, cfg miner.Config, captured *axonpb.InferRequest) {
 	t.Helper()
-	err := inferRaw(t, c, r.m.AxonAddr(), captured)
-	if status.Code(err) != codes.Unauthenticated || !strings.Contains(err.Error(), "restarted") {
-		t.Fatalf("replay after the miner restarted: %v, want Unauthenticated (signed before the restart)", err)
+	err, trailer := inferRaw(t, c, r.m.AxonAddr(), captured)
+	if status.Code(err) != codes.Unauthenticated || trailer != "unknown" {
+		t.Fatalf("replay after the miner restarted: %v (trailer %q), want Unauthenticated, session unknown", err, trailer)
 	}
-	if _, err := os.Stat(filepath.Join(cfg.StateDir, miner.ReplayFile)); err != nil {
-		t.Fatalf("replay watermark: %v", err)
+	if _, err := os.Stat(filepath.Join(cfg.StateDir, miner.TLSDir, axon.TLSKeyFile)); err != nil {
+		t.Fatalf("TLS key in state_dir: %v", err)
 	}
 }
 

@@ -4,11 +4,12 @@ import "github.com/tensorcosm/tensorcosm/neuron"
 
 // Files in state_dir.
 const (
-	// ReplayFile is the axon's replay watermark (see axon.WithReplayFile).
-	ReplayFile = "axon-replay.json"
+	// TLSDir holds the axon's TLS certificate and key (axon.LoadOrCreateTLS),
+	// so its fingerprint, announced on chain, survives restarts.
+	TLSDir = "axon-tls"
 )
 
 // ErrStateDirInUse is returned by New when another miner holds the state
-// directory: two miners writing one replay watermark could each lower the
-// other's.
+// directory: two miners sharing one would serve one TLS key and announce
+// over each other.
 var ErrStateDirInUse = neuron.ErrStateDirInUse

@@ -12,6 +12,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	"github.com/cosmos/cosmos-sdk/types/query"
 
+	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/neuron"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
@@ -23,10 +24,18 @@ type neuronView struct {
 	Hotkey string
 	// Address is the axon's host:port, "" without an axon.
 	Address string
+	// TLSFingerprint is the axon's announced certificate pin, "" for a
+	// plaintext axon.
+	TLSFingerprint string
 	// ModelSHA256 (hex) and ModelSize are the model commitment; "" without one.
 	ModelSHA256 string
 	ModelSize   uint64
 	Permit      bool
+}
+
+// target is the neuron's axon as the axon client addresses it.
+func (n neuronView) target(netuid uint32) axon.AxonTarget {
+	return axon.AxonTarget{Hotkey: n.Hotkey, Netuid: netuid, Address: n.Address, TLSFingerprint: n.TLSFingerprint}
 }
 
 // snapshot is the metagraph at one height, never changed once built.
@@ -66,6 +75,7 @@ func newSnapshot(subnet subnettypes.Subnet, infos []subnettypes.NeuronInfo, heig
 		v := neuronView{UID: n.Uid, Hotkey: n.Hotkey, Permit: n.ValidatorPermit}
 		if a := n.Axon; a != nil && a.Host != "" && a.Port != 0 && a.Port <= 65535 {
 			v.Address = net.JoinHostPort(a.Host, strconv.FormatUint(uint64(a.Port), 10))
+			v.TLSFingerprint = a.TlsFingerprint
 		}
 		if m := n.Model; m != nil {
 			v.ModelSHA256, v.ModelSize = m.Sha256, m.Size_

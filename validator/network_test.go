@@ -101,6 +101,7 @@ func startSwapMiner(t *testing.T, c *neurontest.Chain, name string, m *swapModel
 	meta.SetNeuron(netuid, validatorHotkey, axon.NeuronInfo{UID: 0, Stake: 1, ValidatorPermit: permit})
 	cfg := axon.DefaultServerConfig()
 	cfg.ListenAddress, cfg.Netuid, cfg.Workers, cfg.ServeModelDownload = "127.0.0.1:0", netuid, 2, true
+	cfg.ChainID = c.Cfg.ChainID
 	srv, err := axon.NewServer(cfg, m, meta, signer, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +116,7 @@ func startSwapMiner(t *testing.T, c *neurontest.Chain, name string, m *swapModel
 	p, _ := strconv.Atoi(port)
 	info := m.Info()
 	c.Exec([]string{name + "-hot"}, &subnettypes.MsgServeAxon{Hotkey: hot, Netuid: netuid,
-		Axon:  subnettypes.AxonInfo{Host: "127.0.0.1", Port: uint32(p), Protocol: "grpc"},
+		Axon:  subnettypes.AxonInfo{Host: "127.0.0.1", Port: uint32(p), Protocol: "grpc", TlsFingerprint: srv.TLSFingerprint()},
 		Model: subnettypes.ModelCommitment{Sha256: hex.EncodeToString(info.SHA256[:]), Size_: info.Size}})
 	return hot
 }

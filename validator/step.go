@@ -126,8 +126,7 @@ func (s *scorer) query(ctx context.Context, netuid uint32, t neuronView, rng *ra
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	start := s.now()
-	resp, err := s.client.Infer(qctx, axon.AxonTarget{Hotkey: t.Hotkey, Netuid: netuid, Address: t.Address},
-		axonTensors(s.task.Spec().Inputs, c.Inputs))
+	resp, err := s.client.Infer(qctx, t.target(netuid), axonTensors(s.task.Spec().Inputs, c.Inputs))
 	res.latency, res.err = s.now().Sub(start), err
 	if ctx.Err() != nil {
 		return res // stopping: no score either way
@@ -136,8 +135,8 @@ func (s *scorer) query(ctx context.Context, netuid uint32, t neuronView, rng *ra
 		res.outcome = classify(err, qctx)
 		return res
 	}
-	if got := hex.EncodeToString(resp.GetReceipt().GetModelSha256()); got != t.ModelSHA256 {
-		res.outcome, res.err = outcomeWrongModel, fmt.Errorf("receipt names model %s, the commitment is %s", got, t.ModelSHA256)
+	if got := hex.EncodeToString(resp.GetLeaf().GetModelSha256()); got != t.ModelSHA256 {
+		res.outcome, res.err = outcomeWrongModel, fmt.Errorf("receipt leaf names model %s, the commitment is %s", got, t.ModelSHA256)
 		s.resync()
 		return res
 	}
@@ -176,7 +175,7 @@ func classify(err error, qctx context.Context) string {
 		return outcomeRefused
 	}
 	switch {
-	case errors.Is(err, axon.ErrInvalidReceipt):
+	case errors.Is(err, axon.ErrInvalidResponse), errors.Is(err, axon.ErrTLSFingerprint):
 		return outcomeInvalid
 	case errors.Is(qctx.Err(), context.DeadlineExceeded):
 		return outcomeTimeout

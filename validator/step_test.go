@@ -77,7 +77,7 @@ func startAxon(tb testing.TB, uid uint32, m axon.Model, meta axon.Metagraph) neu
 	tb.Helper()
 	signer := newSigner(tb)
 	cfg := axon.DefaultServerConfig()
-	cfg.ListenAddress, cfg.Netuid, cfg.Workers = "127.0.0.1:0", 1, 1
+	cfg.ListenAddress, cfg.Netuid, cfg.Workers, cfg.ChainID = "127.0.0.1:0", 1, 1, testChainID
 	srv, err := axon.NewServer(cfg, m, meta, signer, nil, nil)
 	if err != nil {
 		tb.Fatal(err)
@@ -93,7 +93,7 @@ func startAxon(tb testing.TB, uid uint32, m axon.Model, meta axon.Metagraph) neu
 		_ = srv.Shutdown(ctx)
 	})
 	info := m.Info()
-	return neuronView{UID: uid, Hotkey: signer.Address(), Address: lis.Addr().String(),
+	return neuronView{UID: uid, Hotkey: signer.Address(), Address: lis.Addr().String(), TLSFingerprint: srv.TLSFingerprint(),
 		ModelSHA256: hex.EncodeToString(info.SHA256[:]), ModelSize: info.Size}
 }
 
@@ -101,7 +101,7 @@ func startAxon(tb testing.TB, uid uint32, m axon.Model, meta axon.Metagraph) neu
 // with a permit in meta.
 func newTestScorer(tb testing.TB, cfg Config, validator *axon.KeySigner) *scorer {
 	tb.Helper()
-	client, err := axon.NewClient(validator, axon.DefaultClientOptions())
+	client, err := axon.NewClient(validator, testClientOptions())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -112,6 +112,16 @@ func newTestScorer(tb testing.TB, cfg Config, validator *axon.KeySigner) *scorer
 	}
 	return &scorer{cfg: cfg, task: testInstance(tb), client: client, scores: newScoreTable(cfg.EMAAlpha, nil), metrics: m,
 		log: slog.New(slog.DiscardHandler), now: time.Now, resync: func() {}}
+}
+
+// testChainID is the chain id of the tests that run axons without a chain.
+const testChainID = "tensorcosm-test"
+
+// testClientOptions are the axon client's defaults for testChainID.
+func testClientOptions() axon.ClientOptions {
+	opts := axon.DefaultClientOptions()
+	opts.ChainID = testChainID
+	return opts
 }
 
 func validatorMeta(validator *axon.KeySigner) *axon.StaticMetagraph {

@@ -137,6 +137,7 @@ func (v *Validator) open(kr keyring.Keyring, signer axon.Signer) error {
 	v.view.Subscribe(v.apply)
 	opts := axon.DefaultClientOptions()
 	opts.Timeout, opts.MaxModelBytes = max(v.cfg.QueryTimeout, downloadTimeout), v.cfg.Verify.MaxModelBytes
+	opts.ChainID = v.cfg.Chain.ChainID
 	if v.client, err = axon.NewClient(signer, opts); err != nil {
 		return err
 	}

@@ -337,7 +337,7 @@ func (v *verifier) fetch(ctx context.Context, t neuronView) (*onnx.Session, stri
 	ctx, cancel := context.WithTimeout(ctx, downloadTimeout)
 	defer cancel()
 	var buf bytes.Buffer
-	sum, _, err := v.client.DownloadModel(ctx, axon.AxonTarget{Hotkey: t.Hotkey, Netuid: v.netuid, Address: t.Address}, &buf)
+	sum, _, err := v.client.DownloadModel(ctx, t.target(v.netuid), &buf)
 	if err != nil {
 		return nil, downloadReason(err), err
 	}

@@ -71,6 +71,7 @@ func startMinerAxon(t *testing.T, seed string, file []byte, mod func(*axon.Serve
 	m := &minerAxon{signer: keySigner(t, seed), meta: axon.NewStaticMetagraph(), reg: prometheus.NewRegistry()}
 	cfg := axon.DefaultServerConfig()
 	cfg.ListenAddress, cfg.Netuid, cfg.Workers, cfg.ServeModelDownload = "127.0.0.1:0", 1, 1, true
+	cfg.ChainID = testChainID
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -93,7 +94,7 @@ func startMinerAxon(t *testing.T, seed string, file []byte, mod func(*axon.Serve
 }
 
 func (m *minerAxon) view(uid uint32, file []byte) neuronView {
-	return neuronView{UID: uid, Hotkey: m.signer.Address(), Address: m.addr, ModelSHA256: onnx.HashBytes(file), ModelSize: uint64(len(file))}
+	return neuronView{UID: uid, Hotkey: m.signer.Address(), Address: m.addr, TLSFingerprint: m.srv.TLSFingerprint(), ModelSHA256: onnx.HashBytes(file), ModelSize: uint64(len(file))}
 }
 
 // counter returns the value of the axon counter name with label=value.
@@ -140,7 +141,7 @@ func newAxonValidator(t *testing.T, seed string, snap *snapshot, mod func(*Verif
 		t.Fatal(err)
 	}
 	signer := keySigner(t, seed)
-	client, err := axon.NewClient(signer, axon.DefaultClientOptions())
+	client, err := axon.NewClient(signer, testClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func TestDodgingMinerOnAxon(t *testing.T) {
 // connection of its own with the smallest flow-control windows, waits for
 // its headers (sent with the first chunk, or with a refusal) and returns it
 // unread.
-func stallDownload(t *testing.T, m *minerAxon, signer axon.Signer, nonce uint64) axonpb.Axon_ModelDownloadClient {
+func stallDownload(t *testing.T, m *minerAxon, signer axon.Signer) axonpb.Axon_ModelDownloadClient {
 	t.Helper()
 	conn, err := grpc.NewClient(m.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithInitialWindowSize(64<<10), grpc.WithInitialConnWindowSize(64<<10))
@@ -248,11 +249,12 @@ func stallDownload(t *testing.T, m *minerAxon, signer axon.Signer, nonce uint64)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	target := axon.AxonTarget{Hotkey: m.signer.Address(), Netuid: 1, Address: m.addr}
-	h, err := axon.NewRequestHeader(signer, axon.MethodModelDownload, target, axon.BodyHash(nil), nonce)
+	stub := axonpb.NewAxonClient(conn)
+	sess, err := axon.OpenSession(context.Background(), stub, signer, target, testChainID, time.Minute, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := axonpb.NewAxonClient(conn).ModelDownload(context.Background(), &axonpb.ModelDownloadRequest{Header: h})
+	stream, err := stub.ModelDownload(context.Background(), &axonpb.ModelDownloadRequest{Header: sess.Header(axon.MethodModelDownload, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,15 +290,16 @@ func TestStalledDownloadsOnAxon(t *testing.T) {
 	}
 	miner := startMinerAxon(t, "honest", file, func(c *axon.ServerConfig) {
 		c.MaxConcurrentDownloads, c.DownloadChunkBytes, c.DownloadMinBytesPerSec = 2, 16<<10, 1<<20 // chunk budget 1 s
+		// the stalling caller builds its requests by hand on a plaintext stub
+		c.TLS = axon.TLSOff
 	})
 	mv := miner.view(1, file)
 	attacker := keySigner(t, "attacker")
 	miner.meta.SetNeuron(1, attacker.Address(), axon.NeuronInfo{UID: 5, Stake: 1, ValidatorPermit: true})
 	start := time.Now()
-	nonce := uint64(start.UnixNano())
-	stallDownload(t, miner, attacker, nonce)
+	stallDownload(t, miner, attacker)
 	// the second is refused at once: Recv returns the refusal without reading data
-	if _, err := stallDownload(t, miner, attacker, nonce+1).Recv(); status.Code(err) != codes.ResourceExhausted ||
+	if _, err := stallDownload(t, miner, attacker).Recv(); status.Code(err) != codes.ResourceExhausted ||
 		!strings.Contains(err.Error(), "one per hotkey") {
 		t.Fatalf("second stalled stream: %v, want ResourceExhausted (one per hotkey)", err)
 	}

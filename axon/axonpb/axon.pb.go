@@ -2,12 +2,20 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        (unknown)
-// source: tensorcosm/axon/v1/axon.proto
+// source: tensorcosm/axon/v2/axon.proto
 
-// Package tensorcosm.axon.v1 is the off-chain protocol between validators
+// Package tensorcosm.axon.v2 is the off-chain protocol between validators
 // (or the gateway) and miners. It is plain protobuf + gRPC, not an SDK
-// module, so any gRPC client can speak it. Byte layouts that are signed are
-// documented in axon/README.md.
+// module, so any gRPC client can speak it. Every byte string that is signed,
+// MACed or hashed is built from canonical encodings documented byte by byte
+// in axon/README.md, never from protobuf serialization.
+//
+// A caller opens a session with one Handshake (one secp256k1 signature each
+// way, an X25519 exchange and HKDF-SHA256 over the transcript); every later
+// request carries the session id, a sequence number and an HMAC-SHA256.
+// Responses carry their receipt leaf and a MAC; the miner signs Merkle roots
+// over batches of leaves, delivered by the Receipts stream or with later
+// responses, so a receipt anyone can verify is (leaf, path, signed root).
 
 package axonpb
 
@@ -60,11 +68,11 @@ func (x DataType) String() string {
 }
 
 func (DataType) Descriptor() protoreflect.EnumDescriptor {
-	return file_tensorcosm_axon_v1_axon_proto_enumTypes[0].Descriptor()
+	return file_tensorcosm_axon_v2_axon_proto_enumTypes[0].Descriptor()
 }
 
 func (DataType) Type() protoreflect.EnumType {
-	return &file_tensorcosm_axon_v1_axon_proto_enumTypes[0]
+	return &file_tensorcosm_axon_v2_axon_proto_enumTypes[0]
 }
 
 func (x DataType) Number() protoreflect.EnumNumber {
@@ -73,7 +81,233 @@ func (x DataType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DataType.Descriptor instead.
 func (DataType) EnumDescriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{0}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{0}
+}
+
+// HandshakeRequest opens a session. The caller signs it with the secp256k1
+// key of its hotkey (axon.HandshakeSignBytes); under TLS the signed bytes
+// also hold the connection's exported keying material, which binds the
+// session to the connection.
+type HandshakeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// caller_hotkey is the caller's bech32 account address.
+	CallerHotkey string `protobuf:"bytes,1,opt,name=caller_hotkey,json=callerHotkey,proto3" json:"caller_hotkey,omitempty"`
+	// caller_pubkey is the caller's compressed secp256k1 public key (33 bytes);
+	// its address must equal caller_hotkey.
+	CallerPubkey []byte `protobuf:"bytes,2,opt,name=caller_pubkey,json=callerPubkey,proto3" json:"caller_pubkey,omitempty"`
+	// target_hotkey is the bech32 address of the miner.
+	TargetHotkey string `protobuf:"bytes,3,opt,name=target_hotkey,json=targetHotkey,proto3" json:"target_hotkey,omitempty"`
+	// netuid is the subnet the session is for.
+	Netuid uint32 `protobuf:"varint,4,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	// chain_id is the chain the subnet lives on.
+	ChainId string `protobuf:"bytes,5,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	// nonce is 32 fresh random bytes.
+	Nonce []byte `protobuf:"bytes,6,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	// timestamp_ms is the caller's clock, Unix milliseconds; the miner refuses
+	// handshakes outside its clock skew.
+	TimestampMs int64 `protobuf:"varint,7,opt,name=timestamp_ms,json=timestampMs,proto3" json:"timestamp_ms,omitempty"`
+	// ephemeral_pubkey is the caller's X25519 public key for this session (32 bytes).
+	EphemeralPubkey []byte `protobuf:"bytes,8,opt,name=ephemeral_pubkey,json=ephemeralPubkey,proto3" json:"ephemeral_pubkey,omitempty"`
+	// expiry_ms is the latest end of the session the caller accepts, Unix
+	// milliseconds; the miner may end it earlier (HandshakeResponse.expiry_ms).
+	ExpiryMs int64 `protobuf:"varint,9,opt,name=expiry_ms,json=expiryMs,proto3" json:"expiry_ms,omitempty"`
+	// signature is the caller's signature (64 bytes, r || s) over the
+	// handshake sign bytes.
+	Signature     []byte `protobuf:"bytes,10,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandshakeRequest) Reset() {
+	*x = HandshakeRequest{}
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandshakeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandshakeRequest) ProtoMessage() {}
+
+func (x *HandshakeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandshakeRequest.ProtoReflect.Descriptor instead.
+func (*HandshakeRequest) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *HandshakeRequest) GetCallerHotkey() string {
+	if x != nil {
+		return x.CallerHotkey
+	}
+	return ""
+}
+
+func (x *HandshakeRequest) GetCallerPubkey() []byte {
+	if x != nil {
+		return x.CallerPubkey
+	}
+	return nil
+}
+
+func (x *HandshakeRequest) GetTargetHotkey() string {
+	if x != nil {
+		return x.TargetHotkey
+	}
+	return ""
+}
+
+func (x *HandshakeRequest) GetNetuid() uint32 {
+	if x != nil {
+		return x.Netuid
+	}
+	return 0
+}
+
+func (x *HandshakeRequest) GetChainId() string {
+	if x != nil {
+		return x.ChainId
+	}
+	return ""
+}
+
+func (x *HandshakeRequest) GetNonce() []byte {
+	if x != nil {
+		return x.Nonce
+	}
+	return nil
+}
+
+func (x *HandshakeRequest) GetTimestampMs() int64 {
+	if x != nil {
+		return x.TimestampMs
+	}
+	return 0
+}
+
+func (x *HandshakeRequest) GetEphemeralPubkey() []byte {
+	if x != nil {
+		return x.EphemeralPubkey
+	}
+	return nil
+}
+
+func (x *HandshakeRequest) GetExpiryMs() int64 {
+	if x != nil {
+		return x.ExpiryMs
+	}
+	return 0
+}
+
+func (x *HandshakeRequest) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+// HandshakeResponse accepts a session. The miner signs the whole transcript:
+// the caller's sign bytes and signature, then these fields.
+type HandshakeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// session_id names the session in every later request (16 bytes).
+	SessionId []byte `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// miner_hotkey is the miner's bech32 account address.
+	MinerHotkey string `protobuf:"bytes,2,opt,name=miner_hotkey,json=minerHotkey,proto3" json:"miner_hotkey,omitempty"`
+	// miner_pubkey is the miner's compressed secp256k1 public key (33 bytes).
+	MinerPubkey []byte `protobuf:"bytes,3,opt,name=miner_pubkey,json=minerPubkey,proto3" json:"miner_pubkey,omitempty"`
+	// ephemeral_pubkey is the miner's X25519 public key (32 bytes).
+	EphemeralPubkey []byte `protobuf:"bytes,4,opt,name=ephemeral_pubkey,json=ephemeralPubkey,proto3" json:"ephemeral_pubkey,omitempty"`
+	// expiry_ms is when the session ends, Unix milliseconds.
+	ExpiryMs int64 `protobuf:"varint,5,opt,name=expiry_ms,json=expiryMs,proto3" json:"expiry_ms,omitempty"`
+	// signature is the miner's signature over the response sign bytes.
+	Signature     []byte `protobuf:"bytes,6,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandshakeResponse) Reset() {
+	*x = HandshakeResponse{}
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandshakeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandshakeResponse) ProtoMessage() {}
+
+func (x *HandshakeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandshakeResponse.ProtoReflect.Descriptor instead.
+func (*HandshakeResponse) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *HandshakeResponse) GetSessionId() []byte {
+	if x != nil {
+		return x.SessionId
+	}
+	return nil
+}
+
+func (x *HandshakeResponse) GetMinerHotkey() string {
+	if x != nil {
+		return x.MinerHotkey
+	}
+	return ""
+}
+
+func (x *HandshakeResponse) GetMinerPubkey() []byte {
+	if x != nil {
+		return x.MinerPubkey
+	}
+	return nil
+}
+
+func (x *HandshakeResponse) GetEphemeralPubkey() []byte {
+	if x != nil {
+		return x.EphemeralPubkey
+	}
+	return nil
+}
+
+func (x *HandshakeResponse) GetExpiryMs() int64 {
+	if x != nil {
+		return x.ExpiryMs
+	}
+	return 0
+}
+
+func (x *HandshakeResponse) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
 }
 
 // Tensor is a named dense tensor; data holds the elements little-endian in
@@ -81,7 +315,7 @@ func (DataType) EnumDescriptor() ([]byte, []int) {
 type Tensor struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Dtype         DataType               `protobuf:"varint,2,opt,name=dtype,proto3,enum=tensorcosm.axon.v1.DataType" json:"dtype,omitempty"`
+	Dtype         DataType               `protobuf:"varint,2,opt,name=dtype,proto3,enum=tensorcosm.axon.v2.DataType" json:"dtype,omitempty"`
 	Shape         []int64                `protobuf:"varint,3,rep,packed,name=shape,proto3" json:"shape,omitempty"`
 	Data          []byte                 `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -90,7 +324,7 @@ type Tensor struct {
 
 func (x *Tensor) Reset() {
 	*x = Tensor{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[0]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -102,7 +336,7 @@ func (x *Tensor) String() string {
 func (*Tensor) ProtoMessage() {}
 
 func (x *Tensor) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[0]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -115,7 +349,7 @@ func (x *Tensor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tensor.ProtoReflect.Descriptor instead.
 func (*Tensor) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{0}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Tensor) GetName() string {
@@ -146,32 +380,26 @@ func (x *Tensor) GetData() []byte {
 	return nil
 }
 
-// RequestHeader authenticates a request: the caller signs it with the
-// secp256k1 key of its hotkey.
+// RequestHeader authenticates a request inside a session.
 type RequestHeader struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// caller_hotkey is the caller's bech32 account address.
-	CallerHotkey string `protobuf:"bytes,1,opt,name=caller_hotkey,json=callerHotkey,proto3" json:"caller_hotkey,omitempty"`
-	// caller_pubkey is the caller's compressed secp256k1 public key (33 bytes);
-	// its address must equal caller_hotkey.
-	CallerPubkey []byte `protobuf:"bytes,2,opt,name=caller_pubkey,json=callerPubkey,proto3" json:"caller_pubkey,omitempty"`
-	// target_hotkey is the bech32 address of the miner the request is for.
-	TargetHotkey string `protobuf:"bytes,3,opt,name=target_hotkey,json=targetHotkey,proto3" json:"target_hotkey,omitempty"`
-	// netuid is the subnet the request is made in.
-	Netuid uint32 `protobuf:"varint,4,opt,name=netuid,proto3" json:"netuid,omitempty"`
-	// nonce is the caller's clock in nanoseconds, strictly increasing per caller.
-	Nonce uint64 `protobuf:"varint,5,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	// session_id is HandshakeResponse.session_id (16 bytes).
+	SessionId []byte `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// sequence is the request's number in the session: starts at 1, strictly
+	// increasing (the miner accepts a small reordering window).
+	Sequence uint64 `protobuf:"varint,2,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// body_sha256 is the SHA-256 of the request body (see axon/README.md).
-	BodySha256 []byte `protobuf:"bytes,6,opt,name=body_sha256,json=bodySha256,proto3" json:"body_sha256,omitempty"`
-	// signature is the caller's signature over the header (see axon/README.md).
-	Signature     []byte `protobuf:"bytes,7,opt,name=signature,proto3" json:"signature,omitempty"`
+	BodySha256 []byte `protobuf:"bytes,3,opt,name=body_sha256,json=bodySha256,proto3" json:"body_sha256,omitempty"`
+	// mac is HMAC-SHA256 with the session's caller-to-miner key over the
+	// header MAC bytes (32 bytes).
+	Mac           []byte `protobuf:"bytes,4,opt,name=mac,proto3" json:"mac,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RequestHeader) Reset() {
 	*x = RequestHeader{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[1]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -183,7 +411,7 @@ func (x *RequestHeader) String() string {
 func (*RequestHeader) ProtoMessage() {}
 
 func (x *RequestHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[1]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -196,40 +424,19 @@ func (x *RequestHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestHeader.ProtoReflect.Descriptor instead.
 func (*RequestHeader) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{1}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *RequestHeader) GetCallerHotkey() string {
+func (x *RequestHeader) GetSessionId() []byte {
 	if x != nil {
-		return x.CallerHotkey
-	}
-	return ""
-}
-
-func (x *RequestHeader) GetCallerPubkey() []byte {
-	if x != nil {
-		return x.CallerPubkey
+		return x.SessionId
 	}
 	return nil
 }
 
-func (x *RequestHeader) GetTargetHotkey() string {
+func (x *RequestHeader) GetSequence() uint64 {
 	if x != nil {
-		return x.TargetHotkey
-	}
-	return ""
-}
-
-func (x *RequestHeader) GetNetuid() uint32 {
-	if x != nil {
-		return x.Netuid
-	}
-	return 0
-}
-
-func (x *RequestHeader) GetNonce() uint64 {
-	if x != nil {
-		return x.Nonce
+		return x.Sequence
 	}
 	return 0
 }
@@ -241,9 +448,9 @@ func (x *RequestHeader) GetBodySha256() []byte {
 	return nil
 }
 
-func (x *RequestHeader) GetSignature() []byte {
+func (x *RequestHeader) GetMac() []byte {
 	if x != nil {
-		return x.Signature
+		return x.Mac
 	}
 	return nil
 }
@@ -259,7 +466,7 @@ type InferRequest struct {
 
 func (x *InferRequest) Reset() {
 	*x = InferRequest{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[2]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -271,7 +478,7 @@ func (x *InferRequest) String() string {
 func (*InferRequest) ProtoMessage() {}
 
 func (x *InferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[2]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -284,7 +491,7 @@ func (x *InferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InferRequest.ProtoReflect.Descriptor instead.
 func (*InferRequest) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{2}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InferRequest) GetHeader() *RequestHeader {
@@ -301,24 +508,329 @@ func (x *InferRequest) GetInputs() []*Tensor {
 	return nil
 }
 
-// Receipt is the miner's signed statement of what it answered: anyone can
-// check it against the miner's hotkey and its model commitment on chain.
+// ReceiptLeaf is the miner's statement about one answer; its hash is a
+// leaf of a Merkle tree whose root the miner signs.
+type ReceiptLeaf struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// request_hash binds the MACed request (header and inputs).
+	RequestHash []byte `protobuf:"bytes,1,opt,name=request_hash,json=requestHash,proto3" json:"request_hash,omitempty"`
+	// response_hash is the SHA-256 of the outputs.
+	ResponseHash []byte `protobuf:"bytes,2,opt,name=response_hash,json=responseHash,proto3" json:"response_hash,omitempty"`
+	// model_sha256 is the model that answered, as committed on chain.
+	ModelSha256 []byte `protobuf:"bytes,3,opt,name=model_sha256,json=modelSha256,proto3" json:"model_sha256,omitempty"`
+	// block_height is the miner's latest known block when it answered.
+	BlockHeight int64 `protobuf:"varint,4,opt,name=block_height,json=blockHeight,proto3" json:"block_height,omitempty"`
+	// session_id and sequence name the request.
+	SessionId     []byte `protobuf:"bytes,5,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Sequence      uint64 `protobuf:"varint,6,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptLeaf) Reset() {
+	*x = ReceiptLeaf{}
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptLeaf) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptLeaf) ProtoMessage() {}
+
+func (x *ReceiptLeaf) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptLeaf.ProtoReflect.Descriptor instead.
+func (*ReceiptLeaf) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ReceiptLeaf) GetRequestHash() []byte {
+	if x != nil {
+		return x.RequestHash
+	}
+	return nil
+}
+
+func (x *ReceiptLeaf) GetResponseHash() []byte {
+	if x != nil {
+		return x.ResponseHash
+	}
+	return nil
+}
+
+func (x *ReceiptLeaf) GetModelSha256() []byte {
+	if x != nil {
+		return x.ModelSha256
+	}
+	return nil
+}
+
+func (x *ReceiptLeaf) GetBlockHeight() int64 {
+	if x != nil {
+		return x.BlockHeight
+	}
+	return 0
+}
+
+func (x *ReceiptLeaf) GetSessionId() []byte {
+	if x != nil {
+		return x.SessionId
+	}
+	return nil
+}
+
+func (x *ReceiptLeaf) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+// SignedRoot is the miner's signature over the Merkle root of one batch of
+// leaves.
+type SignedRoot struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	MinerHotkey string                 `protobuf:"bytes,1,opt,name=miner_hotkey,json=minerHotkey,proto3" json:"miner_hotkey,omitempty"`
+	// miner_pubkey is the compressed secp256k1 public key (33 bytes).
+	MinerPubkey []byte `protobuf:"bytes,2,opt,name=miner_pubkey,json=minerPubkey,proto3" json:"miner_pubkey,omitempty"`
+	Netuid      uint32 `protobuf:"varint,3,opt,name=netuid,proto3" json:"netuid,omitempty"`
+	// batch numbers the miner's batches (per process, from 1).
+	Batch uint64 `protobuf:"varint,4,opt,name=batch,proto3" json:"batch,omitempty"`
+	// leaf_count is the number of leaves under the root.
+	LeafCount uint64 `protobuf:"varint,5,opt,name=leaf_count,json=leafCount,proto3" json:"leaf_count,omitempty"`
+	// root is the Merkle root (32 bytes).
+	Root []byte `protobuf:"bytes,6,opt,name=root,proto3" json:"root,omitempty"`
+	// signature is the miner's signature over the root sign bytes.
+	Signature     []byte `protobuf:"bytes,7,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignedRoot) Reset() {
+	*x = SignedRoot{}
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignedRoot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignedRoot) ProtoMessage() {}
+
+func (x *SignedRoot) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignedRoot.ProtoReflect.Descriptor instead.
+func (*SignedRoot) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SignedRoot) GetMinerHotkey() string {
+	if x != nil {
+		return x.MinerHotkey
+	}
+	return ""
+}
+
+func (x *SignedRoot) GetMinerPubkey() []byte {
+	if x != nil {
+		return x.MinerPubkey
+	}
+	return nil
+}
+
+func (x *SignedRoot) GetNetuid() uint32 {
+	if x != nil {
+		return x.Netuid
+	}
+	return 0
+}
+
+func (x *SignedRoot) GetBatch() uint64 {
+	if x != nil {
+		return x.Batch
+	}
+	return 0
+}
+
+func (x *SignedRoot) GetLeafCount() uint64 {
+	if x != nil {
+		return x.LeafCount
+	}
+	return 0
+}
+
+func (x *SignedRoot) GetRoot() []byte {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *SignedRoot) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+// LeafProof places one leaf of a session in a signed batch.
+type LeafProof struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// sequence is the request's sequence number in its session.
+	Sequence uint64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// index is the leaf's position in the batch.
+	Index uint64 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	// path holds the sibling hashes from the leaf up to the root (32 bytes each).
+	Path          [][]byte `protobuf:"bytes,3,rep,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LeafProof) Reset() {
+	*x = LeafProof{}
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LeafProof) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeafProof) ProtoMessage() {}
+
+func (x *LeafProof) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeafProof.ProtoReflect.Descriptor instead.
+func (*LeafProof) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *LeafProof) GetSequence() uint64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *LeafProof) GetIndex() uint64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *LeafProof) GetPath() [][]byte {
+	if x != nil {
+		return x.Path
+	}
+	return nil
+}
+
+// ReceiptBatch is a signed root with the proofs of the leaves of one
+// session in that batch.
+type ReceiptBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Root          *SignedRoot            `protobuf:"bytes,1,opt,name=root,proto3" json:"root,omitempty"`
+	Proofs        []*LeafProof           `protobuf:"bytes,2,rep,name=proofs,proto3" json:"proofs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptBatch) Reset() {
+	*x = ReceiptBatch{}
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptBatch) ProtoMessage() {}
+
+func (x *ReceiptBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptBatch.ProtoReflect.Descriptor instead.
+func (*ReceiptBatch) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ReceiptBatch) GetRoot() *SignedRoot {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *ReceiptBatch) GetProofs() []*LeafProof {
+	if x != nil {
+		return x.Proofs
+	}
+	return nil
+}
+
+// Receipt is a transferable receipt: anyone holding it can check it with the
+// miner's public key and the chain (tensorcosmd receipt verify).
 type Receipt struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestHash   []byte                 `protobuf:"bytes,1,opt,name=request_hash,json=requestHash,proto3" json:"request_hash,omitempty"`
-	ResponseHash  []byte                 `protobuf:"bytes,2,opt,name=response_hash,json=responseHash,proto3" json:"response_hash,omitempty"`
-	ModelSha256   []byte                 `protobuf:"bytes,3,opt,name=model_sha256,json=modelSha256,proto3" json:"model_sha256,omitempty"`
-	BlockHeight   int64                  `protobuf:"varint,4,opt,name=block_height,json=blockHeight,proto3" json:"block_height,omitempty"`
-	MinerHotkey   string                 `protobuf:"bytes,5,opt,name=miner_hotkey,json=minerHotkey,proto3" json:"miner_hotkey,omitempty"`
-	MinerPubkey   []byte                 `protobuf:"bytes,6,opt,name=miner_pubkey,json=minerPubkey,proto3" json:"miner_pubkey,omitempty"`
-	Signature     []byte                 `protobuf:"bytes,7,opt,name=signature,proto3" json:"signature,omitempty"`
+	Leaf          *ReceiptLeaf           `protobuf:"bytes,1,opt,name=leaf,proto3" json:"leaf,omitempty"`
+	Index         uint64                 `protobuf:"varint,2,opt,name=index,proto3" json:"index,omitempty"`
+	Path          [][]byte               `protobuf:"bytes,3,rep,name=path,proto3" json:"path,omitempty"`
+	Root          *SignedRoot            `protobuf:"bytes,4,opt,name=root,proto3" json:"root,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Receipt) Reset() {
 	*x = Receipt{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[3]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -330,7 +842,7 @@ func (x *Receipt) String() string {
 func (*Receipt) ProtoMessage() {}
 
 func (x *Receipt) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[3]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -343,70 +855,55 @@ func (x *Receipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Receipt.ProtoReflect.Descriptor instead.
 func (*Receipt) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{3}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *Receipt) GetRequestHash() []byte {
+func (x *Receipt) GetLeaf() *ReceiptLeaf {
 	if x != nil {
-		return x.RequestHash
+		return x.Leaf
 	}
 	return nil
 }
 
-func (x *Receipt) GetResponseHash() []byte {
+func (x *Receipt) GetIndex() uint64 {
 	if x != nil {
-		return x.ResponseHash
-	}
-	return nil
-}
-
-func (x *Receipt) GetModelSha256() []byte {
-	if x != nil {
-		return x.ModelSha256
-	}
-	return nil
-}
-
-func (x *Receipt) GetBlockHeight() int64 {
-	if x != nil {
-		return x.BlockHeight
+		return x.Index
 	}
 	return 0
 }
 
-func (x *Receipt) GetMinerHotkey() string {
+func (x *Receipt) GetPath() [][]byte {
 	if x != nil {
-		return x.MinerHotkey
-	}
-	return ""
-}
-
-func (x *Receipt) GetMinerPubkey() []byte {
-	if x != nil {
-		return x.MinerPubkey
+		return x.Path
 	}
 	return nil
 }
 
-func (x *Receipt) GetSignature() []byte {
+func (x *Receipt) GetRoot() *SignedRoot {
 	if x != nil {
-		return x.Signature
+		return x.Root
 	}
 	return nil
 }
 
-// InferResponse carries the model outputs and the receipt.
+// InferResponse carries the model outputs, the answer's receipt leaf and a
+// MAC that proves them to the caller at once, and any signed batches of
+// the session not delivered yet.
 type InferResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Outputs       []*Tensor              `protobuf:"bytes,1,rep,name=outputs,proto3" json:"outputs,omitempty"`
-	Receipt       *Receipt               `protobuf:"bytes,2,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Outputs []*Tensor              `protobuf:"bytes,1,rep,name=outputs,proto3" json:"outputs,omitempty"`
+	Leaf    *ReceiptLeaf           `protobuf:"bytes,2,opt,name=leaf,proto3" json:"leaf,omitempty"`
+	// mac is HMAC-SHA256 with the session's miner-to-caller key over the
+	// response MAC bytes (32 bytes).
+	Mac           []byte          `protobuf:"bytes,3,opt,name=mac,proto3" json:"mac,omitempty"`
+	Batches       []*ReceiptBatch `protobuf:"bytes,4,rep,name=batches,proto3" json:"batches,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *InferResponse) Reset() {
 	*x = InferResponse{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[4]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +915,7 @@ func (x *InferResponse) String() string {
 func (*InferResponse) ProtoMessage() {}
 
 func (x *InferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[4]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +928,7 @@ func (x *InferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InferResponse.ProtoReflect.Descriptor instead.
 func (*InferResponse) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{4}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *InferResponse) GetOutputs() []*Tensor {
@@ -441,14 +938,74 @@ func (x *InferResponse) GetOutputs() []*Tensor {
 	return nil
 }
 
-func (x *InferResponse) GetReceipt() *Receipt {
+func (x *InferResponse) GetLeaf() *ReceiptLeaf {
 	if x != nil {
-		return x.Receipt
+		return x.Leaf
 	}
 	return nil
 }
 
-// InfoRequest asks a miner to describe itself. It is signed like every
+func (x *InferResponse) GetMac() []byte {
+	if x != nil {
+		return x.Mac
+	}
+	return nil
+}
+
+func (x *InferResponse) GetBatches() []*ReceiptBatch {
+	if x != nil {
+		return x.Batches
+	}
+	return nil
+}
+
+// ReceiptsRequest subscribes to the session's signed batches. Its body is
+// empty.
+type ReceiptsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Header        *RequestHeader         `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiptsRequest) Reset() {
+	*x = ReceiptsRequest{}
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiptsRequest) ProtoMessage() {}
+
+func (x *ReceiptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiptsRequest.ProtoReflect.Descriptor instead.
+func (*ReceiptsRequest) Descriptor() ([]byte, []int) {
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ReceiptsRequest) GetHeader() *RequestHeader {
+	if x != nil {
+		return x.Header
+	}
+	return nil
+}
+
+// InfoRequest asks a miner to describe itself. It is MACed like every
 // request; its body is empty (see axon/README.md for the body hash).
 type InfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -459,7 +1016,7 @@ type InfoRequest struct {
 
 func (x *InfoRequest) Reset() {
 	*x = InfoRequest{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[5]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +1028,7 @@ func (x *InfoRequest) String() string {
 func (*InfoRequest) ProtoMessage() {}
 
 func (x *InfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[5]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +1041,7 @@ func (x *InfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InfoRequest.ProtoReflect.Descriptor instead.
 func (*InfoRequest) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{5}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *InfoRequest) GetHeader() *RequestHeader {
@@ -499,7 +1056,7 @@ func (x *InfoRequest) GetHeader() *RequestHeader {
 type TensorSpec struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Dtype         DataType               `protobuf:"varint,2,opt,name=dtype,proto3,enum=tensorcosm.axon.v1.DataType" json:"dtype,omitempty"`
+	Dtype         DataType               `protobuf:"varint,2,opt,name=dtype,proto3,enum=tensorcosm.axon.v2.DataType" json:"dtype,omitempty"`
 	Shape         []int64                `protobuf:"varint,3,rep,packed,name=shape,proto3" json:"shape,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -507,7 +1064,7 @@ type TensorSpec struct {
 
 func (x *TensorSpec) Reset() {
 	*x = TensorSpec{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[6]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +1076,7 @@ func (x *TensorSpec) String() string {
 func (*TensorSpec) ProtoMessage() {}
 
 func (x *TensorSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[6]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +1089,7 @@ func (x *TensorSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TensorSpec.ProtoReflect.Descriptor instead.
 func (*TensorSpec) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{6}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TensorSpec) GetName() string {
@@ -573,7 +1130,7 @@ type InfoResponse struct {
 
 func (x *InfoResponse) Reset() {
 	*x = InfoResponse{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[7]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -585,7 +1142,7 @@ func (x *InfoResponse) String() string {
 func (*InfoResponse) ProtoMessage() {}
 
 func (x *InfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[7]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -598,7 +1155,7 @@ func (x *InfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InfoResponse.ProtoReflect.Descriptor instead.
 func (*InfoResponse) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{7}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *InfoResponse) GetHotkey() string {
@@ -658,7 +1215,7 @@ func (x *InfoResponse) GetVersion() string {
 }
 
 // ModelDownloadRequest asks a miner for its committed model file. It is
-// signed like every request; its body is empty (see axon/README.md).
+// MACed like every request; its body is empty (see axon/README.md).
 type ModelDownloadRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Header        *RequestHeader         `protobuf:"bytes,1,opt,name=header,proto3" json:"header,omitempty"`
@@ -668,7 +1225,7 @@ type ModelDownloadRequest struct {
 
 func (x *ModelDownloadRequest) Reset() {
 	*x = ModelDownloadRequest{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[8]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +1237,7 @@ func (x *ModelDownloadRequest) String() string {
 func (*ModelDownloadRequest) ProtoMessage() {}
 
 func (x *ModelDownloadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[8]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,7 +1250,7 @@ func (x *ModelDownloadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelDownloadRequest.ProtoReflect.Descriptor instead.
 func (*ModelDownloadRequest) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{8}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ModelDownloadRequest) GetHeader() *RequestHeader {
@@ -720,7 +1277,7 @@ type ModelChunk struct {
 
 func (x *ModelChunk) Reset() {
 	*x = ModelChunk{}
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[9]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -732,7 +1289,7 @@ func (x *ModelChunk) String() string {
 func (*ModelChunk) ProtoMessage() {}
 
 func (x *ModelChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_tensorcosm_axon_v1_axon_proto_msgTypes[9]
+	mi := &file_tensorcosm_axon_v2_axon_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -745,7 +1302,7 @@ func (x *ModelChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelChunk.ProtoReflect.Descriptor instead.
 func (*ModelChunk) Descriptor() ([]byte, []int) {
-	return file_tensorcosm_axon_v1_axon_proto_rawDescGZIP(), []int{9}
+	return file_tensorcosm_axon_v2_axon_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ModelChunk) GetOffset() uint64 {
@@ -769,45 +1326,89 @@ func (x *ModelChunk) GetTotalSize() uint64 {
 	return 0
 }
 
-var File_tensorcosm_axon_v1_axon_proto protoreflect.FileDescriptor
+var File_tensorcosm_axon_v2_axon_proto protoreflect.FileDescriptor
 
-const file_tensorcosm_axon_v1_axon_proto_rawDesc = "" +
+const file_tensorcosm_axon_v2_axon_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtensorcosm/axon/v1/axon.proto\x12\x12tensorcosm.axon.v1\"z\n" +
-	"\x06Tensor\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
-	"\x05dtype\x18\x02 \x01(\x0e2\x1c.tensorcosm.axon.v1.DataTypeR\x05dtype\x12\x14\n" +
-	"\x05shape\x18\x03 \x03(\x03R\x05shape\x12\x12\n" +
-	"\x04data\x18\x04 \x01(\fR\x04data\"\xeb\x01\n" +
-	"\rRequestHeader\x12#\n" +
+	"\x1dtensorcosm/axon/v2/axon.proto\x12\x12tensorcosm.axon.v2\"\xd3\x02\n" +
+	"\x10HandshakeRequest\x12#\n" +
 	"\rcaller_hotkey\x18\x01 \x01(\tR\fcallerHotkey\x12#\n" +
 	"\rcaller_pubkey\x18\x02 \x01(\fR\fcallerPubkey\x12#\n" +
 	"\rtarget_hotkey\x18\x03 \x01(\tR\ftargetHotkey\x12\x16\n" +
-	"\x06netuid\x18\x04 \x01(\rR\x06netuid\x12\x14\n" +
-	"\x05nonce\x18\x05 \x01(\x04R\x05nonce\x12\x1f\n" +
-	"\vbody_sha256\x18\x06 \x01(\fR\n" +
-	"bodySha256\x12\x1c\n" +
-	"\tsignature\x18\a \x01(\fR\tsignature\"}\n" +
+	"\x06netuid\x18\x04 \x01(\rR\x06netuid\x12\x19\n" +
+	"\bchain_id\x18\x05 \x01(\tR\achainId\x12\x14\n" +
+	"\x05nonce\x18\x06 \x01(\fR\x05nonce\x12!\n" +
+	"\ftimestamp_ms\x18\a \x01(\x03R\vtimestampMs\x12)\n" +
+	"\x10ephemeral_pubkey\x18\b \x01(\fR\x0fephemeralPubkey\x12\x1b\n" +
+	"\texpiry_ms\x18\t \x01(\x03R\bexpiryMs\x12\x1c\n" +
+	"\tsignature\x18\n" +
+	" \x01(\fR\tsignature\"\xde\x01\n" +
+	"\x11HandshakeResponse\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\fR\tsessionId\x12!\n" +
+	"\fminer_hotkey\x18\x02 \x01(\tR\vminerHotkey\x12!\n" +
+	"\fminer_pubkey\x18\x03 \x01(\fR\vminerPubkey\x12)\n" +
+	"\x10ephemeral_pubkey\x18\x04 \x01(\fR\x0fephemeralPubkey\x12\x1b\n" +
+	"\texpiry_ms\x18\x05 \x01(\x03R\bexpiryMs\x12\x1c\n" +
+	"\tsignature\x18\x06 \x01(\fR\tsignature\"z\n" +
+	"\x06Tensor\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
+	"\x05dtype\x18\x02 \x01(\x0e2\x1c.tensorcosm.axon.v2.DataTypeR\x05dtype\x12\x14\n" +
+	"\x05shape\x18\x03 \x03(\x03R\x05shape\x12\x12\n" +
+	"\x04data\x18\x04 \x01(\fR\x04data\"}\n" +
+	"\rRequestHeader\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\fR\tsessionId\x12\x1a\n" +
+	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x1f\n" +
+	"\vbody_sha256\x18\x03 \x01(\fR\n" +
+	"bodySha256\x12\x10\n" +
+	"\x03mac\x18\x04 \x01(\fR\x03mac\"}\n" +
 	"\fInferRequest\x129\n" +
-	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v1.RequestHeaderR\x06header\x122\n" +
-	"\x06inputs\x18\x02 \x03(\v2\x1a.tensorcosm.axon.v1.TensorR\x06inputs\"\xfb\x01\n" +
-	"\aReceipt\x12!\n" +
+	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v2.RequestHeaderR\x06header\x122\n" +
+	"\x06inputs\x18\x02 \x03(\v2\x1a.tensorcosm.axon.v2.TensorR\x06inputs\"\xd6\x01\n" +
+	"\vReceiptLeaf\x12!\n" +
 	"\frequest_hash\x18\x01 \x01(\fR\vrequestHash\x12#\n" +
 	"\rresponse_hash\x18\x02 \x01(\fR\fresponseHash\x12!\n" +
 	"\fmodel_sha256\x18\x03 \x01(\fR\vmodelSha256\x12!\n" +
-	"\fblock_height\x18\x04 \x01(\x03R\vblockHeight\x12!\n" +
-	"\fminer_hotkey\x18\x05 \x01(\tR\vminerHotkey\x12!\n" +
-	"\fminer_pubkey\x18\x06 \x01(\fR\vminerPubkey\x12\x1c\n" +
-	"\tsignature\x18\a \x01(\fR\tsignature\"|\n" +
+	"\fblock_height\x18\x04 \x01(\x03R\vblockHeight\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x05 \x01(\fR\tsessionId\x12\x1a\n" +
+	"\bsequence\x18\x06 \x01(\x04R\bsequence\"\xd1\x01\n" +
+	"\n" +
+	"SignedRoot\x12!\n" +
+	"\fminer_hotkey\x18\x01 \x01(\tR\vminerHotkey\x12!\n" +
+	"\fminer_pubkey\x18\x02 \x01(\fR\vminerPubkey\x12\x16\n" +
+	"\x06netuid\x18\x03 \x01(\rR\x06netuid\x12\x14\n" +
+	"\x05batch\x18\x04 \x01(\x04R\x05batch\x12\x1d\n" +
+	"\n" +
+	"leaf_count\x18\x05 \x01(\x04R\tleafCount\x12\x12\n" +
+	"\x04root\x18\x06 \x01(\fR\x04root\x12\x1c\n" +
+	"\tsignature\x18\a \x01(\fR\tsignature\"Q\n" +
+	"\tLeafProof\x12\x1a\n" +
+	"\bsequence\x18\x01 \x01(\x04R\bsequence\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04path\x18\x03 \x03(\fR\x04path\"y\n" +
+	"\fReceiptBatch\x122\n" +
+	"\x04root\x18\x01 \x01(\v2\x1e.tensorcosm.axon.v2.SignedRootR\x04root\x125\n" +
+	"\x06proofs\x18\x02 \x03(\v2\x1d.tensorcosm.axon.v2.LeafProofR\x06proofs\"\x9c\x01\n" +
+	"\aReceipt\x123\n" +
+	"\x04leaf\x18\x01 \x01(\v2\x1f.tensorcosm.axon.v2.ReceiptLeafR\x04leaf\x12\x14\n" +
+	"\x05index\x18\x02 \x01(\x04R\x05index\x12\x12\n" +
+	"\x04path\x18\x03 \x03(\fR\x04path\x122\n" +
+	"\x04root\x18\x04 \x01(\v2\x1e.tensorcosm.axon.v2.SignedRootR\x04root\"\xc8\x01\n" +
 	"\rInferResponse\x124\n" +
-	"\aoutputs\x18\x01 \x03(\v2\x1a.tensorcosm.axon.v1.TensorR\aoutputs\x125\n" +
-	"\areceipt\x18\x02 \x01(\v2\x1b.tensorcosm.axon.v1.ReceiptR\areceipt\"H\n" +
+	"\aoutputs\x18\x01 \x03(\v2\x1a.tensorcosm.axon.v2.TensorR\aoutputs\x123\n" +
+	"\x04leaf\x18\x02 \x01(\v2\x1f.tensorcosm.axon.v2.ReceiptLeafR\x04leaf\x12\x10\n" +
+	"\x03mac\x18\x03 \x01(\fR\x03mac\x12:\n" +
+	"\abatches\x18\x04 \x03(\v2 .tensorcosm.axon.v2.ReceiptBatchR\abatches\"L\n" +
+	"\x0fReceiptsRequest\x129\n" +
+	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v2.RequestHeaderR\x06header\"H\n" +
 	"\vInfoRequest\x129\n" +
-	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v1.RequestHeaderR\x06header\"j\n" +
+	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v2.RequestHeaderR\x06header\"j\n" +
 	"\n" +
 	"TensorSpec\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x122\n" +
-	"\x05dtype\x18\x02 \x01(\x0e2\x1c.tensorcosm.axon.v1.DataTypeR\x05dtype\x12\x14\n" +
+	"\x05dtype\x18\x02 \x01(\x0e2\x1c.tensorcosm.axon.v2.DataTypeR\x05dtype\x12\x14\n" +
 	"\x05shape\x18\x03 \x03(\x03R\x05shape\"\xa9\x02\n" +
 	"\fInfoResponse\x12\x16\n" +
 	"\x06hotkey\x18\x01 \x01(\tR\x06hotkey\x12\x16\n" +
@@ -816,11 +1417,11 @@ const file_tensorcosm_axon_v1_axon_proto_rawDesc = "" +
 	"\n" +
 	"model_size\x18\x04 \x01(\x04R\tmodelSize\x12\x1b\n" +
 	"\ttask_kind\x18\x05 \x01(\tR\btaskKind\x126\n" +
-	"\x06inputs\x18\x06 \x03(\v2\x1e.tensorcosm.axon.v1.TensorSpecR\x06inputs\x128\n" +
-	"\aoutputs\x18\a \x03(\v2\x1e.tensorcosm.axon.v1.TensorSpecR\aoutputs\x12\x18\n" +
+	"\x06inputs\x18\x06 \x03(\v2\x1e.tensorcosm.axon.v2.TensorSpecR\x06inputs\x128\n" +
+	"\aoutputs\x18\a \x03(\v2\x1e.tensorcosm.axon.v2.TensorSpecR\aoutputs\x12\x18\n" +
 	"\aversion\x18\b \x01(\tR\aversion\"Q\n" +
 	"\x14ModelDownloadRequest\x129\n" +
-	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v1.RequestHeaderR\x06header\"W\n" +
+	"\x06header\x18\x01 \x01(\v2!.tensorcosm.axon.v2.RequestHeaderR\x06header\"W\n" +
 	"\n" +
 	"ModelChunk\x12\x16\n" +
 	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x12\n" +
@@ -830,84 +1431,103 @@ const file_tensorcosm_axon_v1_axon_proto_rawDesc = "" +
 	"\bDataType\x12\x19\n" +
 	"\x15DATA_TYPE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11DATA_TYPE_FLOAT32\x10\x01\x12\x13\n" +
-	"\x0fDATA_TYPE_INT64\x10\x022\xfc\x01\n" +
-	"\x04Axon\x12L\n" +
-	"\x05Infer\x12 .tensorcosm.axon.v1.InferRequest\x1a!.tensorcosm.axon.v1.InferResponse\x12I\n" +
-	"\x04Info\x12\x1f.tensorcosm.axon.v1.InfoRequest\x1a .tensorcosm.axon.v1.InfoResponse\x12[\n" +
-	"\rModelDownload\x12(.tensorcosm.axon.v1.ModelDownloadRequest\x1a\x1e.tensorcosm.axon.v1.ModelChunk0\x01B.Z,github.com/tensorcosm/tensorcosm/axon/axonpbb\x06proto3"
+	"\x0fDATA_TYPE_INT64\x10\x022\xab\x03\n" +
+	"\x04Axon\x12X\n" +
+	"\tHandshake\x12$.tensorcosm.axon.v2.HandshakeRequest\x1a%.tensorcosm.axon.v2.HandshakeResponse\x12L\n" +
+	"\x05Infer\x12 .tensorcosm.axon.v2.InferRequest\x1a!.tensorcosm.axon.v2.InferResponse\x12I\n" +
+	"\x04Info\x12\x1f.tensorcosm.axon.v2.InfoRequest\x1a .tensorcosm.axon.v2.InfoResponse\x12[\n" +
+	"\rModelDownload\x12(.tensorcosm.axon.v2.ModelDownloadRequest\x1a\x1e.tensorcosm.axon.v2.ModelChunk0\x01\x12S\n" +
+	"\bReceipts\x12#.tensorcosm.axon.v2.ReceiptsRequest\x1a .tensorcosm.axon.v2.ReceiptBatch0\x01B.Z,github.com/tensorcosm/tensorcosm/axon/axonpbb\x06proto3"
 
 var (
-	file_tensorcosm_axon_v1_axon_proto_rawDescOnce sync.Once
-	file_tensorcosm_axon_v1_axon_proto_rawDescData []byte
+	file_tensorcosm_axon_v2_axon_proto_rawDescOnce sync.Once
+	file_tensorcosm_axon_v2_axon_proto_rawDescData []byte
 )
 
-func file_tensorcosm_axon_v1_axon_proto_rawDescGZIP() []byte {
-	file_tensorcosm_axon_v1_axon_proto_rawDescOnce.Do(func() {
-		file_tensorcosm_axon_v1_axon_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_tensorcosm_axon_v1_axon_proto_rawDesc), len(file_tensorcosm_axon_v1_axon_proto_rawDesc)))
+func file_tensorcosm_axon_v2_axon_proto_rawDescGZIP() []byte {
+	file_tensorcosm_axon_v2_axon_proto_rawDescOnce.Do(func() {
+		file_tensorcosm_axon_v2_axon_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_tensorcosm_axon_v2_axon_proto_rawDesc), len(file_tensorcosm_axon_v2_axon_proto_rawDesc)))
 	})
-	return file_tensorcosm_axon_v1_axon_proto_rawDescData
+	return file_tensorcosm_axon_v2_axon_proto_rawDescData
 }
 
-var file_tensorcosm_axon_v1_axon_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tensorcosm_axon_v1_axon_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
-var file_tensorcosm_axon_v1_axon_proto_goTypes = []any{
-	(DataType)(0),                // 0: tensorcosm.axon.v1.DataType
-	(*Tensor)(nil),               // 1: tensorcosm.axon.v1.Tensor
-	(*RequestHeader)(nil),        // 2: tensorcosm.axon.v1.RequestHeader
-	(*InferRequest)(nil),         // 3: tensorcosm.axon.v1.InferRequest
-	(*Receipt)(nil),              // 4: tensorcosm.axon.v1.Receipt
-	(*InferResponse)(nil),        // 5: tensorcosm.axon.v1.InferResponse
-	(*InfoRequest)(nil),          // 6: tensorcosm.axon.v1.InfoRequest
-	(*TensorSpec)(nil),           // 7: tensorcosm.axon.v1.TensorSpec
-	(*InfoResponse)(nil),         // 8: tensorcosm.axon.v1.InfoResponse
-	(*ModelDownloadRequest)(nil), // 9: tensorcosm.axon.v1.ModelDownloadRequest
-	(*ModelChunk)(nil),           // 10: tensorcosm.axon.v1.ModelChunk
+var file_tensorcosm_axon_v2_axon_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_tensorcosm_axon_v2_axon_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_tensorcosm_axon_v2_axon_proto_goTypes = []any{
+	(DataType)(0),                // 0: tensorcosm.axon.v2.DataType
+	(*HandshakeRequest)(nil),     // 1: tensorcosm.axon.v2.HandshakeRequest
+	(*HandshakeResponse)(nil),    // 2: tensorcosm.axon.v2.HandshakeResponse
+	(*Tensor)(nil),               // 3: tensorcosm.axon.v2.Tensor
+	(*RequestHeader)(nil),        // 4: tensorcosm.axon.v2.RequestHeader
+	(*InferRequest)(nil),         // 5: tensorcosm.axon.v2.InferRequest
+	(*ReceiptLeaf)(nil),          // 6: tensorcosm.axon.v2.ReceiptLeaf
+	(*SignedRoot)(nil),           // 7: tensorcosm.axon.v2.SignedRoot
+	(*LeafProof)(nil),            // 8: tensorcosm.axon.v2.LeafProof
+	(*ReceiptBatch)(nil),         // 9: tensorcosm.axon.v2.ReceiptBatch
+	(*Receipt)(nil),              // 10: tensorcosm.axon.v2.Receipt
+	(*InferResponse)(nil),        // 11: tensorcosm.axon.v2.InferResponse
+	(*ReceiptsRequest)(nil),      // 12: tensorcosm.axon.v2.ReceiptsRequest
+	(*InfoRequest)(nil),          // 13: tensorcosm.axon.v2.InfoRequest
+	(*TensorSpec)(nil),           // 14: tensorcosm.axon.v2.TensorSpec
+	(*InfoResponse)(nil),         // 15: tensorcosm.axon.v2.InfoResponse
+	(*ModelDownloadRequest)(nil), // 16: tensorcosm.axon.v2.ModelDownloadRequest
+	(*ModelChunk)(nil),           // 17: tensorcosm.axon.v2.ModelChunk
 }
-var file_tensorcosm_axon_v1_axon_proto_depIdxs = []int32{
-	0,  // 0: tensorcosm.axon.v1.Tensor.dtype:type_name -> tensorcosm.axon.v1.DataType
-	2,  // 1: tensorcosm.axon.v1.InferRequest.header:type_name -> tensorcosm.axon.v1.RequestHeader
-	1,  // 2: tensorcosm.axon.v1.InferRequest.inputs:type_name -> tensorcosm.axon.v1.Tensor
-	1,  // 3: tensorcosm.axon.v1.InferResponse.outputs:type_name -> tensorcosm.axon.v1.Tensor
-	4,  // 4: tensorcosm.axon.v1.InferResponse.receipt:type_name -> tensorcosm.axon.v1.Receipt
-	2,  // 5: tensorcosm.axon.v1.InfoRequest.header:type_name -> tensorcosm.axon.v1.RequestHeader
-	0,  // 6: tensorcosm.axon.v1.TensorSpec.dtype:type_name -> tensorcosm.axon.v1.DataType
-	7,  // 7: tensorcosm.axon.v1.InfoResponse.inputs:type_name -> tensorcosm.axon.v1.TensorSpec
-	7,  // 8: tensorcosm.axon.v1.InfoResponse.outputs:type_name -> tensorcosm.axon.v1.TensorSpec
-	2,  // 9: tensorcosm.axon.v1.ModelDownloadRequest.header:type_name -> tensorcosm.axon.v1.RequestHeader
-	3,  // 10: tensorcosm.axon.v1.Axon.Infer:input_type -> tensorcosm.axon.v1.InferRequest
-	6,  // 11: tensorcosm.axon.v1.Axon.Info:input_type -> tensorcosm.axon.v1.InfoRequest
-	9,  // 12: tensorcosm.axon.v1.Axon.ModelDownload:input_type -> tensorcosm.axon.v1.ModelDownloadRequest
-	5,  // 13: tensorcosm.axon.v1.Axon.Infer:output_type -> tensorcosm.axon.v1.InferResponse
-	8,  // 14: tensorcosm.axon.v1.Axon.Info:output_type -> tensorcosm.axon.v1.InfoResponse
-	10, // 15: tensorcosm.axon.v1.Axon.ModelDownload:output_type -> tensorcosm.axon.v1.ModelChunk
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+var file_tensorcosm_axon_v2_axon_proto_depIdxs = []int32{
+	0,  // 0: tensorcosm.axon.v2.Tensor.dtype:type_name -> tensorcosm.axon.v2.DataType
+	4,  // 1: tensorcosm.axon.v2.InferRequest.header:type_name -> tensorcosm.axon.v2.RequestHeader
+	3,  // 2: tensorcosm.axon.v2.InferRequest.inputs:type_name -> tensorcosm.axon.v2.Tensor
+	7,  // 3: tensorcosm.axon.v2.ReceiptBatch.root:type_name -> tensorcosm.axon.v2.SignedRoot
+	8,  // 4: tensorcosm.axon.v2.ReceiptBatch.proofs:type_name -> tensorcosm.axon.v2.LeafProof
+	6,  // 5: tensorcosm.axon.v2.Receipt.leaf:type_name -> tensorcosm.axon.v2.ReceiptLeaf
+	7,  // 6: tensorcosm.axon.v2.Receipt.root:type_name -> tensorcosm.axon.v2.SignedRoot
+	3,  // 7: tensorcosm.axon.v2.InferResponse.outputs:type_name -> tensorcosm.axon.v2.Tensor
+	6,  // 8: tensorcosm.axon.v2.InferResponse.leaf:type_name -> tensorcosm.axon.v2.ReceiptLeaf
+	9,  // 9: tensorcosm.axon.v2.InferResponse.batches:type_name -> tensorcosm.axon.v2.ReceiptBatch
+	4,  // 10: tensorcosm.axon.v2.ReceiptsRequest.header:type_name -> tensorcosm.axon.v2.RequestHeader
+	4,  // 11: tensorcosm.axon.v2.InfoRequest.header:type_name -> tensorcosm.axon.v2.RequestHeader
+	0,  // 12: tensorcosm.axon.v2.TensorSpec.dtype:type_name -> tensorcosm.axon.v2.DataType
+	14, // 13: tensorcosm.axon.v2.InfoResponse.inputs:type_name -> tensorcosm.axon.v2.TensorSpec
+	14, // 14: tensorcosm.axon.v2.InfoResponse.outputs:type_name -> tensorcosm.axon.v2.TensorSpec
+	4,  // 15: tensorcosm.axon.v2.ModelDownloadRequest.header:type_name -> tensorcosm.axon.v2.RequestHeader
+	1,  // 16: tensorcosm.axon.v2.Axon.Handshake:input_type -> tensorcosm.axon.v2.HandshakeRequest
+	5,  // 17: tensorcosm.axon.v2.Axon.Infer:input_type -> tensorcosm.axon.v2.InferRequest
+	13, // 18: tensorcosm.axon.v2.Axon.Info:input_type -> tensorcosm.axon.v2.InfoRequest
+	16, // 19: tensorcosm.axon.v2.Axon.ModelDownload:input_type -> tensorcosm.axon.v2.ModelDownloadRequest
+	12, // 20: tensorcosm.axon.v2.Axon.Receipts:input_type -> tensorcosm.axon.v2.ReceiptsRequest
+	2,  // 21: tensorcosm.axon.v2.Axon.Handshake:output_type -> tensorcosm.axon.v2.HandshakeResponse
+	11, // 22: tensorcosm.axon.v2.Axon.Infer:output_type -> tensorcosm.axon.v2.InferResponse
+	15, // 23: tensorcosm.axon.v2.Axon.Info:output_type -> tensorcosm.axon.v2.InfoResponse
+	17, // 24: tensorcosm.axon.v2.Axon.ModelDownload:output_type -> tensorcosm.axon.v2.ModelChunk
+	9,  // 25: tensorcosm.axon.v2.Axon.Receipts:output_type -> tensorcosm.axon.v2.ReceiptBatch
+	21, // [21:26] is the sub-list for method output_type
+	16, // [16:21] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
-func init() { file_tensorcosm_axon_v1_axon_proto_init() }
-func file_tensorcosm_axon_v1_axon_proto_init() {
-	if File_tensorcosm_axon_v1_axon_proto != nil {
+func init() { file_tensorcosm_axon_v2_axon_proto_init() }
+func file_tensorcosm_axon_v2_axon_proto_init() {
+	if File_tensorcosm_axon_v2_axon_proto != nil {
 		return
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tensorcosm_axon_v1_axon_proto_rawDesc), len(file_tensorcosm_axon_v1_axon_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tensorcosm_axon_v2_axon_proto_rawDesc), len(file_tensorcosm_axon_v2_axon_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
-		GoTypes:           file_tensorcosm_axon_v1_axon_proto_goTypes,
-		DependencyIndexes: file_tensorcosm_axon_v1_axon_proto_depIdxs,
-		EnumInfos:         file_tensorcosm_axon_v1_axon_proto_enumTypes,
-		MessageInfos:      file_tensorcosm_axon_v1_axon_proto_msgTypes,
+		GoTypes:           file_tensorcosm_axon_v2_axon_proto_goTypes,
+		DependencyIndexes: file_tensorcosm_axon_v2_axon_proto_depIdxs,
+		EnumInfos:         file_tensorcosm_axon_v2_axon_proto_enumTypes,
+		MessageInfos:      file_tensorcosm_axon_v2_axon_proto_msgTypes,
 	}.Build()
-	File_tensorcosm_axon_v1_axon_proto = out.File
-	file_tensorcosm_axon_v1_axon_proto_goTypes = nil
-	file_tensorcosm_axon_v1_axon_proto_depIdxs = nil
+	File_tensorcosm_axon_v2_axon_proto = out.File
+	file_tensorcosm_axon_v2_axon_proto_goTypes = nil
+	file_tensorcosm_axon_v2_axon_proto_depIdxs = nil
 }

@@ -2,12 +2,20 @@
 // versions:
 // - protoc-gen-go-grpc v1.5.1
 // - protoc             (unknown)
-// source: tensorcosm/axon/v1/axon.proto
+// source: tensorcosm/axon/v2/axon.proto
 
-// Package tensorcosm.axon.v1 is the off-chain protocol between validators
+// Package tensorcosm.axon.v2 is the off-chain protocol between validators
 // (or the gateway) and miners. It is plain protobuf + gRPC, not an SDK
-// module, so any gRPC client can speak it. Byte layouts that are signed are
-// documented in axon/README.md.
+// module, so any gRPC client can speak it. Every byte string that is signed,
+// MACed or hashed is built from canonical encodings documented byte by byte
+// in axon/README.md, never from protobuf serialization.
+//
+// A caller opens a session with one Handshake (one secp256k1 signature each
+// way, an X25519 exchange and HKDF-SHA256 over the transcript); every later
+// request carries the session id, a sequence number and an HMAC-SHA256.
+// Responses carry their receipt leaf and a MAC; the miner signs Merkle roots
+// over batches of leaves, delivered by the Receipts stream or with later
+// responses, so a receipt anyone can verify is (leaf, path, signed root).
 
 package axonpb
 
@@ -24,17 +32,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Axon_Infer_FullMethodName         = "/tensorcosm.axon.v1.Axon/Infer"
-	Axon_Info_FullMethodName          = "/tensorcosm.axon.v1.Axon/Info"
-	Axon_ModelDownload_FullMethodName = "/tensorcosm.axon.v1.Axon/ModelDownload"
+	Axon_Handshake_FullMethodName     = "/tensorcosm.axon.v2.Axon/Handshake"
+	Axon_Infer_FullMethodName         = "/tensorcosm.axon.v2.Axon/Infer"
+	Axon_Info_FullMethodName          = "/tensorcosm.axon.v2.Axon/Info"
+	Axon_ModelDownload_FullMethodName = "/tensorcosm.axon.v2.Axon/ModelDownload"
+	Axon_Receipts_FullMethodName      = "/tensorcosm.axon.v2.Axon/Receipts"
 )
 
 // AxonClient is the client API for Axon service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Axon is the service a miner serves.
+// Axon is the service a miner serves. The standard grpc.health.v1.Health
+// service and server reflection are served beside it.
 type AxonClient interface {
+	// Handshake opens a session: authenticated with the caller's hotkey
+	// signature, answered with the miner's.
+	Handshake(ctx context.Context, in *HandshakeRequest, opts ...grpc.CallOption) (*HandshakeResponse, error)
 	// Infer runs the miner's model on the request's tensors.
 	Infer(ctx context.Context, in *InferRequest, opts ...grpc.CallOption) (*InferResponse, error)
 	// Info describes the miner: hotkey, subnet, committed model and task.
@@ -44,6 +58,10 @@ type AxonClient interface {
 	// chain. Only callers with a validator permit may use it, and only where the
 	// miner serves downloads (the subnet allows it).
 	ModelDownload(ctx context.Context, in *ModelDownloadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ModelChunk], error)
+	// Receipts streams the signed roots of the batches that hold this
+	// session's leaves, with the Merkle path of each of its leaves, as they
+	// are signed. It ends when the session ends.
+	Receipts(ctx context.Context, in *ReceiptsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReceiptBatch], error)
 }
 
 type axonClient struct {
@@ -52,6 +70,16 @@ type axonClient struct {
 
 func NewAxonClient(cc grpc.ClientConnInterface) AxonClient {
 	return &axonClient{cc}
+}
+
+func (c *axonClient) Handshake(ctx context.Context, in *HandshakeRequest, opts ...grpc.CallOption) (*HandshakeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HandshakeResponse)
+	err := c.cc.Invoke(ctx, Axon_Handshake_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (c *axonClient) Infer(ctx context.Context, in *InferRequest, opts ...grpc.CallOption) (*InferResponse, error) {
@@ -93,12 +121,35 @@ func (c *axonClient) ModelDownload(ctx context.Context, in *ModelDownloadRequest
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Axon_ModelDownloadClient = grpc.ServerStreamingClient[ModelChunk]
 
+func (c *axonClient) Receipts(ctx context.Context, in *ReceiptsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReceiptBatch], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Axon_ServiceDesc.Streams[1], Axon_Receipts_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ReceiptsRequest, ReceiptBatch]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Axon_ReceiptsClient = grpc.ServerStreamingClient[ReceiptBatch]
+
 // AxonServer is the server API for Axon service.
 // All implementations must embed UnimplementedAxonServer
 // for forward compatibility.
 //
-// Axon is the service a miner serves.
+// Axon is the service a miner serves. The standard grpc.health.v1.Health
+// service and server reflection are served beside it.
 type AxonServer interface {
+	// Handshake opens a session: authenticated with the caller's hotkey
+	// signature, answered with the miner's.
+	Handshake(context.Context, *HandshakeRequest) (*HandshakeResponse, error)
 	// Infer runs the miner's model on the request's tensors.
 	Infer(context.Context, *InferRequest) (*InferResponse, error)
 	// Info describes the miner: hotkey, subnet, committed model and task.
@@ -108,6 +159,10 @@ type AxonServer interface {
 	// chain. Only callers with a validator permit may use it, and only where the
 	// miner serves downloads (the subnet allows it).
 	ModelDownload(*ModelDownloadRequest, grpc.ServerStreamingServer[ModelChunk]) error
+	// Receipts streams the signed roots of the batches that hold this
+	// session's leaves, with the Merkle path of each of its leaves, as they
+	// are signed. It ends when the session ends.
+	Receipts(*ReceiptsRequest, grpc.ServerStreamingServer[ReceiptBatch]) error
 	mustEmbedUnimplementedAxonServer()
 }
 
@@ -118,6 +173,9 @@ type AxonServer interface {
 // pointer dereference when methods are called.
 type UnimplementedAxonServer struct{}
 
+func (UnimplementedAxonServer) Handshake(context.Context, *HandshakeRequest) (*HandshakeResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Handshake not implemented")
+}
 func (UnimplementedAxonServer) Infer(context.Context, *InferRequest) (*InferResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Infer not implemented")
 }
@@ -126,6 +184,9 @@ func (UnimplementedAxonServer) Info(context.Context, *InfoRequest) (*InfoRespons
 }
 func (UnimplementedAxonServer) ModelDownload(*ModelDownloadRequest, grpc.ServerStreamingServer[ModelChunk]) error {
 	return status.Errorf(codes.Unimplemented, "method ModelDownload not implemented")
+}
+func (UnimplementedAxonServer) Receipts(*ReceiptsRequest, grpc.ServerStreamingServer[ReceiptBatch]) error {
+	return status.Errorf(codes.Unimplemented, "method Receipts not implemented")
 }
 func (UnimplementedAxonServer) mustEmbedUnimplementedAxonServer() {}
 func (UnimplementedAxonServer) testEmbeddedByValue()              {}
@@ -146,6 +207,24 @@ func RegisterAxonServer(s grpc.ServiceRegistrar, srv AxonServer) {
 		t.testEmbeddedByValue()
 	}
 	s.RegisterService(&Axon_ServiceDesc, srv)
+}
+
+func _Axon_Handshake_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HandshakeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AxonServer).Handshake(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Axon_Handshake_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AxonServer).Handshake(ctx, req.(*HandshakeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
 }
 
 func _Axon_Infer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
@@ -195,13 +274,28 @@ func _Axon_ModelDownload_Handler(srv interface{}, stream grpc.ServerStream) erro
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Axon_ModelDownloadServer = grpc.ServerStreamingServer[ModelChunk]
 
+func _Axon_Receipts_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ReceiptsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AxonServer).Receipts(m, &grpc.GenericServerStream[ReceiptsRequest, ReceiptBatch]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Axon_ReceiptsServer = grpc.ServerStreamingServer[ReceiptBatch]
+
 // Axon_ServiceDesc is the grpc.ServiceDesc for Axon service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var Axon_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "tensorcosm.axon.v1.Axon",
+	ServiceName: "tensorcosm.axon.v2.Axon",
 	HandlerType: (*AxonServer)(nil),
 	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Handshake",
+			Handler:    _Axon_Handshake_Handler,
+		},
 		{
 			MethodName: "Infer",
 			Handler:    _Axon_Infer_Handler,
@@ -217,6 +311,11 @@ var Axon_ServiceDesc = grpc.ServiceDesc{
 			Handler:       _Axon_ModelDownload_Handler,
 			ServerStreams: true,
 		},
+		{
+			StreamName:    "Receipts",
+			Handler:       _Axon_Receipts_Handler,
+			ServerStreams: true,
+		},
 	},
-	Metadata: "tensorcosm/axon/v1/axon.proto",
+	Metadata: "tensorcosm/axon/v2/axon.proto",
 }

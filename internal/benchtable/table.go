@@ -104,8 +104,10 @@ func Rows(r Results) []Row {
 		timeRow(r, "whole EndBlocker epoch, 4096 UIDs x 256 validators", "BenchmarkEpoch", "ns/op", 1e6, "ms", 100),
 		timeRow(r, "metagraph query, 4096 neurons, gRPC on loopback", "BenchmarkMetagraphGRPC", "ms/query", 1, "ms", 50),
 		rateRow(r, "weights tx/s included, 1 s blocks (localnet)", "BenchmarkLoadWeights", "tx/s", 300),
-		timeRow(r, "axon overhead p50, batch 1", "BenchmarkAxonRoundTrip/batch=1", "overhead-p50-us", 1, "us", 100),
-		timeRow(r, "axon overhead p50, batch 64", "BenchmarkAxonRoundTrip/batch=64", "overhead-p50-us", 1, "us", 100),
+		timeRow(r, "axon overhead p50, batch 1", "BenchmarkAxonRoundTrip/tls=off/batch=1", "overhead-p50-us", 1, "us", 50),
+		timeRow(r, "axon overhead p50, batch 64", "BenchmarkAxonRoundTrip/tls=off/batch=64", "overhead-p50-us", 1, "us", 50),
+		timeRow(r, "axon overhead p50, batch 1, TLS", "BenchmarkAxonRoundTrip/tls=on/batch=1", "overhead-p50-us", 1, "us", 50),
+		timeRow(r, "axon overhead p50, batch 64, TLS", "BenchmarkAxonRoundTrip/tls=on/batch=64", "overhead-p50-us", 1, "us", 50),
 		Row{Name: "gateway added latency", Figure: "n/a (issue 18)", Target: "-", Ratio: math.NaN()},
 	)
 	return rows

@@ -17,7 +17,7 @@ const EnvPrefix = "TENSORCOSM_MINER"
 
 // runFlags maps each flag of `run` to its config key.
 var runFlags = cliconfig.NeuronFlags("serve", "to register", []cliconfig.Flag{
-	{Name: "state-dir", Key: "state_dir", Usage: "directory of the axon's replay watermark (required)"},
+	{Name: "state-dir", Key: "state_dir", Usage: "directory of the axon's TLS certificate (required)"},
 	{Name: "listen", Key: "axon.listen_address", Usage: "axon listen address"},
 	{Name: "announce-host", Key: "announce.host", Usage: "axon host announced on chain (default: the listen host)"},
 	{Name: "announce-port", Key: "announce.port", Usage: "axon port announced on chain (default: the bound port)"},

@@ -3,7 +3,7 @@
 # HOME_DIR/PORT_BASE settings.
 #
 # Layout under $HOME_DIR/neurons/NAME: config.yaml, NAME.log, pid and state/,
-# kept across restarts: a miner's axon replay watermark, a validator's scores
+# kept across restarts: a miner's axon TLS certificate (state/axon-tls), a validator's scores
 # and commit state. The daemons run with dev: true, which lets them use the
 # localnet's unencrypted test keyring.
 
@@ -200,6 +200,7 @@ write_miner_config() {
 state_dir: $NEURONS_DIR/$name/state
 axon:
   listen_address: 127.0.0.1:$((PORT_BASE + 200 + i))
+  tls: on   # self-signed, its fingerprint announced on chain and pinned by the validators
 model:
   path: $MODELS_DIR/digits-$m.onnx
   device: cpu
