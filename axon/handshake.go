@@ -197,11 +197,6 @@ func (p *macPair) get(k *sessionKeys) (c2m, m2c *macKey) {
 	return p.c2m, p.m2c
 }
 
-// checkMAC compares the MAC of msg under key with got in constant time.
-func checkMAC(key *[32]byte, msg, got []byte) bool {
-	return len(got) == MACSize && hmac.Equal(mac(key, msg), got)
-}
-
 // OpenSession checks a miner's HandshakeResponse to req (signed bytes
 // callerSigned, ephemeral key eph) from the miner expected at target and
 // derives the session keys. It is the caller's half of the handshake.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -88,19 +87,6 @@ func linearForward(n int64, x []float32) *axonpb.Tensor {
 		}
 	}
 	return Float32Tensor("probs", []int64{n, 10}, out)
-}
-
-// nanCheckModel wraps linearModel to report NaN inputs as invalid.
-type nanCheckModel struct{ *linearModel }
-
-func (m nanCheckModel) Run(ctx context.Context, inputs []*axonpb.Tensor) ([]*axonpb.Tensor, error) {
-	x, _ := inputs[0].Float32s()
-	for _, v := range x {
-		if math.IsNaN(float64(v)) {
-			return nil, fmt.Errorf("%w: NaN in input", ErrInvalidInput)
-		}
-	}
-	return m.linearModel.Run(ctx, inputs)
 }
 
 // blockingModel runs linearModel only once released, and records the tag

@@ -47,10 +47,10 @@ func TestInferRoundTrip(t *testing.T) {
 
 // trailerOf runs an Infer on the raw connection and returns the error and
 // the axon-session trailer.
-func trailerOf(f *fixture, req *axonpb.InferRequest) (error, string) {
+func trailerOf(f *fixture, req *axonpb.InferRequest) (string, error) {
 	var md metadata.MD
 	_, err := f.raw.Infer(context.Background(), req, grpc.Trailer(&md))
-	return err, strings.Join(md.Get(SessionTrailer), ",")
+	return strings.Join(md.Get(SessionTrailer), ","), err
 }
 
 // TestRequestRefusals covers each way a request in a session is refused,
@@ -133,7 +133,7 @@ func TestRequestRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, nil, tc.cfg)
 			s := f.open(t, f.caller)
-			err, trailer := trailerOf(f, tc.req(t, f, s))
+			trailer, err := trailerOf(f, tc.req(t, f, s))
 			if got := status.Code(err); got != tc.want || trailer != tc.trailer {
 				t.Fatalf("code %s trailer %q (%v), want %s trailer %q", got, trailer, err, tc.want, tc.trailer)
 			}
@@ -164,7 +164,7 @@ func TestSequenceWindow(t *testing.T) {
 		{12, codes.Unauthenticated},
 	}
 	for _, st := range steps {
-		err, _ := trailerOf(f, macInfer(s, st.seq, in))
+		_, err := trailerOf(f, macInfer(s, st.seq, in))
 		if got := status.Code(err); got != st.want {
 			t.Fatalf("sequence %d: %s (%v), want %s", st.seq, got, err, st.want)
 		}
@@ -179,10 +179,10 @@ func TestRefusedRequestDoesNotBurnSequence(t *testing.T) {
 	real := macInfer(s, 1, digitsInput(1, 1))
 	forged := proto.Clone(real).(*axonpb.InferRequest)
 	forged.Header.Mac[0] ^= 0x80
-	if err, _ := trailerOf(f, forged); status.Code(err) != codes.Unauthenticated {
+	if _, err := trailerOf(f, forged); status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("forged request: %v, want Unauthenticated", err)
 	}
-	if err, _ := trailerOf(f, real); err != nil {
+	if _, err := trailerOf(f, real); err != nil {
 		t.Fatalf("real request after the forgery: %v", err)
 	}
 }
@@ -372,7 +372,7 @@ func TestRefreshSessionsEndsDeregistered(t *testing.T) {
 	if n := f.srv.RefreshSessions(); n != 2 || f.srv.sessions.len() != 1 {
 		t.Fatalf("RefreshSessions ended %d, %d left; want 2 ended, 1 left", n, f.srv.sessions.len())
 	}
-	if err, _ := trailerOf(f, macInfer(kept, 1, digitsInput(1, 1))); err != nil {
+	if _, err := trailerOf(f, macInfer(kept, 1, digitsInput(1, 1))); err != nil {
 		t.Fatalf("registered caller's session: %v", err)
 	}
 }

@@ -27,7 +27,7 @@ import (
 // inferRaw sends req to the TLS axon at addr as is, as an attacker holding
 // a captured request would, and returns the error and the axon-session
 // trailer.
-func inferRaw(t *testing.T, c *chain, addr string, req *axonpb.InferRequest) (error, string) {
+func inferRaw(t *testing.T, c *chain, addr string, req *axonpb.InferRequest) (string, error) {
 	t.Helper()
 	creds := credentials.NewTLS(&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}) // an attacker pins nothing
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
@@ -37,7 +37,7 @@ func inferRaw(t *testing.T, c *chain, addr string, req *axonpb.InferRequest) (er
 	defer conn.Close()
 	var md metadata.MD
 	_, err = axonpb.NewAxonClient(conn).Infer(c.Ctx, req, grpc.Trailer(&md))
-	return err, strings.Join(md.Get(axon.SessionTrailer), ",")
+	return strings.Join(md.Get(axon.SessionTrailer), ","), err
 }
 
 // captureInfer has the registered caller send an Infer to r through the
@@ -88,7 +88,7 @@ func minerTarget(t *testing.T, c *chain, r *running, netuid uint32) axon.AxonTar
 // TLS certificate in state_dir survived the restart.
 func checkReplayRefused(t *testing.T, c *chain, r *running, cfg miner.Config, captured *axonpb.InferRequest) {
 	t.Helper()
-	err, trailer := inferRaw(t, c, r.m.AxonAddr(), captured)
+	trailer, err := inferRaw(t, c, r.m.AxonAddr(), captured)
 	if status.Code(err) != codes.Unauthenticated || trailer != "unknown" {
 		t.Fatalf("replay after the miner restarted: %v (trailer %q), want Unauthenticated, session unknown", err, trailer)
 	}

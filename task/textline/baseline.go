@@ -32,7 +32,7 @@ var _ task.ModelMaker = Task{}
 // scores near 0; miners start from it or replace it with a real model. The
 // same seed always gives the same bytes.
 func (Task) InitModel(seed uint64) ([]byte, error) {
-	rng := rand.New(rand.NewPCG(seed, 0x7465787431696e65)) // "textline"
+	rng := rand.New(rand.NewPCG(seed, 0x7465787431696e65)) //nolint:gosec // G404: reproducible weights, not a secret ("textline")
 	d, c := int64(baselineFeatures), int64(referenceClasses)
 	convW := randomNormal(rng, int(d*3*Height*StepWidth), 1/math.Sqrt(3*Height*StepWidth))
 	fcW := randomNormal(rng, int(d*c), 1/math.Sqrt(float64(d)))

@@ -35,8 +35,8 @@ const (
 	MaxRows = 1024
 )
 
-// DictionaryPath, FontsDir and WordsPath return where the task's data lies
-// under a cache directory (onnx.CacheDir() by default): the files
+// DictionaryPath returns where the dictionary lies; it, FontsDir and
+// WordsPath say where the task's data lies under a cache directory (onnx.CacheDir() by default): the files
 // scripts/fetch-ocr-model.sh and scripts/fetch-fonts.sh install.
 func DictionaryPath(cacheDir string) string {
 	return filepath.Join(cacheDir, "models", "ppocr-v4", "ppocr_keys_v1.txt")

@@ -18,7 +18,7 @@ const module = "github.com/tensorcosm/tensorcosm"
 func goList(t *testing.T, args ...string) []string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), append([]string{"list"}, args...)...)
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
 	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
 	out, err := cmd.Output()
 	if err != nil {
