@@ -40,6 +40,11 @@ const (
 var (
 	miners     = []string{"miner-strong", "miner-medium", "miner-untrained"}
 	validators = []string{"validator-1", "validator-2"}
+	// Subnet 2 (textline): the PP-OCRv4 recognizer, the untrained baseline, and
+	// validator-N-textline, a second process of validator-N with its keys.
+	textlineNetuid     uint32 = 2
+	textlineMiners            = []string{"miner-ppocr", "miner-baseline"}
+	textlineValidators        = []string{"validator-1-textline", "validator-2-textline"}
 )
 
 // localnet is a network started by `scripts/localnet.sh up`.
@@ -81,7 +86,7 @@ func startLocalnet(t *testing.T) *localnet {
 	start := time.Now()
 	out, err := script(t, l.env, "up")
 	t.Cleanup(func() {
-		names := append(append([]string{"tensorcosmd"}, miners...), validators...)
+		names := slices.Concat([]string{"tensorcosmd"}, miners, validators, textlineMiners, textlineValidators)
 		pids := map[string]int{}
 		for _, n := range names {
 			pids[n] = readPID(l.pidFile(n))
@@ -96,7 +101,7 @@ func startLocalnet(t *testing.T) *localnet {
 			}
 		}
 		if t.Failed() {
-			for _, n := range append(miners, validators...) {
+			for _, n := range slices.Concat(miners, validators, textlineMiners, textlineValidators) {
 				tailLog(t, l.log(n), 15)
 			}
 		}
@@ -105,7 +110,8 @@ func startLocalnet(t *testing.T) *localnet {
 		t.Fatalf("localnet.sh up: %v\n%s", err, out)
 	}
 	t.Logf("localnet.sh up took %s", time.Since(start).Round(time.Second))
-	for _, want := range []string{"miner-strong", "validator-2", "q subnet metagraph 1", "make localnet-stop"} {
+	for _, want := range []string{"miner-strong", "validator-2", "q subnet metagraph 1", "make localnet-stop",
+		"subnet 2 (textline)", "miner-ppocr", "validator-2-textline", "subnet 2 miners:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("localnet.sh up output lacks %q:\n%s", want, out)
 		}
@@ -122,7 +128,7 @@ func startLocalnet(t *testing.T) *localnet {
 	t.Cleanup(func() { _ = conn.Close() })
 	l.bank, l.q = banktypes.NewQueryClient(conn), subnettypes.NewQueryClient(conn)
 	l.hot, l.cold = map[string]string{}, map[string]string{}
-	for _, n := range append(append([]string{}, miners...), validators...) {
+	for _, n := range slices.Concat(miners, validators, textlineMiners) {
 		l.hot[n], l.cold[n] = l.keyAddress(t, n+"-hot"), l.keyAddress(t, n+"-cold")
 	}
 	l.alice = l.keyAddress(t, "alice")
@@ -146,9 +152,14 @@ func at(h int64) context.Context {
 
 func (l *localnet) metagraph(t *testing.T, ctx context.Context) *subnettypes.QueryMetagraphResponse {
 	t.Helper()
-	res, err := l.q.Metagraph(ctx, &subnettypes.QueryMetagraphRequest{Netuid: netuid})
+	return l.metagraphOf(t, ctx, netuid)
+}
+
+func (l *localnet) metagraphOf(t *testing.T, ctx context.Context, id uint32) *subnettypes.QueryMetagraphResponse {
+	t.Helper()
+	res, err := l.q.Metagraph(ctx, &subnettypes.QueryMetagraphRequest{Netuid: id})
 	if err != nil {
-		t.Fatalf("metagraph: %v", err)
+		t.Fatalf("metagraph of subnet %d: %v", id, err)
 	}
 	return res
 }
@@ -214,8 +225,9 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() (bo
 
 // TestLocalnetEndToEnd is the README's main job on a fast tempo: within minutes of
 // `localnet.sh up`, the strong miner has the highest incentive and the untrained one the
-// lowest, both validators earn dividends, every account moved by exactly what the epoch
-// events paid it, and a validator killed mid-tempo and restarted neither commits twice
+// lowest, both validators earn dividends, in the textline subnet the PP-OCRv4 recognizer
+// out-earns the untrained baseline, every account moved by exactly what the epoch events
+// of both subnets paid it, and a validator killed mid-tempo and restarted neither commits twice
 // nor misses a reveal; the node's telemetry and the Prometheus config show it.
 func TestLocalnetEndToEnd(t *testing.T) {
 	l := startLocalnet(t)
@@ -243,6 +255,23 @@ func TestLocalnetEndToEnd(t *testing.T) {
 			div("validator-1") > 0 && div("validator-2") > 0, state
 	})
 	t.Logf("ranking reached %s after setup", time.Since(start).Round(time.Second))
+	// The textline subnet, in the same minutes: the PP-OCRv4 recognizer out-earns the
+	// untrained baseline.
+	waitUntil(t, 2*time.Minute, "subnet 2: recognizer incentive > baseline incentive and emission for the recognizer", func() (bool, string) {
+		n := l.neurons(l.metagraphOf(t, ctx, textlineNetuid))
+		ocrInfo, ok1 := n["miner-ppocr"]
+		baseInfo, ok2 := n["miner-baseline"]
+		if !ok1 || !ok2 || ocrInfo.Neuron.LastEpoch.Emission.IsNil() || baseInfo.Neuron.LastEpoch.Emission.IsNil() {
+			return false, "no epoch of both miners yet"
+		}
+		ocr, base := ocrInfo.Neuron.LastEpoch, baseInfo.Neuron.LastEpoch
+		state := fmt.Sprintf("incentive ppocr %d baseline %d, emission ppocr %s baseline %s",
+			ocr.Incentive, base.Incentive, ocr.Emission, base.Emission)
+		return ocr.Incentive > base.Incentive && ocr.Emission.IsPositive(), state
+	})
+	t.Logf("textline ranking reached %s after setup", time.Since(start).Round(time.Second))
+	logMiners(t, l, ctx, netuid, miners)
+	logMiners(t, l, ctx, textlineNetuid, textlineMiners)
 	// Let a few epochs pay out in the window whose balances are checked.
 	waitUntil(t, 2*time.Minute, "three epochs after setup", func() (bool, string) {
 		h := l.height(t)
@@ -314,6 +343,20 @@ func TestLocalnetEndToEnd(t *testing.T) {
 	checkMonitoring(t, l)
 }
 
+// logMiners logs the last epoch's incentive and emission of the named miners of a subnet.
+func logMiners(t *testing.T, l *localnet, ctx context.Context, id uint32, names []string) {
+	t.Helper()
+	n := l.neurons(l.metagraphOf(t, ctx, id))
+	parts := make([]string, 0, len(names))
+	for _, name := range names {
+		if info, ok := n[name]; ok {
+			parts = append(parts, fmt.Sprintf("%s uid %d incentive %d emission %s", name, info.Neuron.Uid,
+				info.Neuron.LastEpoch.Incentive, info.Neuron.LastEpoch.Emission))
+		}
+	}
+	t.Logf("subnet %d: %s", id, strings.Join(parts, "; "))
+}
+
 // checkBalances asserts that from h0 to h1 the owner's, the miners' and the validators'
 // funds changed by exactly what the epochs' EventEpoch and EventDistribution paid.
 func checkBalances(t *testing.T, l *localnet, h0, h1 int64, ev events) {
@@ -346,7 +389,7 @@ func checkBalances(t *testing.T, l *localnet, h0, h1 int64, ev events) {
 		check(name+" hotkey balance", hot, delta(hot), math.ZeroInt())
 		check(name+" stake", hot, l.stake(t, h1, hot).Sub(l.stake(t, h0, hot)), get(ev.staked, hot))
 	}
-	t.Logf("emission %s over %d epochs: owner %s, miners %s, validators %s, dust %s",
+	t.Logf("emission %s over %d epochs of subnet 1 and those of subnet 2: owner %s, miners %s, validators %s, dust %s",
 		ev.emission, ev.epochs, ev.ownerCut, ev.toMiners, ev.toValidators, ev.dust)
 }
 
@@ -399,7 +442,9 @@ func pendingCommits(t *testing.T, l *localnet, ctx context.Context, name string)
 	return count
 }
 
-// events are what the blocks of a height range emitted, summed.
+// events are what the blocks of a height range emitted, summed. epochs, commits and
+// reveals are subnet 1's; the payouts are every subnet's, since the validators and the
+// owner are paid in both subnets and their balances and stakes move by the sum.
 type events struct {
 	epochs                                           int
 	emission, ownerCut, toMiners, toValidators, dust math.Int
@@ -475,10 +520,9 @@ func (l *localnet) events(t *testing.T, from, to int64) events {
 		for _, e := range all {
 			switch e.Type {
 			case "tensorcosm.subnet.v1.EventEpoch":
-				if e.attr("netuid") != strconv.Itoa(netuid) {
-					continue
+				if e.attr("netuid") == strconv.Itoa(netuid) {
+					ev.epochs++
 				}
-				ev.epochs++
 				ev.emission = ev.emission.Add(e.intAttr(t, "emission"))
 				ev.ownerCut = ev.ownerCut.Add(e.intAttr(t, "owner_cut"))
 				ev.toMiners = ev.toMiners.Add(e.intAttr(t, "to_miners"))
@@ -489,12 +533,15 @@ func (l *localnet) events(t *testing.T, from, to int64) events {
 				ev.paidCold[hot] = get(ev.paidCold, hot).Add(e.intAttr(t, "miner")).Add(e.intAttr(t, "take"))
 				ev.staked[hot] = get(ev.staked, hot).Add(e.intAttr(t, "staked"))
 			case "tensorcosm.subnet.v1.EventWeightsCommitted":
+				if e.attr("netuid") != strconv.Itoa(netuid) {
+					continue
+				}
 				hot := e.attr("hotkey")
 				ev.commits[hot]++
 				epoch, _ := strconv.ParseUint(e.attr("reveal_epoch"), 10, 64)
 				ev.commitsPerEpoch[commitKey{hot, epoch}]++
 			case "tensorcosm.subnet.v1.EventWeightsSet":
-				if e.attr("revealed") == "true" {
+				if e.attr("netuid") == strconv.Itoa(netuid) && e.attr("revealed") == "true" {
 					ev.reveals[e.attr("hotkey")]++
 				}
 			}

@@ -63,8 +63,8 @@ func binaryEnv() []string {
 
 // portOffsets are the ports, relative to LOCALNET_PORT_BASE, that
 // scripts/localnet.sh up binds: the node's, the miners' axons and metrics,
-// and the validators' metrics.
-var portOffsets = []int{17, 56, 57, 58, 60, 90, 200, 201, 202, 210, 211, 212, 220, 221}
+// and the validators' metrics, of both subnets.
+var portOffsets = []int{17, 56, 57, 58, 60, 90, 200, 201, 202, 203, 204, 210, 211, 212, 213, 214, 220, 221, 222, 223}
 
 // freePortBase returns a port base whose localnet ports look free on
 // 127.0.0.1, so the test does not collide with a developer's localnet. The

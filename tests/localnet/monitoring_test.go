@@ -69,6 +69,10 @@ func TestPrometheusConfig(t *testing.T) {
 		addr(base + 212): "tensorcosm-miner miner-untrained []",
 		addr(base + 220): "tensorcosm-validator validator-1 []",
 		addr(base + 221): "tensorcosm-validator validator-2 []",
+		addr(base + 213): "tensorcosm-miner miner-ppocr []",
+		addr(base + 214): "tensorcosm-miner miner-baseline []",
+		addr(base + 222): "tensorcosm-validator validator-1-textline []",
+		addr(base + 223): "tensorcosm-validator validator-2-textline []",
 	}
 	for target, w := range want {
 		if got[target] != w {

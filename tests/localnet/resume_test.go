@@ -29,6 +29,8 @@ var upDaemons = []struct {
 }{
 	{"miner-strong", 210}, {"miner-medium", 211}, {"miner-untrained", 212},
 	{"validator-1", 220}, {"validator-2", 221},
+	{"miner-ppocr", 213}, {"miner-baseline", 214},
+	{"validator-1-textline", 222}, {"validator-2-textline", 223},
 }
 
 // countedMsgs are the messages whose transactions a resumed localnet must
@@ -79,7 +81,7 @@ func upEnv(t *testing.T) []string {
 func upPortBase(t *testing.T) int {
 	t.Helper()
 	return portBase(t, 21000+(os.Getpid()%40)*250, 32000, 500,
-		[]int{17, 56, 57, 58, 60, 90, 200, 201, 202, 210, 211, 212, 220, 221})
+		[]int{17, 56, 57, 58, 60, 90, 200, 201, 202, 203, 204, 210, 211, 212, 213, 214, 220, 221, 222, 223})
 }
 
 // TestLocalnetResume runs `localnet.sh up`, stops it with `localnet.sh stop`
@@ -146,6 +148,8 @@ func checkResumeOutput(t *testing.T, out, home string) {
 		"coldkeys already funded, not funded again: miner-strong miner-medium miner-untrained validator-1 validator-2",
 		"subnet 1 exists, not created again",
 		"already registered in subnet 1, not registered again: miner-strong miner-medium miner-untrained validator-1 validator-2",
+		"subnet 2 exists, not created again",
+		"already registered in subnet 2, not registered again: miner-ppocr miner-baseline validator-1-textline validator-2-textline",
 		"resumed localnet from " + home,
 	} {
 		if !strings.Contains(out, want) {
@@ -185,7 +189,7 @@ func (l localnet) resumed(t *testing.T, stoppedAt, distributed int64) error {
 
 // netState is what a restart must keep, or may only grow by emission.
 type netState struct {
-	uids        map[string]uint32 // UID by hotkey, subnet 1
+	uids        map[string]uint32 // UID by "netuid/hotkey", subnets 1 and 2
 	txs         map[string]int    // transactions carrying each of countedMsgs
 	subnets     int
 	alice       int64 // utensor
@@ -203,9 +207,12 @@ func (l localnet) state(t *testing.T) netState {
 			} `json:"neuron"`
 		} `json:"neurons"`
 	}
-	l.query(t, &mg, "q", "subnet", "metagraph", "1")
-	for _, n := range mg.Neurons {
-		s.uids[n.Neuron.Hotkey] = n.Neuron.UID
+	for _, netuid := range []string{"1", "2"} {
+		mg.Neurons = nil
+		l.query(t, &mg, "q", "subnet", "metagraph", netuid)
+		for _, n := range mg.Neurons {
+			s.uids[netuid+"/"+n.Neuron.Hotkey] = n.Neuron.UID
+		}
 	}
 	for _, msg := range countedMsgs {
 		var res struct {
