@@ -33,7 +33,7 @@ TASK_JSON='{"kind":"digits-classification","inputs":[{"name":"input","dtype":"fl
 # untrained baseline (`model init --task textline`), and the same two
 # validators. A validator process serves one netuid, so each validator runs
 # a second process, validator-N-textline, with validator-N's keys (stake is
-# the hotkey's, in every subnet: only validator-N stakes). Its queries are
+# the hotkey's, split over its subnets: only validator-N stakes). Its queries are
 # kept cheap for a 2-core machine: 4 lines per challenge every 4 s
 # (PP-OCRv4 takes about 15 ms a line on a CPU), with a 3 s query timeout.
 NETUID2=2
@@ -228,6 +228,7 @@ write_textline_miner_config() {
 state_dir: $NEURONS_DIR/$name/state
 axon:
   listen_address: 127.0.0.1:$((PORT_BASE + 203 + i))
+  tls: on
 model:
   path: $(textline_model "$m")
   device: cpu
