@@ -97,7 +97,7 @@ proto-check: proto-gen ## regenerate and fail if the committed code differs
 
 ##@ Local networks
 
-localnet: deps build ## the main job: a one-node chain, a digits subnet, 3 miners and 2 validators, emissions flowing
+localnet: deps build ## the main job: a one-node chain, a digits subnet (3 miners) and a textline subnet (2 miners), 2 validators in both, emissions flowing
 	TENSORCOSMD=$(BUILD_DIR)/tensorcosmd ./scripts/localnet.sh up
 
 localnet-chain: build ## start only the one-node chain on 127.0.0.1 (1 s blocks) and print its endpoints
