@@ -4,6 +4,9 @@
 # only when something is missing.
 #   promtool   Debian's prometheus package: tests check the localnet's
 #              Prometheus config with `promtool check config`
+#   qemu-i386  Debian's qemu-user-static: the yuma 386 determinism tests run
+#              their GOARCH=386 build under it where the kernel has no IA32
+#              emulation (testutil/cross386)
 #   jq         scripts/localnet.sh reads the subnets' metagraphs for its
 #              summary
 #   textline   the PP-OCRv4 recognizer and its dictionary (npm, via
@@ -25,6 +28,7 @@ apt_install() {
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v jq >/dev/null || missing+=(jq)
+command -v qemu-i386-static >/dev/null || missing+=(qemu-user-static)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 

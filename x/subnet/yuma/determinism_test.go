@@ -1,17 +1,17 @@
 package yuma
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/tensorcosm/tensorcosm/testutil/cross386"
 )
 
 // digest hashes every field of an Output in a fixed binary layout.
@@ -66,29 +66,18 @@ var childLine = regexp.MustCompile(`YUMA_DIGEST ([a-z0-9]+) ([0-9a-f]{64})`)
 
 // TestCrossArchDeterminism runs the digest cases here and again in a GOARCH=386 build of
 // this package's tests (32-bit registers, no 64-bit multiply instruction), and requires
-// the two hashes to be equal. 386 binaries run natively on amd64 Linux.
+// the two hashes to be equal. 386 binaries run natively on amd64 Linux with IA32
+// emulation, and under qemu-i386 where the kernel lacks it (see testutil/cross386).
 func TestCrossArchDeterminism(t *testing.T) {
-	// go test runs with the go command that built it on PATH; without it
-	// the check cannot be made and that is a failure, not a skip.
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command is not on PATH, so the GOARCH=386 build cannot be made: %v", err)
-	}
 	local, err := determinismDigest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// the child prints its digest from TestMain and exits before any test
-	cmd := exec.Command(goBin, "test", "-count=1", "-v", "-run", "^$", ".")
-	cmd.Env = append(os.Environ(), "GOARCH=386", "CGO_ENABLED=0", childEnv+"=1")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("GOARCH=386 go test: %v\n%s", err, out.String())
-	}
-	m := childLine.FindStringSubmatch(out.String())
+	out := cross386.GoTest(t, []string{childEnv + "=1"}, "-v", "-run", "^$", ".")
+	m := childLine.FindStringSubmatch(out)
 	if m == nil {
-		t.Fatalf("no digest in the GOARCH=386 output:\n%s", out.String())
+		t.Fatalf("no digest in the GOARCH=386 output:\n%s", out)
 	}
 	if m[1] != "386" {
 		t.Fatalf("child ran on %s, want 386", m[1])
