@@ -4,14 +4,33 @@ import "time"
 
 // Breaker states as reported by MinerStats.Breaker and OnBreaker.
 const (
-	BreakerClosed   = "closed"
-	BreakerOpen     = "open"
-	BreakerHalfOpen = "half-open"
+	StateClosed   = "closed"
+	StateOpen     = "open"
+	StateHalfOpen = "half-open"
 )
+
+// state is a breaker state; String gives its name in MinerStats.
+type state uint8
+
+const (
+	closed state = iota
+	open
+	halfOpen
+)
+
+func (s state) String() string {
+	switch s {
+	case open:
+		return StateOpen
+	case halfOpen:
+		return StateHalfOpen
+	}
+	return StateClosed
+}
 
 // breaker is one miner's circuit breaker. It is guarded by Router.mu.
 type breaker struct {
-	state     string
+	state     state
 	failures  int           // consecutive failures while closed
 	openFor   time.Duration // current open period; doubles on failed probes
 	openUntil time.Time
@@ -23,9 +42,9 @@ type breaker struct {
 // with no probe in flight.
 func (b *breaker) admits(now time.Time) bool {
 	switch b.state {
-	case BreakerOpen:
+	case open:
 		return !now.Before(b.openUntil)
-	case BreakerHalfOpen:
+	case halfOpen:
 		return !b.probing
 	}
 	return true
@@ -34,16 +53,16 @@ func (b *breaker) admits(now time.Time) bool {
 // wantsProbe reports whether the next request to the miner would be its
 // half-open probe.
 func (b *breaker) wantsProbe(now time.Time) bool {
-	return b.state == BreakerHalfOpen || (b.state == BreakerOpen && !now.Before(b.openUntil))
+	return b.state == halfOpen || (b.state == open && !now.Before(b.openUntil))
 }
 
 // view is the state Stats reports: an open breaker past its open period
 // is already half-open for a caller.
 func (b *breaker) view(now time.Time) string {
-	if b.state == BreakerOpen && !now.Before(b.openUntil) {
-		return BreakerHalfOpen
+	if b.state == open && !now.Before(b.openUntil) {
+		return StateHalfOpen
 	}
-	return b.state
+	return b.state.String()
 }
 
 // admit is called when a request is sent; it reports whether that request
@@ -52,8 +71,8 @@ func (b *breaker) admit(now time.Time) (probe, changed bool) {
 	if !b.wantsProbe(now) {
 		return false, false
 	}
-	changed = b.state != BreakerHalfOpen
-	b.state, b.probing = BreakerHalfOpen, true
+	changed = b.state != halfOpen
+	b.state, b.probing = halfOpen, true
 	return true, changed
 }
 
@@ -62,10 +81,10 @@ func (b *breaker) admit(now time.Time) (probe, changed bool) {
 // opened leave it alone.
 func (b *breaker) success(probe bool, base time.Duration) (changed bool) {
 	switch {
-	case b.state == BreakerClosed:
+	case b.state == closed:
 		b.failures = 0
-	case probe && b.state == BreakerHalfOpen:
-		*b = breaker{state: BreakerClosed, openFor: base}
+	case probe && b.state == halfOpen:
+		*b = breaker{state: closed, openFor: base}
 		return true
 	}
 	return false
@@ -75,27 +94,27 @@ func (b *breaker) success(probe bool, base time.Duration) (changed bool) {
 // consecutive failures, or again (for twice as long) after a failed probe.
 func (b *breaker) failure(probe bool, now time.Time, cfg *Config) (changed bool) {
 	switch {
-	case b.state == BreakerClosed:
+	case b.state == closed:
 		b.failures++
 		if b.failures < cfg.BreakerFailures {
 			return false
 		}
 		b.openFor = cfg.BreakerOpen
-	case probe && b.state == BreakerHalfOpen:
+	case probe && b.state == halfOpen:
 		b.failures++
 		b.openFor = min(2*b.openFor, max(maxBreakerOpen, cfg.BreakerOpen))
 	default:
 		b.failures++
 		return false
 	}
-	b.state, b.probing, b.openUntil = BreakerOpen, false, now.Add(b.openFor)
+	b.state, b.probing, b.openUntil = open, false, now.Add(b.openFor)
 	return true
 }
 
 // abandon releases the probe slot of a probe whose answer nobody waited
 // for, so that another request can probe.
 func (b *breaker) abandon(probe bool) {
-	if probe && b.state == BreakerHalfOpen {
+	if probe && b.state == halfOpen {
 		b.probing = false
 	}
 }

@@ -52,14 +52,14 @@ func TestBreakerTransitions(t *testing.T) {
 
 	for i := range 2 {
 		_ = do(true)
-		expect("failure below the threshold", BreakerClosed, i+1)
+		expect("failure below the threshold", StateClosed, i+1)
 	}
 	_ = do(false) // a success resets the count
-	expect("success", BreakerClosed, 0)
+	expect("success", StateClosed, 0)
 	for range 3 {
 		_ = do(true)
 	}
-	expect("third consecutive failure", BreakerOpen, 3)
+	expect("third consecutive failure", StateOpen, 3)
 
 	before := calls
 	if err := do(false); !errors.Is(err, ErrNoCandidates) || calls != before {
@@ -70,7 +70,7 @@ func TestBreakerTransitions(t *testing.T) {
 		t.Fatalf("still open just before BreakerOpen: err %v", err)
 	}
 	clk.Advance(time.Nanosecond)
-	expect("after BreakerOpen", BreakerHalfOpen, 3)
+	expect("after BreakerOpen", StateHalfOpen, 3)
 
 	// Failed probes re-open for twice as long each time, up to a minute.
 	for i, open := range []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second, time.Minute, time.Minute} {
@@ -79,25 +79,25 @@ func TestBreakerTransitions(t *testing.T) {
 		if calls != before+1 {
 			t.Fatal("half-open breaker did not let the probe through")
 		}
-		expect("failed probe", BreakerOpen, 4+i)
+		expect("failed probe", StateOpen, 4+i)
 		clk.Advance(open - time.Nanosecond)
 		if err := do(false); !errors.Is(err, ErrNoCandidates) {
 			t.Fatalf("breaker should stay open for %s after a failed probe: err %v", open, err)
 		}
 		clk.Advance(time.Nanosecond)
-		expect("open period over", BreakerHalfOpen, 4+i)
+		expect("open period over", StateHalfOpen, 4+i)
 	}
 
 	if err := do(false); err != nil {
 		t.Fatalf("successful probe: %v", err)
 	}
-	expect("successful probe", BreakerClosed, 0)
+	expect("successful probe", StateClosed, 0)
 	// After closing, the open period is back to BreakerOpen.
 	for range 3 {
 		_ = do(true)
 	}
 	clk.Advance(5 * time.Second)
-	expect("re-opened with the base period", BreakerHalfOpen, 3)
+	expect("re-opened with the base period", StateHalfOpen, 3)
 
 	want := []string{"a:open", "a:half-open"}
 	for range 5 {
@@ -137,7 +137,7 @@ func TestBreakerOneProbeAtATime(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if s := statsOf(t, r, "a"); s.Breaker != BreakerClosed {
+	if s := statsOf(t, r, "a"); s.Breaker != StateClosed {
 		t.Fatalf("breaker %s after a successful probe, want closed", s.Breaker)
 	}
 }
@@ -163,7 +163,7 @@ func TestBreakerShiftsTraffic(t *testing.T) {
 			t.Fatalf("request failed while one miner of three is down: %v", err)
 		}
 	}
-	if s := statsOf(t, r, "m0"); s.Breaker != BreakerOpen || s.Failures != 1 {
+	if s := statsOf(t, r, "m0"); s.Breaker != StateOpen || s.Failures != 1 {
 		t.Fatalf("m0 stats %+v, want open after its one failure", s)
 	}
 	down = false
@@ -178,7 +178,7 @@ func TestBreakerShiftsTraffic(t *testing.T) {
 			served++
 		}
 	}
-	if s := statsOf(t, r, "m0"); s.Breaker != BreakerClosed || served < 50 {
+	if s := statsOf(t, r, "m0"); s.Breaker != StateClosed || served < 50 {
 		t.Fatalf("recovered m0: stats %+v, served %d of 300; want closed and a fair share", s, served)
 	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // maxBreakerOpen caps how long a breaker stays open after repeated failed
-// probes; BreakerOpen doubles up to it.
+// probes; Config.BreakerOpen doubles up to it.
 const maxBreakerOpen = time.Minute
 
 // Config tunes a Router. Zero fields take their DefaultConfig value in New.

@@ -40,6 +40,7 @@ type request struct {
 	inflight int
 	hedged   bool
 	hedgeC   <-chan time.Time
+	timer    *time.Timer // the real hedge timer, stopped when Do returns
 	last     Candidate
 	lastErr  error
 }
@@ -123,7 +124,7 @@ func (q *request) launch(hedge bool) error {
 		q.hedgeC = nil // a retry gets its own hedge timer
 	}
 	if !hedge && !q.hedged && delay > 0 && len(q.tried) < q.r.cfg.MaxAttempts {
-		q.hedgeC = q.r.after(delay)
+		q.hedgeC = q.after(delay)
 	}
 	return nil
 }
@@ -140,11 +141,21 @@ func (q *request) cancelAll() {
 	for _, c := range q.cancels {
 		c(errAbandoned)
 	}
+	if q.timer != nil {
+		q.timer.Stop()
+	}
 }
 
-func (r *Router) after(d time.Duration) <-chan time.Time {
-	if r.After != nil {
-		return r.After(d)
+// after arms the hedge timer; a real one is reused across retries and
+// stopped at the end, so quick requests leave no timers behind.
+func (q *request) after(d time.Duration) <-chan time.Time {
+	if q.r.After != nil {
+		return q.r.After(d)
 	}
-	return time.After(d)
+	if q.timer == nil {
+		q.timer = time.NewTimer(d)
+	} else {
+		q.timer.Reset(d)
+	}
+	return q.timer.C
 }

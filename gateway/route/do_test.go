@@ -106,7 +106,7 @@ func TestDoPermanentErrorNotRetried(t *testing.T) {
 	if !errors.Is(err, errBad) || !IsPermanent(err) || err.Error() != errBad.Error() {
 		t.Fatalf("err %v, want the permanent error itself", err)
 	}
-	if s := statsOf(t, r, key); s.Failures != 0 || s.ConsecutiveFailures != 0 || s.Breaker != BreakerClosed || s.Requests != 1 {
+	if s := statsOf(t, r, key); s.Failures != 0 || s.ConsecutiveFailures != 0 || s.Breaker != StateClosed || s.Requests != 1 {
 		t.Fatalf("stats %+v, want no failure booked", s)
 	}
 	if Permanent(nil) != nil || IsPermanent(errTest) || IsPermanent(nil) {

@@ -72,7 +72,7 @@ func TestHedgeFiresAfterP95AndCancelsLoser(t *testing.T) {
 		t.Fatalf("OnHedge called %d times, want 1", hedges.Load())
 	}
 	waitIdle(t, r)
-	if s := statsOf(t, r, loser); s.Failures != 0 || s.Breaker != BreakerClosed {
+	if s := statsOf(t, r, loser); s.Failures != 0 || s.Breaker != StateClosed {
 		t.Fatalf("loser stats %+v: a cancelled loser must not count as a failure", s)
 	}
 }

@@ -47,7 +47,7 @@ func (r *Router) acquire(tried *[]*miner) (ticket, time.Duration, bool) {
 	}
 	r.mu.Unlock()
 	if changed {
-		r.breakerHook(t.cand.Key, BreakerHalfOpen)
+		r.breakerHook(t.cand.Key, StateHalfOpen)
 	}
 	return t, delay, true
 }
@@ -56,36 +56,35 @@ func (r *Router) acquire(tried *[]*miner) (ticket, time.Duration, bool) {
 // one with the lower score (power of two choices); a miner due for its
 // half-open probe wins, so that a recovered miner gets traffic back.
 func (r *Router) pickLocked(now time.Time, tried []*miner) *miner {
-	total := 0.0
+	pool, total := r.pool[:0], 0.0
 	for _, m := range r.miners {
-		if admissible(m, now, tried) {
+		if m.breaker.admits(now) && !slices.Contains(tried, m) {
+			pool = append(pool, m)
 			total += m.weight
 		}
 	}
-	if total <= 0 {
+	r.pool = pool
+	if len(pool) == 0 {
 		return nil
 	}
-	a := r.drawLocked(now, tried, nil, total)
-	if total-a.weight <= 0 || a.breaker.wantsProbe(now) {
+	a := r.draw(pool, nil, total)
+	if len(pool) == 1 || a.breaker.wantsProbe(now) {
 		return a
 	}
-	b := r.drawLocked(now, tried, a, total-a.weight)
-	if b == nil || b == a {
-		return a
-	}
+	b := r.draw(pool, a, total-a.weight)
 	if b.breaker.wantsProbe(now) || score(b, now) < score(a, now) {
 		return b
 	}
 	return a
 }
 
-// drawLocked returns an admissible miner other than skip with probability
-// proportional to its weight; total is the admissible weight without skip.
-func (r *Router) drawLocked(now time.Time, tried []*miner, skip *miner, total float64) *miner {
+// draw returns a miner of pool other than skip with probability
+// proportional to its weight; total is the pool's weight without skip.
+func (r *Router) draw(pool []*miner, skip *miner, total float64) *miner {
 	x := r.rng.Float64() * total
 	var last *miner
-	for _, m := range r.miners {
-		if m == skip || !admissible(m, now, tried) {
+	for _, m := range pool {
+		if m == skip {
 			continue
 		}
 		last = m
@@ -94,10 +93,6 @@ func (r *Router) drawLocked(now time.Time, tried []*miner, skip *miner, total fl
 		}
 	}
 	return last // rounding left x at or just above 0
-}
-
-func admissible(m *miner, now time.Time, tried []*miner) bool {
-	return m.breaker.admits(now) && !slices.Contains(tried, m)
 }
 
 // score is the expected wait at the miner: its latency average times one
@@ -121,7 +116,7 @@ func (r *Router) release(t ticket, out outcome, lat time.Duration) {
 	changed := false
 	switch out {
 	case outSuccess, outPermanent:
-		if t.probe && m.breaker.state == BreakerHalfOpen {
+		if t.probe && m.breaker.state == halfOpen {
 			m.hasEWMA = false // a recovered miner starts over
 		}
 		r.sampleLocked(m, now, float64(lat))
@@ -139,7 +134,7 @@ func (r *Router) release(t ticket, out outcome, lat time.Duration) {
 		r.sampleLocked(m, now, max(float64(lat), m.ewma))
 		m.breaker.abandon(t.probe)
 	}
-	state := m.breaker.state
+	state := m.breaker.state.String()
 	r.mu.Unlock()
 	if changed {
 		r.breakerHook(t.cand.Key, state)

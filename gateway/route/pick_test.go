@@ -142,7 +142,7 @@ func TestSetCandidatesKeepsKnownStats(t *testing.T) {
 	if before["m1"].Requests == 0 {
 		t.Fatal("test setup: m1 was never called")
 	}
-	if got[0].Requests != 0 || got[0].Breaker != BreakerClosed {
+	if got[0].Requests != 0 || got[0].Breaker != StateClosed {
 		t.Fatalf("new miner stats %+v, want fresh", got[0])
 	}
 }

@@ -20,7 +20,9 @@ import (
 func (r *Router) DoRedundant(ctx context.Context, k int, call func(context.Context, Candidate) (any, error), key func(any) string) (best Result, agree int, all []Result, err error) {
 	k = max(k, 1)
 	start := r.now()
-	results := make(chan Result, k*(r.cfg.MaxAttempts+1)) // never blocks a slot
+	// Room for every attempt and every slot's end marker: no slot ever
+	// blocks, even after DoRedundant stopped reading.
+	results := make(chan Result, k*(r.cfg.MaxAttempts+1))
 	var tried []*miner // guarded by r.mu, like everything acquire touches
 	left := k
 	for range k {

@@ -37,7 +37,7 @@ type MinerStats struct {
 	UID                 uint32
 	EWMA                time.Duration // latency moving average, 0 before the first sample
 	Inflight            int
-	Breaker             string // BreakerClosed, BreakerOpen or BreakerHalfOpen
+	Breaker             string // StateClosed, StateOpen or StateHalfOpen
 	ConsecutiveFailures int
 	Requests, Failures  uint64 // completed attempts, and those that failed
 }
@@ -65,6 +65,7 @@ type Router struct {
 	mu     sync.Mutex
 	rng    *rand.Rand
 	miners []*miner // in SetCandidates order, so that seeded picks are reproducible
+	pool   []*miner // pickLocked's scratch: the admissible miners
 	window latencyWindow
 }
 
@@ -93,13 +94,15 @@ func New(cfg Config, now func() time.Time) *Router {
 	if now == nil {
 		now = time.Now
 	}
-	return &Router{cfg: cfg, now: now, rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))}
+	// Routing needs spread, not secrecy: a math/rand generator is right.
+	rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) //nolint:gosec // not a security use
+	return &Router{cfg: cfg, now: now, rng: rng}
 }
 
 // Seed makes the router's random choices reproducible (tests, benchmarks).
 func (r *Router) Seed(seed uint64) {
 	r.mu.Lock()
-	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	r.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // not a security use
 	r.mu.Unlock()
 }
 
@@ -128,7 +131,7 @@ func (r *Router) SetCandidates(c []Candidate) {
 		seen[cand.Key] = true
 		m := old[cand.Key]
 		if m == nil {
-			m = &miner{breaker: breaker{state: BreakerClosed, openFor: r.cfg.BreakerOpen}}
+			m = &miner{breaker: breaker{state: closed, openFor: r.cfg.BreakerOpen}}
 		}
 		m.cand, m.weight = cand, sanitiseWeight(cand.Weight, maxW)
 		next = append(next, m)
