@@ -152,10 +152,11 @@ func TestBreakerShiftsTraffic(t *testing.T) {
 	r, clk := newTestRouter(t, cfg, miners(3)...)
 	down := true
 	call := func(_ context.Context, c Candidate) (any, error) {
-		clk.Advance(time.Millisecond)
 		if c.Key == "m0" && down {
+			clk.Advance(5 * time.Millisecond) // fails slowly, like a timeout
 			return nil, errTest
 		}
+		clk.Advance(time.Millisecond)
 		return c.Key, nil
 	}
 	for range 100 {

@@ -16,7 +16,8 @@ import (
 // is still set) when two or more miners answered and no two agree; when
 // none answered it wraps ErrNoCandidates, ErrAllFailed or the context's
 // error. k < 1 counts as 1. Result.Latency is measured from the start of
-// DoRedundant.
+// DoRedundant. When ctx ends first, DoRedundant votes on the answers it
+// has; attempts still running are booked but not returned.
 func (r *Router) DoRedundant(ctx context.Context, k int, call func(context.Context, Candidate) (any, error), key func(any) string) (best Result, agree int, all []Result, err error) {
 	k = max(k, 1)
 	start := r.now()
