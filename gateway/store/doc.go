@@ -1,0 +1,19 @@
+// Package store keeps the gateway's API keys and their usage counts in
+// SQLite (one replica) or PostgreSQL (several replicas sharing one database).
+//
+// Guarantees:
+//   - A key's token ("tcg_<id>_<secret>") is returned once by CreateKey and
+//     never stored: the database holds only sha256(secret), and LookupKey
+//     compares digests in constant time, so a database dump cannot be turned
+//     back into working tokens.
+//   - At most one active key has a given name; a revoked key's name may be
+//     used again.
+//   - AddUsage is an atomic upsert that returns the key's request total for
+//     the day over all subnets, counted by every replica on the same
+//     database: concurrent calls each see a distinct total.
+//   - The schema comes from numbered SQL files embedded in the binary, shared
+//     by both dialects and recorded in schema_migrations. Open applies the
+//     missing ones in one transaction; on PostgreSQL a transaction-scoped
+//     advisory lock makes replicas that start at once apply them only once.
+//     A database migrated by a newer binary is refused rather than used.
+package store

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Errors returned by a Store; callers test them with errors.Is.
+var (
+	// ErrNotFound means no key matches: unknown ID or name, or a token whose
+	// secret does not match.
+	ErrNotFound = errors.New("not found")
+	// ErrRevoked means the key exists but was revoked.
+	ErrRevoked = errors.New("key revoked")
+	// ErrExists means an active key already has the requested name.
+	ErrExists = errors.New("already exists")
+	// ErrBadToken means a token is not of the form "tcg_<id>_<secret>".
+	ErrBadToken = errors.New("malformed API key")
+	// ErrInvalid means an argument is out of range: an empty key name, a
+	// negative limit or count, a day that is not YYYY-MM-DD.
+	ErrInvalid = errors.New("invalid argument")
+)
+
+// DayLayout is the time layout of Usage.Day: a UTC calendar day.
+const DayLayout = "2006-01-02"
+
+// maxNameLen bounds a key's name, which operators type and logs show.
+const maxNameLen = 128
+
+// KeySpec is what an operator chooses for a key.
+type KeySpec struct {
+	// Name identifies the key to operators; unique among active keys.
+	Name string
+	// RatePerSec is the sustained request rate the gateway allows.
+	RatePerSec float64
+	// Burst is the token bucket's size.
+	Burst int
+	// DailyQuota caps the requests per UTC day over all subnets; 0 = unlimited.
+	DailyQuota int64
+	// Subnets lists the netuids the key may call; empty = all. Stored sorted
+	// and without duplicates.
+	Subnets []uint32
+}
+
+// Validate reports an out-of-range field, wrapping ErrInvalid.
+func (s KeySpec) Validate() error {
+	switch {
+	case s.Name == "":
+		return fmt.Errorf("%w: key name is empty", ErrInvalid)
+	case len(s.Name) > maxNameLen:
+		return fmt.Errorf("%w: key name is longer than %d bytes", ErrInvalid, maxNameLen)
+	case s.RatePerSec < 0 || math.IsNaN(s.RatePerSec) || math.IsInf(s.RatePerSec, 0):
+		return fmt.Errorf("%w: rate per second %v is not a finite number >= 0", ErrInvalid, s.RatePerSec)
+	case s.Burst < 0:
+		return fmt.Errorf("%w: burst %d is negative", ErrInvalid, s.Burst)
+	case s.DailyQuota < 0:
+		return fmt.Errorf("%w: daily quota %d is negative", ErrInvalid, s.DailyQuota)
+	}
+	return nil
+}
+
+// Key is a stored key, without its secret.
+type Key struct {
+	// ID is the key's public identifier, also the middle part of its token.
+	ID string
+	KeySpec
+	// CreatedAt is when the key was made (UTC).
+	CreatedAt time.Time
+	// RevokedAt is when the key was revoked (UTC); zero while it is active.
+	RevokedAt time.Time
+}
+
+// Active reports whether the key has not been revoked.
+func (k Key) Active() bool { return k.RevokedAt.IsZero() }
+
+// Usage is one key's counts on one subnet for one UTC day.
+type Usage struct {
+	KeyID  string
+	Netuid uint32
+	// Day is the UTC day, formatted with DayLayout (YYYY-MM-DD).
+	Day string
+	// Requests and Errors are counts; AddUsage adds them to the stored ones.
+	Requests, Errors int64
+}
+
+// Day returns t's UTC day in the form Usage.Day uses.
+func Day(t time.Time) string { return t.UTC().Format(DayLayout) }
+
+// Store keeps API keys and their usage. Implementations are safe for
+// concurrent use, and several Stores may share one database.
+type Store interface {
+	// CreateKey makes a key; the token ("tcg_<id>_<secret>", secret >= 32
+	// random bytes, base32/hex) is returned once and only sha256(secret) is
+	// stored. Duplicate active name → ErrExists.
+	CreateKey(ctx context.Context, spec KeySpec) (Key, string, error)
+	// ListKeys returns every key, revoked ones included, by creation time.
+	ListKeys(ctx context.Context) ([]Key, error)
+	// RevokeKey revokes the key with that ID, or else the active key with that
+	// name: ErrNotFound when neither exists, ErrRevoked when the ID names a
+	// key already revoked.
+	RevokeKey(ctx context.Context, nameOrID string) error
+	// LookupKey parses the token (ErrBadToken), fetches by ID, compares
+	// sha256(secret) in constant time (crypto/subtle); ErrNotFound on any
+	// mismatch, ErrRevoked for revoked keys.
+	LookupKey(ctx context.Context, token string) (Key, error)
+	// AddUsage adds counts (upsert) and returns the key's total requests for
+	// that day over all subnets (so several gateway replicas share quota
+	// counts). ErrNotFound for an unknown key, ErrInvalid for a malformed day
+	// or negative counts.
+	AddUsage(ctx context.Context, u Usage) (dayTotal int64, err error)
+	// UsageOf lists usage rows of keyID ("" = all keys) for days in
+	// [fromDay, toDay] ("" = unbounded), sorted by day, key ID and netuid.
+	UsageOf(ctx context.Context, keyID, fromDay, toDay string) ([]Usage, error)
+	// Close releases the database handle.
+	Close() error
+}
+
+// Open opens (creating and migrating) a store: driver "sqlite" (dsn = file
+// path, WAL, busy timeout) or "postgres" (dsn = pgx connection string, URL or
+// key=value). Migrations are numbered SQL files shared by both, recorded in
+// a schema_migrations table, applied in a transaction, safe when two
+// replicas start at once (postgres: advisory lock).
+func Open(ctx context.Context, driver, dsn string) (Store, error) {
+	d, err := dialectFor(driver)
+	if err != nil {
+		return nil, err
+	}
+	if dsn == "" {
+		return nil, fmt.Errorf("store: %s: empty DSN", driver)
+	}
+	db, err := d.open(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", driver, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", driver, err)
+	}
+	if d.prepare != nil {
+		if err := d.prepare(ctx, db); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("store: prepare %s: %w", driver, err)
+		}
+	}
+	if err := migrate(ctx, db, d); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: migrate %s: %w", driver, err)
+	}
+	return &sqlStore{db: db, d: d}, nil
+}
