@@ -1,0 +1,241 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	sdkmath "cosmossdk.io/math"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tensorcosm/tensorcosm/axon"
+	"github.com/tensorcosm/tensorcosm/axon/axonpb"
+	"github.com/tensorcosm/tensorcosm/gateway"
+	"github.com/tensorcosm/tensorcosm/miner"
+	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
+	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
+)
+
+// daemon is what start runs.
+type daemon interface {
+	Run(ctx context.Context) error
+}
+
+// running is a started daemon.
+type running struct {
+	cancel context.CancelFunc
+	done   chan error
+	ended  atomic.Bool
+}
+
+func start(t *testing.T, d daemon) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- d.Run(ctx) }()
+	t.Cleanup(func() { _ = r.stop(t) })
+	return r
+}
+
+// stop cancels the daemon and returns what Run returned.
+func (r *running) stop(t *testing.T) error {
+	r.cancel()
+	if r.ended.Swap(true) {
+		return nil
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatal("Run did not return within 60s of cancellation")
+		return nil
+	}
+}
+
+func until(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startMiner runs a real miner daemon serving modelPath on netuid.
+func startMiner(t *testing.T, c *neurontest.Chain, name, modelPath string, netuid uint32) (*miner.Miner, *running) {
+	t.Helper()
+	dir := t.TempDir()
+	_, addrs := neurontest.NewKeyring(t, dir, "cold", "hot")
+	c.Fund(addrs[0], 10_000_000_000)
+	cfg := miner.DefaultConfig()
+	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
+	cfg.Keyring = miner.KeyringConfig{Backend: "test", Dir: dir, Hotkey: "hot", Coldkey: "cold"}
+	cfg.Dev, cfg.StateDir = true, t.TempDir()
+	cfg.Netuid, cfg.Register, cfg.MaxBurn = netuid, true, 1_000_000_000
+	cfg.Axon.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 10*time.Second
+	cfg.Model.Path, cfg.Model.IntraOpThreads = modelPath, 1
+	cfg.MetagraphRefresh = 300 * time.Millisecond
+	m, err := miner.New(cfg, neurontest.Logger(t).With("daemon", name), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, start(t, m)
+}
+
+// runner runs a model on inputs.
+type runner interface {
+	Run(ctx context.Context, in []*axonpb.Tensor) ([]*axonpb.Tensor, error)
+}
+
+// liar commits to one model and answers with another: its leaves carry the
+// committed hash, so only redundancy catches it.
+type liar struct {
+	*miner.SessionModel // committed, announced in Info
+	b                   runner
+}
+
+// slow answers with its model after a delay.
+type slow struct {
+	m     runner
+	delay time.Duration
+}
+
+func (s slow) Run(ctx context.Context, in []*axonpb.Tensor) ([]*axonpb.Tensor, error) {
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.m.Run(ctx, in)
+}
+
+func (l *liar) Run(ctx context.Context, in []*axonpb.Tensor) ([]*axonpb.Tensor, error) {
+	return l.b.Run(ctx, in)
+}
+
+func sessionModel(t *testing.T, path string) *miner.SessionModel {
+	t.Helper()
+	s, err := onnx.LoadSession(path, onnx.SessionOptions{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	sm, err := miner.NewSessionModel(s, path, neurontest.DigitsTask.Kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sm
+}
+
+// startLiar registers name's hotkey and serves l on an axon that admits
+// gatewayHotkey, announcing l's committed model.
+func startLiar(t *testing.T, c *neurontest.Chain, name string, l *liar, netuid uint32, gatewayHotkey string) string {
+	t.Helper()
+	cold, hot := c.Key(name+"-cold", 10_000_000_000), c.Key(name+"-hot", 1)
+	c.Exec([]string{name + "-cold", name + "-hot"}, &subnettypes.MsgRegister{Coldkey: cold, Hotkey: hot, Netuid: netuid,
+		MaxBurn: sdkmath.NewInt(1_000_000_000)})
+	signer, err := axon.NewKeyringSigner(c.Keyring(), name+"-hot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := axon.NewStaticMetagraph()
+	meta.SetNeuron(netuid, gatewayHotkey, axon.NeuronInfo{UID: 0, Stake: 1})
+	h, err := c.Net.LatestHeight()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.SetBlockHeight(h)
+	cfg := axon.DefaultServerConfig()
+	cfg.ListenAddress, cfg.Netuid, cfg.Workers = "127.0.0.1:0", netuid, 2
+	cfg.ChainID = c.Cfg.ChainID
+	srv, err := axon.NewServer(cfg, l, meta, signer, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", cfg.ListenAddress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	_, port, _ := net.SplitHostPort(lis.Addr().String())
+	p, _ := strconv.Atoi(port)
+	info := l.Info()
+	c.Exec([]string{name + "-hot"}, &subnettypes.MsgServeAxon{Hotkey: hot, Netuid: netuid,
+		Axon:  subnettypes.AxonInfo{Host: "127.0.0.1", Port: uint32(p), Protocol: "grpc", TlsFingerprint: srv.TLSFingerprint()},
+		Model: subnettypes.ModelCommitment{Sha256: hex.EncodeToString(info.SHA256[:]), Size_: info.Size}})
+	return hot
+}
+
+// gatewayConfig is a gateway on loopback ports for the in-process chain,
+// signing as the keyring's "gw" hotkey.
+func gatewayConfig(c *neurontest.Chain, keyDir string, subnets string) gateway.Config {
+	cfg := gateway.DefaultConfig()
+	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
+	cfg.Keyring.Backend, cfg.Keyring.Dir, cfg.Keyring.Hotkey, cfg.Dev = "test", keyDir, "gw", true
+	cfg.Subnets = subnets
+	cfg.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir = keyDir
+	cfg.MetagraphInterval = 300 * time.Millisecond
+	cfg.KeyCacheTTL = 0
+	return cfg
+}
+
+// exchange is one HTTP request and its response, kept for the OpenAPI
+// check.
+type exchange struct {
+	req     *http.Request
+	reqBody []byte
+	status  int
+	header  http.Header
+	body    []byte
+}
+
+// do sends method path with body and headers to the gateway.
+func do(t *testing.T, addr, method, path string, body []byte, header map[string]string) exchange {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil && header["Content-Type"] == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	return exchange{req: req, reqBody: body, status: res.StatusCode, header: res.Header, body: b}
+}
+
+func decode[T any](t *testing.T, x exchange) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(x.body, &v); err != nil {
+		t.Fatalf("%s %s: %d %s: %v", x.req.Method, x.req.URL.Path, x.status, x.body, err)
+	}
+	return v
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
