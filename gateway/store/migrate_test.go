@@ -11,12 +11,25 @@ import (
 	"github.com/tensorcosm/tensorcosm/testutil/pgtest"
 )
 
-// backends gives each test a fresh database DSN per driver.
-func backends(t *testing.T) map[string]func(t *testing.T) string {
+// TestOpen checks migrating on both databases, sharing one PostgreSQL
+// server between its subtests (a database each).
+func TestOpen(t *testing.T) {
 	server := pgtest.Start(t)
-	return map[string]func(t *testing.T) string{
+	backends := map[string]func(t *testing.T) string{
 		DriverSQLite:   func(t *testing.T) string { return filepath.Join(t.TempDir(), "gateway.db") },
 		DriverPostgres: func(t *testing.T) string { return pgtest.NewDatabase(t, server) },
+	}
+	for _, tc := range []struct {
+		name string
+		fn   func(t *testing.T, driver string, newDSN func(t *testing.T) string)
+	}{
+		{"Idempotent", testOpenIdempotent},
+		{"Concurrent", testOpenConcurrent},
+		{"NewerSchema", testOpenNewerSchema},
+	} {
+		for driver, newDSN := range backends {
+			t.Run(tc.name+"/"+driver, func(t *testing.T) { tc.fn(t, driver, newDSN) })
+		}
 	}
 }
 
@@ -79,83 +92,71 @@ func wantAllRecorded(t *testing.T, s *sqlStore) {
 	}
 }
 
-// TestOpenIdempotent opens a database twice: the second Open applies nothing
+// testOpenIdempotent opens a database twice: the second Open applies nothing
 // and the data the first wrote is still there.
-func TestOpenIdempotent(t *testing.T) {
-	for driver, newDSN := range backends(t) {
-		t.Run(driver, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := newDSN(t)
-			first := openT(t, driver, dsn)
-			wantAllRecorded(t, first)
-			k, token, err := first.CreateKey(ctx, KeySpec{Name: "kept"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := first.AddUsage(ctx, Usage{KeyID: k.ID, Day: "2026-12-04", Requests: 2}); err != nil {
-				t.Fatal(err)
-			}
-			if err := first.Close(); err != nil {
-				t.Fatal(err)
-			}
-			second := openT(t, driver, dsn)
-			wantAllRecorded(t, second)
-			if _, err := second.LookupKey(ctx, token); err != nil {
-				t.Errorf("key lost on reopening: %v", err)
-			}
-			if total, err := second.AddUsage(ctx, Usage{KeyID: k.ID, Day: "2026-12-04", Requests: 1}); err != nil || total != 3 {
-				t.Errorf("usage after reopening: total %d, %v; want 3", total, err)
-			}
-		})
+func testOpenIdempotent(t *testing.T, driver string, newDSN func(t *testing.T) string) {
+	ctx := context.Background()
+	dsn := newDSN(t)
+	first := openT(t, driver, dsn)
+	wantAllRecorded(t, first)
+	k, token, err := first.CreateKey(ctx, KeySpec{Name: "kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.AddUsage(ctx, Usage{KeyID: k.ID, Day: "2026-12-04", Requests: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := openT(t, driver, dsn)
+	wantAllRecorded(t, second)
+	if _, err := second.LookupKey(ctx, token); err != nil {
+		t.Errorf("key lost on reopening: %v", err)
+	}
+	if total, err := second.AddUsage(ctx, Usage{KeyID: k.ID, Day: "2026-12-04", Requests: 1}); err != nil || total != 3 {
+		t.Errorf("usage after reopening: total %d, %v; want 3", total, err)
 	}
 }
 
-// TestOpenConcurrent starts several replicas at once on a fresh database:
+// testOpenConcurrent starts several replicas at once on a fresh database:
 // all open, and each migration is applied and recorded once.
-func TestOpenConcurrent(t *testing.T) {
-	for driver, newDSN := range backends(t) {
-		t.Run(driver, func(t *testing.T) {
-			dsn := newDSN(t)
-			const n = 6
-			stores := make([]Store, n)
-			errs := make([]error, n)
-			var wg sync.WaitGroup
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					stores[i], errs[i] = Open(context.Background(), driver, dsn)
-				}()
-			}
-			wg.Wait()
-			for i, err := range errs {
-				if err != nil {
-					t.Errorf("replica %d: %v", i, err)
-					continue
-				}
-				defer stores[i].Close()
-			}
-			if errs[0] == nil {
-				wantAllRecorded(t, stores[0].(*sqlStore))
-			}
-		})
+func testOpenConcurrent(t *testing.T, driver string, newDSN func(t *testing.T) string) {
+	dsn := newDSN(t)
+	const n = 6
+	stores := make([]Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(context.Background(), driver, dsn)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("replica %d: %v", i, err)
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if errs[0] == nil {
+		wantAllRecorded(t, stores[0].(*sqlStore))
 	}
 }
 
-// TestOpenNewerSchema refuses a database migrated by a newer binary.
-func TestOpenNewerSchema(t *testing.T) {
-	for driver, newDSN := range backends(t) {
-		t.Run(driver, func(t *testing.T) {
-			dsn := newDSN(t)
-			s := openT(t, driver, dsn)
-			if _, err := s.db.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)"); err != nil {
-				t.Fatal(err)
-			}
-			_, err := Open(context.Background(), driver, dsn)
-			if err == nil || !strings.Contains(err.Error(), "newer") {
-				t.Errorf("Open on a newer schema: %v, want an error about a newer gateway", err)
-			}
-		})
+// testOpenNewerSchema refuses a database migrated by a newer binary.
+func testOpenNewerSchema(t *testing.T, driver string, newDSN func(t *testing.T) string) {
+	dsn := newDSN(t)
+	s := openT(t, driver, dsn)
+	if _, err := s.db.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), driver, dsn)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open on a newer schema: %v, want an error about a newer gateway", err)
 	}
 }
 

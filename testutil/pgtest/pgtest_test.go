@@ -39,6 +39,22 @@ func TestStart(t *testing.T) {
 			t.Fatalf("write: %v", err)
 		}
 	}
+
+	// NewDatabase: a second, empty database on server A.
+	dsnC := pgtest.NewDatabase(t, dsnA)
+	db, err := sql.Open("pgx", dsnC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var name string
+	var tables int
+	if err := db.QueryRow("SELECT current_database(), (SELECT count(*) FROM pg_tables WHERE tablename = 't')").Scan(&name, &tables); err != nil {
+		t.Fatalf("query %s: %v", dsnC, err)
+	}
+	if name == pgtest.Database || tables != 0 {
+		t.Errorf("NewDatabase gave database %q with %d tables named t, want a fresh, empty one", name, tables)
+	}
 }
 
 func TestBinDir(t *testing.T) {
