@@ -78,7 +78,7 @@ var (
 	}
 	postgresDialect = dialect{
 		name: DriverPostgres,
-		open: func(dsn string) (*sql.DB, error) { return sql.Open("pgx", dsn) },
+		open: openPostgres,
 		// Transaction-scoped: released at COMMIT or ROLLBACK, even when the
 		// connection goes back to the pool after a failure.
 		lockMigrations: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockID),
@@ -144,4 +144,19 @@ func isBusy(err error) bool {
 	}
 	c := e.Code() & 0xff
 	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
+// postgresIdleConns keeps connections open between bursts of requests, where
+// database/sql's default of 2 would reconnect (a TLS handshake and auth) for
+// most of them.
+const postgresIdleConns = 8
+
+func openPostgres(dsn string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxIdleConns(postgresIdleConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
 }

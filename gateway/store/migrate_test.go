@@ -166,8 +166,13 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("unknown driver: %v, want ErrInvalid", err)
 	}
 	for _, driver := range []string{DriverSQLite, DriverPostgres} {
-		if _, err := Open(ctx, driver, ""); err == nil {
-			t.Errorf("%s with an empty DSN opened", driver)
+		if _, err := Open(ctx, driver, ""); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s with an empty DSN: %v, want ErrInvalid", driver, err)
+		}
+	}
+	for _, dsn := range []string{":memory:", "file:x?mode=memory&cache=shared"} {
+		if _, err := Open(ctx, DriverSQLite, dsn); !errors.Is(err, ErrInvalid) {
+			t.Errorf("SQLite DSN %q: %v, want ErrInvalid", dsn, err)
 		}
 	}
 	// Port 1 on loopback refuses at once: the error comes back, not a hang.

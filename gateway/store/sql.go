@@ -140,7 +140,7 @@ func (s *sqlStore) LookupKey(ctx context.Context, token string) (Key, error) {
 	row := s.db.QueryRowContext(ctx, "SELECT "+keyColumns+", secret_sha256 FROM api_keys WHERE id = $1", id)
 	k, digest, err := scanKey(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
-		digestMatches(secret, zeroDigest)
+		_ = digestMatches(secret, zeroDigest)
 		return Key{}, fmt.Errorf("store: %w: no key %s", ErrNotFound, id)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -129,7 +130,11 @@ func Open(ctx context.Context, driver, dsn string) (Store, error) {
 		return nil, err
 	}
 	if dsn == "" {
-		return nil, fmt.Errorf("store: %s: empty DSN", driver)
+		return nil, fmt.Errorf("store: %w: %s: empty DSN", ErrInvalid, driver)
+	}
+	if d.name == DriverSQLite && (dsn == ":memory:" || strings.Contains(dsn, "mode=memory")) {
+		// Every pooled connection would get a database of its own.
+		return nil, fmt.Errorf("store: %w: SQLite needs a file path, not an in-memory database", ErrInvalid)
 	}
 	db, err := d.open(dsn)
 	if err != nil {
