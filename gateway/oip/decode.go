@@ -99,7 +99,9 @@ func decodeInput(in *RequestInput) (onnx.Tensor, error) {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return onnx.Tensor{}, fmt.Errorf("%w: input %q has no data", ErrBadRequest, in.Name)
 	}
-	p := dataParser{buf: raw, dtype: dtype, shape: in.Shape}
+	// One string copy of the data lets each number be parsed without an
+	// allocation of its own.
+	p := dataParser{buf: string(raw), dtype: dtype, shape: in.Shape}
 	// Each value takes at least two bytes ("1,"), so the body bounds the
 	// allocation even when the shape claims billions of elements.
 	p.reserve(min(n, int64(len(raw))/2+1))
@@ -142,7 +144,7 @@ func shapeElements(name string, shape []int64) (int64, error) {
 // or nested so that level d holds shape[d] entries. It reads the bytes
 // itself, without reflection or one allocation per value.
 type dataParser struct {
-	buf   []byte
+	buf   string
 	pos   int
 	dtype onnx.DType
 	shape []int64
@@ -262,7 +264,7 @@ func (p *dataParser) parseNumber() error {
 	for p.pos < len(p.buf) && isNumberByte(p.buf[p.pos]) {
 		p.pos++
 	}
-	tok := string(p.buf[start:p.pos])
+	tok := p.buf[start:p.pos]
 	if tok == "" {
 		return fmt.Errorf("data value %d is not a number", p.count())
 	}
