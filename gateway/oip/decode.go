@@ -14,8 +14,8 @@ import (
 )
 
 // DecodeInferRequest parses body (already size-limited by the caller)
-// strictly: unknown fields are an error (field names match as encoding/json
-// matches them), and the body holds one JSON value only. It flattens each
+// strictly: unknown, repeated or miscased field names are errors, and the
+// body holds one JSON value only. It flattens each
 // input's data (flat, or nested row-major arrays whose nesting follows the
 // shape), checks that the data fills the shape exactly, that the datatype is
 // supported (FP32, INT64), that names are present and unique, and converts
@@ -29,6 +29,9 @@ func DecodeInferRequest(body []byte) (*InferRequest, map[string]onnx.Tensor, err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, nil, fmt.Errorf("%w: invalid JSON: data after the request object", ErrBadRequest)
+	}
+	if err := checkKeys(body); err != nil {
+		return nil, nil, err
 	}
 	if len(req.Inputs) == 0 {
 		return nil, nil, fmt.Errorf("%w: the request has no inputs", ErrBadRequest)

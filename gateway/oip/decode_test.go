@@ -56,6 +56,11 @@ func TestDecodeInferRequestGood(t *testing.T) {
 			outs: []string{"probs", "label"},
 		},
 		{
+			name: "escaped key, parameters with any keys",
+			body: `{"\u0069nputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1],"parameters":{"INPUTS":1,"name":{"Data":[{"a":"]}"}]}}}],"parameters":{"inputs":"x","id":{}}}`,
+			want: map[string]onnx.Tensor{"x": onnx.NewFloat32Tensor([]int64{1}, []float32{1})},
+		},
+		{
 			name: "tiny float underflows to zero",
 			body: `{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1e-60]}]}`,
 			want: map[string]onnx.Tensor{"x": onnx.NewFloat32Tensor([]int64{1}, []float32{0})},
@@ -99,6 +104,11 @@ func TestDecodeInferRequestBad(t *testing.T) {
 		{"malformed JSON", `{"inputs":[`, "invalid JSON"},
 		{"unknown top-level field", `{"inputs":[],"model":"x"}`, `unknown field "model"`},
 		{"unknown input field", in(`"name":"x","shape":[1],"datatype":"FP32","data":[1],"dims":[1]`), `unknown field "dims"`},
+		{"miscased top-level field", `{"INPUTS":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}`, `the request has unknown field "INPUTS"`},
+		{"repeated top-level field", `{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}],"inputs":[{"name":"y","shape":[1],"datatype":"FP32","data":[1]}]}`, `the request repeats field "inputs"`},
+		{"miscased input field", `{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]},{"Name":"y","shape":[1],"datatype":"FP32","data":[1]}]}`, `input 1 has unknown field "Name"`},
+		{"repeated input field", in(`"name":"x","shape":[1],"datatype":"FP32","data":[1],"data":[2]`), `input 0 repeats field "data"`},
+		{"miscased output field", `{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}],"outputs":[{"NAME":"y"}]}`, `output 0 has unknown field "NAME"`},
 		{"trailing data", in(`"name":"x","shape":[1],"datatype":"FP32","data":[1]`) + `{}`, "data after the request object"},
 		{"trailing garbage", in(`"name":"x","shape":[1],"datatype":"FP32","data":[1]`) + `x`, "invalid JSON"},
 		{"no inputs", `{"inputs":[]}`, "no inputs"},

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// FuzzDecodeInferRequest checks that the decoder never panics, that every
+// FuzzDecodeInferRequest checks that the decoder (and its key walker, on
+// any bytes) never panics, that every
 // error wraps ErrBadRequest, and that what it accepts is consistent: one
 // tensor per input whose data fills its shape, which encodes back to JSON
 // that decodes to the same tensors.
@@ -15,6 +16,9 @@ func FuzzDecodeInferRequest(f *testing.F) {
 	f.Add([]byte(`{"inputs":[{"name":"x","shape":[2,2],"datatype":"FP32","data":[[1,2],[3,4]]}]}`))
 	f.Add([]byte(`{"inputs":[{"name":"x","shape":[3],"datatype":"INT64","data":[1,-2,3]}],"outputs":[{"name":"y"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// The key walker only ever sees valid JSON; it must still end,
+		// without panicking, on anything.
+		_ = checkKeys(body)
 		req, tensors, err := DecodeInferRequest(body)
 		if err != nil {
 			if !errors.Is(err, ErrBadRequest) {
