@@ -15,9 +15,9 @@ import (
 
 // DecodeInferRequest parses body (already size-limited by the caller)
 // strictly: unknown, repeated or miscased field names are errors, and the
-// body holds one JSON value only. It flattens each
-// input's data (flat, or nested row-major arrays whose nesting follows the
-// shape), checks that the data fills the shape exactly, that the datatype is
+// body holds one JSON value only (request parameters are free-form). It
+// flattens each input's data (flat, or nested row-major arrays whose nesting
+// follows the shape), checks that the data fills the shape exactly, that the datatype is
 // supported (FP32, INT64), that names are present and unique, and converts
 // the inputs to onnx tensors keyed by name. Every error wraps ErrBadRequest.
 func DecodeInferRequest(body []byte) (*InferRequest, map[string]onnx.Tensor, error) {
