@@ -1,10 +1,13 @@
 package gateway_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +15,12 @@ import (
 	sdkmath "cosmossdk.io/math"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/chainclient"
+	tcmd "github.com/tensorcosm/tensorcosm/cmd/tensorcosmd/cmd"
 	"github.com/tensorcosm/tensorcosm/gateway"
 	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/gateway/store"
@@ -63,6 +68,7 @@ func TestGatewayOnNetwork(t *testing.T) {
 	startLiar(t, c, "liar", &liar{SessionModel: sessionModel(t, strongPath), b: sessionModel(t, weakPath)}, netuid, addrs[1])
 
 	cfg := gatewayConfig(c, keyDir, "1,2")
+	cfg.CORSOrigins = "https://app.example"
 	g, err := gateway.New(cfg, neurontest.Logger(t).With("daemon", "gateway"), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +159,35 @@ func TestGatewayOnNetwork(t *testing.T) {
 	must(t, err)
 	must(t, axon.VerifyReceipt(r))
 	check(do(t, addr, "GET", "/v1/receipts/0123456789abcdef", nil, nil), 404)
+	// and `tensorcosmd receipt verify` accepts what the user received, against the chain
+	receiptFile := filepath.Join(t.TempDir(), "receipt.json")
+	must(t, os.WriteFile(receiptFile, rx.body, 0o600))
+	root, err := tcmd.NewRootCmd()
+	must(t, err)
+	var verifyOut bytes.Buffer
+	root.SetOut(&verifyOut)
+	root.SetErr(&verifyOut)
+	root.PersistentFlags().String(flags.FlagHome, t.TempDir(), "node home")
+	root.SetArgs([]string{"receipt", "verify", receiptFile, "--node", c.Net.Validators[0].RPCAddress, "--output", "json"})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("receipt verify: %v: %s", err, verifyOut.String())
+	}
+	var report map[string]any
+	must(t, json.Unmarshal(verifyOut.Bytes(), &report))
+	if report["valid"] != true || report["chain_model_sha256"] != res.Parameters["tensorcosm_model_sha256"] {
+		t.Fatalf("receipt verify report %v", report)
+	}
+
+	// CORS: a preflight from the allowed origin, and none for another
+	pre := do(t, addr, "OPTIONS", "/v2/models/digits/infer", nil, map[string]string{"Origin": "https://app.example",
+		"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"})
+	if pre.status != 204 || pre.header.Get("Access-Control-Allow-Origin") != "https://app.example" ||
+		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d %v", pre.status, pre.header)
+	}
+	if x := do(t, addr, "GET", "/v2", nil, map[string]string{"Origin": "https://evil.example"}); x.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS allowed an unlisted origin: %v", x.header)
+	}
 
 	// bad tensors, unknown outputs, bad parameters: 400 before any miner
 	for name, b := range map[string]string{
@@ -287,6 +322,19 @@ func TestGatewayOnNetwork(t *testing.T) {
 	for _, x := range exchanges {
 		if err := oip.ValidateExchange(x.req, x.reqBody, x.status, x.header, x.body); err != nil {
 			t.Errorf("%s %s -> %d does not conform to /openapi.json: %v", x.req.Method, x.req.URL.Path, x.status, err)
+		}
+	}
+
+	// metrics: requests by model, endpoint and code, upstream latency, agreement
+	for _, series := range []string{
+		`tensorcosm_gateway_requests_total{code="200",endpoint="infer",model="digits"}`,
+		`tensorcosm_gateway_requests_total{code="429",endpoint="infer",model="digits"}`,
+		`tensorcosm_gateway_requests_total{code="200",endpoint="predict",model="textline"}`,
+		`tensorcosm_gateway_agreement_count{model="digits"}`,
+		`tensorcosm_gateway_receipts_total{result="verified"}`,
+	} {
+		if v, ok := metricValue(t, g.MetricsAddr(), series); !ok || v < 1 {
+			t.Errorf("metric %s = %v (found %v), want at least 1", series, v, ok)
 		}
 	}
 
