@@ -17,5 +17,6 @@ func NewRootCmd() *cobra.Command {
 		SilenceUsage: true,
 	}
 	root.AddCommand(NewRunCmd(), NewKeysCmd())
+	root.AddCommand(NewSamplePayloadCmd())
 	return root
 }
