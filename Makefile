@@ -29,10 +29,11 @@ PKGS        := ./...
 
 ##@ Build
 
-build: ## build tensorcosmd, tensorcosm-miner and tensorcosm-validator into build/
+build: ## build tensorcosmd, tensorcosm-miner, tensorcosm-validator and tensorcosm-gateway into build/
 	$(GO) build $(TAGS) -ldflags '$(LDFLAGS)' -o $(BUILD_DIR)/tensorcosmd ./cmd/tensorcosmd
 	$(GO) build $(TAGS) -ldflags '$(call appname,tensorcosm-miner)' -o $(BUILD_DIR)/tensorcosm-miner ./cmd/tensorcosm-miner
 	$(GO) build $(TAGS) -ldflags '$(call appname,tensorcosm-validator)' -o $(BUILD_DIR)/tensorcosm-validator ./cmd/tensorcosm-validator
+	$(GO) build $(TAGS) -ldflags '$(call appname,tensorcosm-gateway)' -o $(BUILD_DIR)/tensorcosm-gateway ./cmd/tensorcosm-gateway
 
 install: ## install tensorcosmd into $GOBIN (or $GOPATH/bin)
 	$(GO) install $(TAGS) -ldflags '$(LDFLAGS)' ./cmd/tensorcosmd
@@ -97,7 +98,7 @@ proto-check: proto-gen ## regenerate and fail if the committed code differs
 
 ##@ Local networks
 
-localnet: deps build ## the main job: a one-node chain, a digits subnet (3 miners) and a textline subnet (2 miners), 2 validators in both, emissions flowing
+localnet: deps build ## the main job: a one-node chain, a digits subnet (3 miners) and a textline subnet (2 miners), 2 validators in both, emissions flowing, and the gateway (OIP v2 API, an API key, sample curls)
 	TENSORCOSMD=$(BUILD_DIR)/tensorcosmd ./scripts/localnet.sh up
 
 localnet-chain: build ## start only the one-node chain on 127.0.0.1 (1 s blocks) and print its endpoints
@@ -106,7 +107,7 @@ localnet-chain: build ## start only the one-node chain on 127.0.0.1 (1 s blocks)
 localnet-status: ## show the localnet's height, endpoints and daemons
 	./scripts/localnet.sh status
 
-localnet-stop: ## stop the validators, the miners and the node
+localnet-stop: ## stop the gateway, the validators, the miners and the node
 	./scripts/localnet.sh stop
 
 localnet-clean: ## stop the localnet and delete its home directory

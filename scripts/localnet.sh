@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # One-node tensorcosm chain on 127.0.0.1 for development, with a digits subnet
 # (three miners, two validators) and a textline subnet (two miners, the same
-# two validators) on top.
+# two validators) on top, and the gateway serving both to applications.
 #
 #   scripts/localnet.sh up       the whole network: chain, subnet 1 (digits), 3 miners
 #                                (strong, medium, untrained models), 2 validators;
 #                                subnet 2 (textline), 2 miners (PP-OCRv4, untrained
 #                                baseline), the 2 validators again (validator-N-textline);
+#                                the gateway (tensorcosm-gateway, both subnets, signing
+#                                as validator-1-hot) with an API key named localnet
+#                                (token in LOCALNET_HOME/neurons/gateway/api-key);
 #                                on an existing home it resumes them: no funding,
-#                                subnet or registration the chain already holds
+#                                subnet, registration or API key the home already holds
 #   scripts/localnet.sh start    the chain only: init (first time) and start in the background
-#   scripts/localnet.sh stop     stop the validators, the miners and the node
+#   scripts/localnet.sh stop     stop the gateway, the validators, the miners and the node
 #   scripts/localnet.sh status   show height, endpoints and daemons
 #   scripts/localnet.sh clean    stop and delete the home directory
-#   scripts/localnet.sh restart-neuron NAME   restart one daemon (miner-strong, validator-1, ...)
+#   scripts/localnet.sh restart-neuron NAME   restart one daemon (miner-strong, validator-1, gateway, ...)
 #   scripts/localnet.sh prometheus-config     print the Prometheus scrape config `up` writes
 #                                to LOCALNET_HOME/prometheus.yml (node and every daemon)
 #
@@ -26,10 +29,12 @@
 #                        BASE+200.., miners' metrics BASE+210.., validators'
 #                        metrics BASE+220.. (subnet 1: axons BASE+200-202,
 #                        metrics BASE+210-212 and 220-221; subnet 2: axons
-#                        BASE+203-204, metrics BASE+213-214 and 222-223)
+#                        BASE+203-204, metrics BASE+213-214 and 222-223);
+#                        the gateway's API BASE+100, its metrics BASE+101
+#                        (default: http://127.0.0.1:26700)
 #   LOCALNET_TEMPO       both subnets' tempo in blocks (default: 10)
 #   TENSORCOSMD          use this binary instead of building build/tensorcosmd
-#   TENSORCOSM_MINER, TENSORCOSM_VALIDATOR   the same for the daemons
+#   TENSORCOSM_MINER, TENSORCOSM_VALIDATOR, TENSORCOSM_GATEWAY   the same for the daemons
 # Dev accounts (test keyring in LOCALNET_HOME): validator, alice, bob, charlie;
 # `up` adds miner-{strong,medium,untrained,ppocr,baseline}-{cold,hot} and
 # validator-{1,2}-{cold,hot}.

@@ -1,11 +1,13 @@
 # Subnets 1 (digits) and 2 (textline) and their miners and validators on the
-# localnet. Sourced by scripts/localnet.sh after lib/common.sh and its
-# HOME_DIR/PORT_BASE settings.
+# localnet, and the gateway in front of both. Sourced by scripts/localnet.sh
+# after lib/common.sh and its HOME_DIR/PORT_BASE settings.
 #
 # Layout under $HOME_DIR/neurons/NAME: config.yaml, NAME.log, pid and state/,
 # kept across restarts: a miner's axon TLS certificate (state/axon-tls), a validator's scores
-# and commit state. The daemons run with dev: true, which lets them use the
-# localnet's unencrypted test keyring.
+# and commit state, the gateway's key store (state/gateway.db). The daemons run
+# with dev: true, which lets them use the localnet's unencrypted test keyring.
+# neurons/gateway also holds the localnet's API key token (api-key, mode 600)
+# and the sample request bodies the summary's curl commands send.
 
 NETUID=1
 TEMPO="${LOCALNET_TEMPO:-10}"
@@ -14,6 +16,7 @@ CACHE_DIR="${TENSORCOSM_CACHE:-$HOME/.cache/tensorcosm}"
 MODELS_DIR="$CACHE_DIR/models"
 MINER_BIN="${TENSORCOSM_MINER:-$ROOT/build/tensorcosm-miner}"
 VALIDATOR_BIN="${TENSORCOSM_VALIDATOR:-$ROOT/build/tensorcosm-validator}"
+GATEWAY_BIN="${TENSORCOSM_GATEWAY:-$ROOT/build/tensorcosm-gateway}"
 
 # Three miners of different quality: `model train` flags per model. The
 # default settings reach about 0.97 held-out accuracy, "medium" about 0.63,
@@ -42,6 +45,22 @@ TEXTLINE_BATCH=4
 TEXTLINE_STEP=4s
 TEXTLINE_QUERY_TIMEOUT=3s
 OCR_MODEL="$MODELS_DIR/ppocr-v4/ch_PP-OCRv4_rec_infer.onnx"
+# The gateway (tensorcosm-gateway) serves both subnets on BASE+100 (OIP v2,
+# predict, receipts), /metrics and /healthz on BASE+101. It signs axon
+# sessions with validator-1's hotkey, registered in both subnets (its
+# sessions are separate from validator-1's and validator-1-textline's).
+# `up` creates one API key, named localnet, and keeps its token in
+# neurons/gateway/api-key.
+GATEWAY=gateway
+GATEWAY_DIR="$NEURONS_DIR/$GATEWAY"
+GATEWAY_PORT=$((PORT_BASE + 100))
+GATEWAY_METRICS_PORT=$((PORT_BASE + 101))
+GATEWAY_HOTKEY=validator-1-hot
+GATEWAY_KEY_NAME=localnet
+GATEWAY_TOKEN_FILE="$GATEWAY_DIR/api-key"
+GATEWAY_DIGIT_SAMPLE="$GATEWAY_DIR/sample-digit-oip.json"
+GATEWAY_LINE_SAMPLE="$GATEWAY_DIR/sample-line.png"
+
 TEXTLINE_TASK_JSON='{"kind":"textline","inputs":[{"name":"x","dtype":"float32","shape":[-1,3,48,-1]}],"outputs":[{"name":"softmax_11.tmp_0","dtype":"float32","shape":[-1,-1,6625]}],"scoring":"cer"}'
 
 # subnet_hyperparams prints subnet 1's hyperparameters: the module defaults
@@ -93,6 +112,7 @@ tx_wait() {
 ensure_daemon_binaries() {
 	[[ -x "$MINER_BIN" ]] || die "no miner binary at $MINER_BIN (make build)"
 	[[ -x "$VALIDATOR_BIN" ]] || die "no validator binary at $VALIDATOR_BIN (make build)"
+	[[ -x "$GATEWAY_BIN" ]] || die "no gateway binary at $GATEWAY_BIN (make build)"
 }
 
 # ensure_models trains the three miner models once and keeps them in the
@@ -253,7 +273,13 @@ verify:
 YAML
 }
 
-daemon_bin() { [[ "$1" == miner-* ]] && echo "$MINER_BIN" || echo "$VALIDATOR_BIN"; }
+daemon_bin() {
+	case "$1" in
+	miner-*) echo "$MINER_BIN" ;;
+	"$GATEWAY") echo "$GATEWAY_BIN" ;;
+	*) echo "$VALIDATOR_BIN" ;;
+	esac
+}
 
 # start_daemon NAME starts NAME from its config.yaml unless it runs.
 start_daemon() {
@@ -308,6 +334,101 @@ start_textline_validators() {
 	done
 }
 
+# write_gateway_config: both subnets, validator-1's hotkey, the key store in
+# state/ and the API on BASE+100 (metrics BASE+101).
+write_gateway_config() {
+	cat <<YAML
+chain:
+  grpc_address: 127.0.0.1:$((PORT_BASE + 90))
+  chain_id: $CHAIN_ID
+keyring:
+  backend: test
+  dir: $HOME_DIR
+  hotkey: $GATEWAY_HOTKEY
+dev: true
+subnets: "$NETUID,$NETUID2"
+listen_address: 127.0.0.1:$GATEWAY_PORT
+metrics_listen_address: 127.0.0.1:$GATEWAY_METRICS_PORT
+data_dir: $GATEWAY_DIR/state
+store:
+  driver: sqlite
+anonymous: false
+log_level: info
+YAML
+}
+
+# gateway_cmd ARGS runs tensorcosm-gateway ARGS with the gateway's config.
+gateway_cmd() { "$GATEWAY_BIN" "$@" --config "$GATEWAY_DIR/config.yaml"; }
+
+# ensure_api_key creates the API key named localnet and writes its token to
+# GATEWAY_TOKEN_FILE (mode 600), unless the store has an active key of
+# that name and the file holds its token: a resumed localnet keeps its key.
+# A key whose token file is gone is revoked and made again.
+ensure_api_key() {
+	local keys out token
+	keys="$(gateway_cmd keys list -o json)" || die "listing the gateway's API keys failed"
+	if jq -e --arg n "$GATEWAY_KEY_NAME" 'any(.[]; .name == $n and (.revoked_at // "") == "")' <<<"$keys" >/dev/null; then
+		if [[ -s "$GATEWAY_TOKEN_FILE" ]]; then
+			log "API key $GATEWAY_KEY_NAME exists, not created again (token in $GATEWAY_TOKEN_FILE)"
+			return
+		fi
+		log "API key $GATEWAY_KEY_NAME exists but $GATEWAY_TOKEN_FILE is gone: revoking it and creating it again"
+		gateway_cmd keys revoke "$GATEWAY_KEY_NAME" >/dev/null || die "revoking API key $GATEWAY_KEY_NAME failed"
+	fi
+	out="$(gateway_cmd keys create "$GATEWAY_KEY_NAME" -o json)" || die "creating API key $GATEWAY_KEY_NAME failed"
+	token="$(jq -r '.token // empty' <<<"$out")"
+	[[ -n "$token" ]] || die "keys create printed no token"
+	(umask 077 && printf '%s\n' "$token" >"$GATEWAY_TOKEN_FILE")
+	chmod 600 "$GATEWAY_TOKEN_FILE"
+	log "created API key $GATEWAY_KEY_NAME, token in $GATEWAY_TOKEN_FILE"
+}
+
+# ensure_gateway_samples writes the request bodies of the summary's curl
+# commands once: a digits item as an OIP v2 infer request and a rendered
+# text line as a PNG, drawn as the validators draw their challenges.
+ensure_gateway_samples() {
+	if [[ ! -s "$GATEWAY_DIGIT_SAMPLE" ]]; then
+		"$GATEWAY_BIN" sample-payload --task digits --format oip --out "$GATEWAY_DIGIT_SAMPLE" ||
+			die "writing the digits sample failed"
+	fi
+	if [[ ! -s "$GATEWAY_LINE_SAMPLE" ]]; then
+		"$GATEWAY_BIN" sample-payload --task textline --format png --out "$GATEWAY_LINE_SAMPLE" ||
+			die "writing the textline sample failed"
+	fi
+}
+
+# start_gateway writes the gateway's config, its API key and samples, and
+# starts it. up starts it once validator-1's hotkey holds a UID in both
+# subnets.
+start_gateway() {
+	mkdir -p "$GATEWAY_DIR/state"
+	write_gateway_config >"$GATEWAY_DIR/config.yaml"
+	ensure_api_key
+	ensure_gateway_samples
+	start_daemon "$GATEWAY"
+}
+
+# wait_gateway waits until the gateway serves both subnets: each model is
+# ready (its metagraph read, a miner serving it).
+wait_gateway() {
+	local deadline=$((SECONDS + 180)) url="http://127.0.0.1:$GATEWAY_PORT" netuid left
+	while :; do
+		if ! kill -0 "$(cat "$GATEWAY_DIR/pid" 2>/dev/null || echo -)" 2>/dev/null; then
+			tail -5 "$GATEWAY_DIR/$GATEWAY.log" >&2 || true
+			die "the gateway exited; its log is $GATEWAY_DIR/$GATEWAY.log"
+		fi
+		left=()
+		for netuid in "$NETUID" "$NETUID2"; do
+			curl -fsS -o /dev/null --max-time 2 "$url/v2/models/$netuid/ready" 2>/dev/null || left+=("$netuid")
+		done
+		((${#left[@]} == 0)) && break
+		((SECONDS < deadline)) || die "the gateway does not serve subnets ${left[*]} after 180 s; its log is $GATEWAY_DIR/$GATEWAY.log"
+		log "waiting for the gateway to serve subnets: ${left[*]}"
+		sleep 2
+	done
+	log "the gateway serves subnets $NETUID and $NETUID2 on $url"
+}
+
 # registered_names [NETUID] prints the daemons whose hotkeys hold a UID in
 # the subnet (default: subnet 1).
 registered_names() {
@@ -357,7 +478,7 @@ wait_registered() {
 
 stop_neurons() {
 	local name
-	for name in $(textline_validator_names) $(validator_names) $(textline_miner_names) $(miner_names); do
+	for name in "$GATEWAY" $(textline_validator_names) $(validator_names) $(textline_miner_names) $(miner_names); do
 		if [[ -f "$NEURONS_DIR/$name/pid" ]]; then
 			log "stopping $name (pid $(cat "$NEURONS_DIR/$name/pid"))"
 			stop_pidfile "$NEURONS_DIR/$name/pid"
@@ -367,7 +488,7 @@ stop_neurons() {
 
 restart_neuron() {
 	local name="${1:-}"
-	[[ -f "$NEURONS_DIR/$name/config.yaml" ]] || die "no daemon named '$name' (try: $(subnet_names "$NETUID" | tr '\n' ' ')$(subnet_names "$NETUID2" | tr '\n' ' '))"
+	[[ -f "$NEURONS_DIR/$name/config.yaml" ]] || die "no daemon named '$name' (try: $(subnet_names "$NETUID" | tr '\n' ' ')$(subnet_names "$NETUID2" | tr '\n' ' ')$GATEWAY)"
 	stop_pidfile "$NEURONS_DIR/$name/pid"
 	start_daemon "$name"
 }
@@ -397,6 +518,22 @@ print_textline_neurons() {
 			"$name" "$(daemon_state "$name")" "$v" $((PORT_BASE + 222 + i)) >&2
 		i=$((i + 1))
 	done
+}
+
+# print_gateway prints the gateway's address, its API key and a curl
+# command per subnet: an OIP v2 infer request on digits, a PNG of a text
+# line to textline's predict endpoint.
+print_gateway() {
+	local url="http://127.0.0.1:$GATEWAY_PORT" auth="Authorization: Bearer \$(cat $GATEWAY_TOKEN_FILE)"
+	printf '\n  gateway (OIP v2 and predict for subnets %d and %d, signs as %s)\n' "$NETUID" "$NETUID2" "$GATEWAY_HOTKEY" >&2
+	printf '  %-20s %-10s api %s  metrics http://127.0.0.1:%d/metrics\n' \
+		"$GATEWAY" "$(daemon_state "$GATEWAY")" "$url" "$GATEWAY_METRICS_PORT" >&2
+	cat >&2 <<INFO
+  API key   $GATEWAY_KEY_NAME, token in $GATEWAY_TOKEN_FILE (more: $GATEWAY_BIN keys create NAME --config $GATEWAY_DIR/config.yaml)
+  try the gateway (the answer carries its miner, model and receipt in tensorcosm_* parameters):
+        curl -sS -H "$auth" -H 'Content-Type: application/json' --data-binary @$GATEWAY_DIGIT_SAMPLE $url/v2/models/digits/infer
+        curl -sS -H "$auth" -H 'Content-Type: image/png' --data-binary @$GATEWAY_LINE_SAMPLE $url/v1/subnets/$NETUID2/predict
+INFO
 }
 
 # print_miner_table NETUID prints the subnet's miners with their UID and
@@ -449,6 +586,7 @@ print_neurons() {
 		i=$((i + 1))
 	done
 	print_textline_neurons
+	print_gateway
 	print_miner_table "$NETUID"
 	print_miner_table "$NETUID2"
 	cat >&2 <<INFO
@@ -479,6 +617,8 @@ up() {
 	wait_registered
 	start_textline_validators
 	wait_registered "$NETUID2"
+	start_gateway
+	wait_gateway
 	print_neurons
 	[[ -z "${RESUMED_FROM:-}" ]] || log "resumed localnet from $HOME_DIR (height $RESUMED_FROM) in ${SECONDS}s"
 }
