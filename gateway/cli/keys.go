@@ -84,7 +84,7 @@ A key's token is printed once, at creation; the store keeps only its hash.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }()
 			k, tok, err := s.CreateKey(cmd.Context(), spec)
 			if err != nil {
 				return err
@@ -117,7 +117,7 @@ A key's token is printed once, at creation; the store keeps only its hash.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }()
 			ks, err := s.ListKeys(cmd.Context())
 			if err != nil {
 				return err
@@ -142,7 +142,7 @@ A key's token is printed once, at creation; the store keeps only its hash.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }()
 			if err := s.RevokeKey(cmd.Context(), args[0]); err != nil {
 				return fmt.Errorf("revoke %s: %w", args[0], err)
 			}
@@ -169,7 +169,7 @@ A key's token is printed once, at creation; the store keeps only its hash.`,
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer func() { _ = s.Close() }()
 			id := ""
 			if len(args) == 1 {
 				if id, err = resolveKey(cmd.Context(), s, args[0]); err != nil {

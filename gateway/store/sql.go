@@ -105,8 +105,9 @@ func (s *sqlStore) RevokeKey(ctx context.Context, nameOrID string) error {
 	now := time.Now().UnixNano()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, col := range []string{"id", "name"} {
+			// col is one of the two constants above; the values are bound
 			res, err := tx.ExecContext(ctx,
-				"UPDATE api_keys SET revoked_at = $1 WHERE "+col+" = $2 AND revoked_at = 0", now, nameOrID)
+				"UPDATE api_keys SET revoked_at = $1 WHERE "+col+" = $2 AND revoked_at = 0", now, nameOrID) //nolint:gosec // see above
 			if err != nil {
 				return err
 			}

@@ -136,7 +136,8 @@ func (c *cluster) prepareOwner() {
 			c.t.Fatalf("pgtest: chown %s: %v", d, err)
 		}
 	}
-	if err := os.Chmod(filepath.Dir(c.dir), 0o711); err != nil {
+	// the postgres user must traverse the test's temp dir (x only: nothing is listable)
+	if err := os.Chmod(filepath.Dir(c.dir), 0o711); err != nil { //nolint:gosec // a directory, search-only for others
 		c.t.Fatalf("pgtest: open %s for traversal: %v", filepath.Dir(c.dir), err)
 	}
 }
