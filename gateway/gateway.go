@@ -296,7 +296,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 	g.lis = lis
 	a := lis.Addr().String()
 	g.addr.Store(&a)
-	g.httpSrv = &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	// bounded reads (a trickled body cannot hold a connection), writes that
+	// outlast the longest deadline a request may ask for, idle keep-alives
+	g.httpSrv = &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: g.cfg.MaxRequestTimeout + 15*time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
 	g.log.Info("gateway listening", "api", a, "metrics", g.life.Addr(), "subnets", g.cfg.Subnets,
 		"store", g.cfg.Store.Driver, "anonymous", g.cfg.Anonymous)
