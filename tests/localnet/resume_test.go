@@ -31,6 +31,7 @@ var upDaemons = []struct {
 	{"validator-1", 220}, {"validator-2", 221},
 	{"miner-ppocr", 213}, {"miner-baseline", 214},
 	{"validator-1-textline", 222}, {"validator-2-textline", 223},
+	{"gateway", 101},
 }
 
 // countedMsgs are the messages whose transactions a resumed localnet must
@@ -48,14 +49,14 @@ var (
 	daemonBuildErr error
 )
 
-// upEnv builds the miner and validator beside tensorcosmd (once per test
-// binary), installs ONNX Runtime and the digits data when missing, and
+// upEnv builds the miner, validator and gateway beside tensorcosmd (once
+// per test binary), installs ONNX Runtime and the digits data when missing, and
 // returns the environment that points `localnet.sh up` at them.
 func upEnv(t *testing.T) []string {
 	t.Helper()
 	dir := filepath.Dir(binary)
 	daemonBuild.Do(func() {
-		for _, name := range []string{"tensorcosm-miner", "tensorcosm-validator"} {
+		for _, name := range []string{"tensorcosm-miner", "tensorcosm-validator", "tensorcosm-gateway"} {
 			build := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
 			build.Dir = repoRoot
 			if out, err := build.CombinedOutput(); err != nil {
@@ -70,6 +71,7 @@ func upEnv(t *testing.T) []string {
 	return []string{
 		"TENSORCOSM_MINER=" + filepath.Join(dir, "tensorcosm-miner"),
 		"TENSORCOSM_VALIDATOR=" + filepath.Join(dir, "tensorcosm-validator"),
+		"TENSORCOSM_GATEWAY=" + filepath.Join(dir, "tensorcosm-gateway"),
 		"ONNXRUNTIME_SHARED_LIBRARY_PATH=" + ortlib.LibraryPath(t),
 		"TENSORCOSM_DIGITS_PATH=" + ortlib.DigitsPath(t),
 	}
@@ -81,7 +83,7 @@ func upEnv(t *testing.T) []string {
 func upPortBase(t *testing.T) int {
 	t.Helper()
 	return portBase(t, 21000+(os.Getpid()%40)*250, 32000, 500,
-		[]int{17, 56, 57, 58, 60, 90, 200, 201, 202, 203, 204, 210, 211, 212, 213, 214, 220, 221, 222, 223})
+		[]int{17, 56, 57, 58, 60, 90, 100, 101, 200, 201, 202, 203, 204, 210, 211, 212, 213, 214, 220, 221, 222, 223})
 }
 
 // TestLocalnetResume runs `localnet.sh up`, stops it with `localnet.sh stop`
@@ -91,6 +93,8 @@ func upPortBase(t *testing.T) int {
 // /healthz and an epoch pays emission again; the same hotkeys hold the same
 // UIDs, and no transaction funded a key, registered a hotkey, added stake
 // or created a subnet again (alice, who funded the coldkeys, has not paid).
+// The gateway answers the curl commands the summary prints, before and
+// after the restart, with the same API key.
 func TestLocalnetResume(t *testing.T) {
 	l := newLocalnet(t, upPortBase(t), "500ms", append(upEnv(t), "LOCALNET_TEMPO=8")...)
 	t.Cleanup(func() { l.stop(t) })
@@ -98,6 +102,8 @@ func TestLocalnetResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("localnet.sh up: %v\n%s", err, out)
 	}
+	checkGatewayCurls(t, out, l)
+	token := readToken(t, l)
 	// The validators stake once registered: resume from a finished setup.
 	if !waitFor(time.Minute, func() bool {
 		return l.staked(t, "validator-1", 20_000_000_000) && l.staked(t, "validator-2", 10_000_000_000)
@@ -137,6 +143,85 @@ func TestLocalnetResume(t *testing.T) {
 	if after.alice < before.alice {
 		t.Errorf("alice paid %d utensor across the restart (funding again?)", before.alice-after.alice)
 	}
+	if got := readToken(t, l); got != token {
+		t.Error("the API key's token changed across the restart")
+	}
+	checkGatewayCurls(t, out, l)
+}
+
+// readToken returns the localnet API key's token and checks its file is
+// private to its owner.
+func readToken(t *testing.T, l localnet) string {
+	t.Helper()
+	file := filepath.Join(l.home, "neurons", "gateway", "api-key")
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", file, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		t.Fatalf("%s is empty", file)
+	}
+	return tok
+}
+
+// checkGatewayCurls runs the curl commands `up` printed for the gateway
+// (an OIP infer request on digits, a PNG to textline's predict) as a user
+// pastes them, and checks each answers 200 with the answer's provenance:
+// the miner's hotkey and a receipt (or the URL to fetch it).
+func checkGatewayCurls(t *testing.T, out string, l localnet) {
+	t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d", l.base+100)
+	var curls []string
+	for _, line := range strings.Split(out, "\n") {
+		if line = strings.TrimSpace(line); strings.HasPrefix(line, "curl ") && strings.Contains(line, url) {
+			curls = append(curls, line)
+		}
+	}
+	want := []string{url + "/v2/models/digits/infer", url + "/v1/subnets/2/predict"}
+	if len(curls) != len(want) {
+		t.Fatalf("up printed %d gateway curl commands, want %d (%v):\n%s", len(curls), len(want), want, out)
+	}
+	for i, c := range curls {
+		if !strings.HasSuffix(c, want[i]) {
+			t.Errorf("curl %d does not call %s: %s", i, want[i], c)
+		}
+		cmd := exec.Command("bash", "-c", c+` -w '\n%{http_code}'`)
+		res, err := cmd.Output()
+		if err != nil {
+			t.Errorf("%s: %v\n%s", c, err, res)
+			continue
+		}
+		s := strings.TrimSpace(string(res))
+		body, code := s[:max(strings.LastIndex(s, "\n"), 0)], s[strings.LastIndex(s, "\n")+1:]
+		if code != "200" {
+			t.Errorf("%s: status %s: %s", c, code, body)
+			continue
+		}
+		// OIP answers carry provenance in parameters, predict in provenance
+		var answer struct {
+			Parameters map[string]any `json:"parameters"`
+			Provenance map[string]any `json:"provenance"`
+		}
+		if err := json.Unmarshal([]byte(body), &answer); err != nil {
+			t.Errorf("%s: not JSON: %v\n%s", c, err, body)
+			continue
+		}
+		p := answer.Parameters
+		if p == nil {
+			p = answer.Provenance
+		}
+		if p["tensorcosm_miner_hotkey"] == nil || (p["tensorcosm_receipt"] == nil && p["tensorcosm_receipt_url"] == nil) {
+			t.Errorf("%s: no provenance (tensorcosm_miner_hotkey, tensorcosm_receipt or _url): %s", c, body)
+		}
+	}
 }
 
 // checkResumeOutput checks the second `up` said it resumed and skipped each
@@ -150,13 +235,14 @@ func checkResumeOutput(t *testing.T, out, home string) {
 		"already registered in subnet 1, not registered again: miner-strong miner-medium miner-untrained validator-1 validator-2",
 		"subnet 2 exists, not created again",
 		"already registered in subnet 2, not registered again: miner-ppocr miner-baseline validator-1-textline validator-2-textline",
+		"API key localnet exists, not created again",
 		"resumed localnet from " + home,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("second up's output lacks %q:\n%s", want, out)
 		}
 	}
-	for _, bad := range []string{"initialising", "funding ", "creating subnet", "training the"} {
+	for _, bad := range []string{"initialising", "funding ", "creating subnet", "training the", "created API key"} {
 		if strings.Contains(out, bad) {
 			t.Errorf("second up's output has %q:\n%s", bad, out)
 		}
