@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 // Float32Tensor builds a FLOAT32 tensor with data encoded little-endian. It
@@ -27,6 +28,47 @@ func Int64Tensor(name string, shape []int64, data []int64) *axonpb.Tensor {
 		Shape: append([]int64(nil), shape...),
 		Data:  axonpb.Int64Data(data),
 	}
+}
+
+// FromONNX returns the tensors of ts named in names, in that order (a
+// task's inputs in its spec's order), as axon tensors. A name missing from
+// ts, or a tensor of another dtype than FLOAT32 and INT64, is left out:
+// the receiver's spec check names it.
+func FromONNX(names []string, ts map[string]onnx.Tensor) []*axonpb.Tensor {
+	out := make([]*axonpb.Tensor, 0, len(names))
+	for _, name := range names {
+		t, ok := ts[name]
+		if !ok {
+			continue
+		}
+		switch t.DType {
+		case onnx.Float32:
+			out = append(out, Float32Tensor(name, t.Shape, t.Float32))
+		case onnx.Int64:
+			out = append(out, Int64Tensor(name, t.Shape, t.Int64))
+		}
+	}
+	return out
+}
+
+// ToONNX returns an answer's tensors by name. A tensor of another dtype,
+// or whose data does not fit its shape, is left out, so a caller checking
+// the outputs against a spec reports it missing.
+func ToONNX(ts []*axonpb.Tensor) map[string]onnx.Tensor {
+	out := make(map[string]onnx.Tensor, len(ts))
+	for _, t := range ts {
+		switch t.GetDtype() {
+		case axonpb.DataType_DATA_TYPE_FLOAT32:
+			if v, err := t.Float32s(); err == nil {
+				out[t.GetName()] = onnx.NewFloat32Tensor(t.GetShape(), v)
+			}
+		case axonpb.DataType_DATA_TYPE_INT64:
+			if v, err := t.Int64s(); err == nil {
+				out[t.GetName()] = onnx.NewInt64Tensor(t.GetShape(), v)
+			}
+		}
+	}
+	return out
 }
 
 // limits bound the size of a request before any of it is hashed or run.

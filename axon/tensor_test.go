@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
+	"github.com/tensorcosm/tensorcosm/onnx"
 )
 
 func TestTensorRoundTrip(t *testing.T) {
@@ -124,5 +125,29 @@ func TestCheckLimits(t *testing.T) {
 				t.Fatalf("checkLimits = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestONNXConversion: FromONNX keeps the names' order and leaves out
+// missing names; ToONNX gives the same tensors back and drops one whose
+// data does not fit its shape.
+func TestONNXConversion(t *testing.T) {
+	in := map[string]onnx.Tensor{
+		"b": onnx.NewInt64Tensor([]int64{2}, []int64{7, -7}),
+		"a": onnx.NewFloat32Tensor([]int64{1, 2}, []float32{0.5, -1}),
+	}
+	ax := FromONNX([]string{"a", "missing", "b"}, in)
+	if len(ax) != 2 || ax[0].GetName() != "a" || ax[1].GetName() != "b" ||
+		ax[0].GetDtype() != axonpb.DataType_DATA_TYPE_FLOAT32 || ax[1].GetDtype() != axonpb.DataType_DATA_TYPE_INT64 {
+		t.Fatalf("FromONNX = %v", ax)
+	}
+	back := ToONNX(ax)
+	if len(back) != 2 || !slices.Equal(back["a"].Float32, in["a"].Float32) || !slices.Equal(back["a"].Shape, in["a"].Shape) ||
+		!slices.Equal(back["b"].Int64, in["b"].Int64) || back["b"].DType != onnx.Int64 {
+		t.Fatalf("ToONNX(FromONNX) = %v, want %v", back, in)
+	}
+	short := Float32Tensor("short", []int64{3}, []float32{1})
+	if got := ToONNX([]*axonpb.Tensor{short}); len(got) != 0 {
+		t.Fatalf("a tensor with 1 value for shape [3] was kept: %v", got)
 	}
 }

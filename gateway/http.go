@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/tensorcosm/tensorcosm/axon"
-	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/gateway/route"
 	"github.com/tensorcosm/tensorcosm/onnx"
@@ -270,7 +269,7 @@ func (g *Gateway) route(ctx context.Context, sn *subnet, st *subnetState, inputs
 		return nil, &apiError{status: http.StatusServiceUnavailable, msg: fmt.Sprintf("subnet %d: no miner available", sn.netuid), retryAfter: 5}
 	}
 	spec := st.snap.Subnet.Task
-	ax := axonTensors(spec.Inputs, inputs)
+	ax := axon.FromONNX(specNames(spec.Inputs), inputs)
 	var codec task.Codec
 	if st.inst != nil {
 		codec = st.inst.Codec()
@@ -284,7 +283,7 @@ func (g *Gateway) route(ctx context.Context, sn *subnet, st *subnetState, inputs
 		if err != nil {
 			return nil, err
 		}
-		outs := onnxTensors(ans.GetOutputs())
+		outs := axon.ToONNX(ans.GetOutputs())
 		if err := task.CheckOutputs(spec, outs, rows); err != nil {
 			return nil, fmt.Errorf("miner uid %d answered outside the task spec: %w", m.uid, err)
 		}
@@ -589,38 +588,13 @@ func (g *Gateway) receipt(w http.ResponseWriter, r *http.Request) (string, any, 
 	return "", written{http.StatusOK}, nil
 }
 
-// axonTensors returns ts as axon tensors in the order of the spec.
-func axonTensors(specs []subnetTensorSpec, ts task.Tensors) []*axonpb.Tensor {
-	out := make([]*axonpb.Tensor, 0, len(specs))
-	for _, sp := range specs {
-		t := ts[sp.Name]
-		switch t.DType {
-		case onnx.Float32:
-			out = append(out, axon.Float32Tensor(sp.Name, t.Shape, t.Float32))
-		case onnx.Int64:
-			out = append(out, axon.Int64Tensor(sp.Name, t.Shape, t.Int64))
-		}
+// specNames are the tensor names of specs, in order.
+func specNames(specs []subnetTensorSpec) []string {
+	names := make([]string, len(specs))
+	for i, sp := range specs {
+		names[i] = sp.Name
 	}
-	return out
-}
-
-// onnxTensors returns a miner's answer as tensors by name; a tensor that
-// does not decode is left out (CheckOutputs then reports it missing).
-func onnxTensors(ts []*axonpb.Tensor) task.Tensors {
-	out := make(task.Tensors, len(ts))
-	for _, t := range ts {
-		switch t.GetDtype() {
-		case axonpb.DataType_DATA_TYPE_FLOAT32:
-			if v, err := t.Float32s(); err == nil {
-				out[t.GetName()] = onnx.NewFloat32Tensor(t.GetShape(), v)
-			}
-		case axonpb.DataType_DATA_TYPE_INT64:
-			if v, err := t.Int64s(); err == nil {
-				out[t.GetName()] = onnx.NewInt64Tensor(t.GetShape(), v)
-			}
-		}
-	}
-	return out
+	return names
 }
 
 type subnetTensorSpec = subnettypes.TensorSpec

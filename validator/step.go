@@ -15,7 +15,6 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
-	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/task"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -126,7 +125,7 @@ func (s *scorer) query(ctx context.Context, netuid uint32, t neuronView, rng *ra
 	qctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	start := s.now()
-	resp, err := s.client.Infer(qctx, t.target(netuid), axonTensors(s.task.Spec().Inputs, c.Inputs))
+	resp, err := s.client.Infer(qctx, t.target(netuid), axon.FromONNX(specNames(s.task.Spec().Inputs), c.Inputs))
 	res.latency, res.err = s.now().Sub(start), err
 	if ctx.Err() != nil {
 		return res // stopping: no score either way
@@ -140,7 +139,7 @@ func (s *scorer) query(ctx context.Context, netuid uint32, t neuronView, rng *ra
 		s.resync()
 		return res
 	}
-	outputs := onnxTensors(resp.GetOutputs())
+	outputs := axon.ToONNX(resp.GetOutputs())
 	scores, err := s.task.Score(c, outputs)
 	if err != nil {
 		if !errors.Is(err, task.ErrBadOutput) {
@@ -183,38 +182,11 @@ func classify(err error, qctx context.Context) string {
 	return outcomeError
 }
 
-// axonTensors returns ts as axon tensors in the order of the spec's
-// inputs.
-func axonTensors(specs []subnettypes.TensorSpec, ts task.Tensors) []*axonpb.Tensor {
-	out := make([]*axonpb.Tensor, 0, len(specs))
-	for _, sp := range specs {
-		t := ts[sp.Name]
-		switch t.DType {
-		case onnx.Float32:
-			out = append(out, axon.Float32Tensor(sp.Name, t.Shape, t.Float32))
-		case onnx.Int64:
-			out = append(out, axon.Int64Tensor(sp.Name, t.Shape, t.Int64))
-		}
+// specNames are the tensor names of specs, in order.
+func specNames(specs []subnettypes.TensorSpec) []string {
+	names := make([]string, len(specs))
+	for i, sp := range specs {
+		names[i] = sp.Name
 	}
-	return out
-}
-
-// onnxTensors returns a miner's answer as tensors by name. A tensor of
-// another dtype, or whose data does not fit its shape, is left out: the
-// task's Score then reports it missing.
-func onnxTensors(ts []*axonpb.Tensor) task.Tensors {
-	out := make(task.Tensors, len(ts))
-	for _, t := range ts {
-		switch t.GetDtype() {
-		case axonpb.DataType_DATA_TYPE_FLOAT32:
-			if v, err := t.Float32s(); err == nil {
-				out[t.GetName()] = onnx.NewFloat32Tensor(t.GetShape(), v)
-			}
-		case axonpb.DataType_DATA_TYPE_INT64:
-			if v, err := t.Int64s(); err == nil {
-				out[t.GetName()] = onnx.NewInt64Tensor(t.GetShape(), v)
-			}
-		}
-	}
-	return out
+	return names
 }
