@@ -14,9 +14,6 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/gateway/store"
-	"github.com/tensorcosm/tensorcosm/task/digits"
-	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
-	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
 // freeAddr returns a loopback address with a port free at the time of the call.
@@ -33,19 +30,10 @@ func freeAddr(t *testing.T) string {
 // requests are in flight, and requires all six to be answered, new
 // connections to be refused, and the process to exit 0.
 func TestGatewayDrainsOnSIGTERM(t *testing.T) {
-	c := neurontest.StartChain(t, 300*time.Millisecond)
-	modelPath, held := neurontest.TrainModel(t, digits.DefaultTrainOptions())
-	owner := c.Key("owner", 1_000_000_000_000)
-	hp := subnettypes.DefaultHyperparams()
-	hp.Tempo, hp.MaxRegistrationsPerBlock, hp.ServingRateLimit = 10, 8, 1
-	c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "digits", Task: neurontest.DigitsTask, Hyperparams: &hp})
-	keyDir := t.TempDir()
-	kr, addrs := neurontest.NewKeyring(t, keyDir, "gwcold", "gw")
-	c.Fund(addrs[0], 100_000_000_000)
-	c.Fund(addrs[1], 1)
-	register(t, c, kr, addrs[0], addrs[1], netuid)
-	sm := sessionModel(t, modelPath)
-	startLiar(t, c, "slow", &liar{SessionModel: sm, b: slow{m: sm, delay: 1500 * time.Millisecond}}, netuid, addrs[1])
+	n := newTestNet(t)
+	c, held, keyDir := n.c, n.held, n.keyDir
+	sm := sessionModel(t, n.modelPath)
+	startLiar(t, c, "slow", &liar{SessionModel: sm, b: slow{m: sm, delay: 1500 * time.Millisecond}}, netuid, n.hot)
 
 	cfg := gatewayConfig(c, keyDir, "1")
 	cfg.ListenAddress, cfg.MetricsListenAddress = freeAddr(t), freeAddr(t)

@@ -26,13 +26,10 @@ import (
 	gatewaycli "github.com/tensorcosm/tensorcosm/gateway/cli"
 	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/gateway/store"
-	"github.com/tensorcosm/tensorcosm/miner"
 	minercli "github.com/tensorcosm/tensorcosm/miner/cli"
 	"github.com/tensorcosm/tensorcosm/neuron/cliconfig"
-	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
-	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
 // childEnv makes the test binary run a daemon's command line instead of
@@ -151,24 +148,14 @@ func writeConfig(t *testing.T, cfg any) string {
 // modelPath on netuid, and waits for its axon on chain.
 func minerProcess(t *testing.T, c *neurontest.Chain, name, modelPath string) (*process, string) {
 	t.Helper()
-	dir := t.TempDir()
-	_, addrs := neurontest.NewKeyring(t, dir, "cold", "hot")
-	c.Fund(addrs[0], 10_000_000_000)
-	cfg := miner.DefaultConfig()
-	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
-	cfg.Keyring = miner.KeyringConfig{Backend: "test", Dir: dir, Hotkey: "hot", Coldkey: "cold"}
-	cfg.Dev, cfg.StateDir = true, t.TempDir()
-	cfg.Netuid, cfg.Register, cfg.MaxBurn = netuid, true, 1_000_000_000
-	cfg.Axon.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 5*time.Second
-	cfg.Model.Path, cfg.Model.IntraOpThreads, cfg.Model.ONNXRuntimeLib = modelPath, 1, ortlib.LibraryPath(t)
-	cfg.MetagraphRefresh = 300 * time.Millisecond
+	cfg, hot := minerConfig(t, c, modelPath, netuid)
+	cfg.Model.ONNXRuntimeLib = ortlib.LibraryPath(t)
 	p := startProcess(t, name, "miner", "run", "--config", writeConfig(t, cfg))
 	until(t, name+" to serve its axon", 2*time.Minute, func() bool {
-		n, err := c.Neuron(netuid, addrs[1])
+		n, err := c.Neuron(netuid, hot)
 		return err == nil && n.Axon != nil && n.Model != nil
 	})
-	return p, addrs[1]
+	return p, hot
 }
 
 // shot is one request of the load loop.
@@ -251,17 +238,8 @@ func metricValue(t *testing.T, addr, series string) (float64, bool) {
 // victim's breaker opens and its traffic moves to the others; restart it
 // and traffic returns.
 func TestGatewayFailover(t *testing.T) {
-	c := neurontest.StartChain(t, 300*time.Millisecond)
-	modelPath, held := neurontest.TrainModel(t, digits.DefaultTrainOptions())
-	owner := c.Key("owner", 1_000_000_000_000)
-	hp := subnettypes.DefaultHyperparams()
-	hp.Tempo, hp.MaxRegistrationsPerBlock, hp.ServingRateLimit = 10, 8, 1
-	c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "digits", Task: neurontest.DigitsTask, Hyperparams: &hp})
-	keyDir := t.TempDir()
-	kr, addrs := neurontest.NewKeyring(t, keyDir, "gwcold", "gw")
-	c.Fund(addrs[0], 100_000_000_000)
-	c.Fund(addrs[1], 1)
-	register(t, c, kr, addrs[0], addrs[1], netuid)
+	n := newTestNet(t)
+	c, modelPath, held, keyDir := n.c, n.modelPath, n.held, n.keyDir
 
 	victim, victimHot := minerProcess(t, c, "miner-a", modelPath)
 	minerProcess(t, c, "miner-b", modelPath)

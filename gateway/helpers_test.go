@@ -16,11 +16,14 @@ import (
 	sdkmath "cosmossdk.io/math"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/gateway"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -72,8 +75,49 @@ func until(t *testing.T, what string, limit time.Duration, cond func() bool) {
 	}
 }
 
-// startMiner runs a real miner daemon serving modelPath on netuid.
-func startMiner(t *testing.T, c *neurontest.Chain, name, modelPath string, netuid uint32) (*miner.Miner, *running) {
+// testNet is an in-process chain with the digits subnet (netuid 1) and the
+// gateway's hotkey ("gw", paid by "gwcold", in the test keyring at keyDir)
+// registered in it, and a trained digits model.
+type testNet struct {
+	c         *neurontest.Chain
+	owner     string
+	hp        subnettypes.Hyperparams
+	keyDir    string
+	kr        keyring.Keyring
+	cold, hot string
+	modelPath string
+	held      *digits.Dataset
+}
+
+func newTestNet(t *testing.T) *testNet {
+	t.Helper()
+	n := &testNet{c: neurontest.StartChain(t, 300*time.Millisecond), keyDir: t.TempDir()}
+	n.modelPath, n.held = neurontest.TrainModel(t, digits.DefaultTrainOptions())
+	n.owner = n.c.Key("owner", 1_000_000_000_000)
+	n.hp = subnettypes.DefaultHyperparams()
+	n.hp.Tempo, n.hp.MaxRegistrationsPerBlock, n.hp.ServingRateLimit = 10, 8, 1
+	n.createSubnet(t, "digits", neurontest.DigitsTask, netuid)
+	var addrs []string
+	n.kr, addrs = neurontest.NewKeyring(t, n.keyDir, "gwcold", "gw")
+	n.cold, n.hot = addrs[0], addrs[1]
+	n.c.Fund(n.cold, 100_000_000_000)
+	n.c.Fund(n.hot, 1)
+	register(t, n.c, n.kr, n.cold, n.hot, netuid)
+	return n
+}
+
+// createSubnet creates subnet name, which the chain numbers want.
+func (n *testNet) createSubnet(t *testing.T, name string, spec subnettypes.TaskSpec, want uint32) {
+	t.Helper()
+	n.c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: n.owner, Name: name, Task: spec, Hyperparams: &n.hp})
+	if _, err := n.c.Query().Subnet(n.c.Ctx, &subnettypes.QuerySubnetRequest{Netuid: want}); err != nil {
+		t.Fatalf("subnet %s is not netuid %d: %v", name, want, err)
+	}
+}
+
+// minerConfig is a miner daemon's config for a fresh keyring (cold, hot)
+// serving modelPath on netuid, on loopback ports; it returns the hotkey.
+func minerConfig(t *testing.T, c *neurontest.Chain, modelPath string, netuid uint32) (miner.Config, string) {
 	t.Helper()
 	dir := t.TempDir()
 	_, addrs := neurontest.NewKeyring(t, dir, "cold", "hot")
@@ -84,9 +128,16 @@ func startMiner(t *testing.T, c *neurontest.Chain, name, modelPath string, netui
 	cfg.Dev, cfg.StateDir = true, t.TempDir()
 	cfg.Netuid, cfg.Register, cfg.MaxBurn = netuid, true, 1_000_000_000
 	cfg.Axon.ListenAddress, cfg.MetricsListenAddress = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 10*time.Second
+	cfg.Axon.Workers, cfg.Axon.ShutdownTimeout = 2, 5*time.Second
 	cfg.Model.Path, cfg.Model.IntraOpThreads = modelPath, 1
 	cfg.MetagraphRefresh = 300 * time.Millisecond
+	return cfg, addrs[1]
+}
+
+// startMiner runs a real miner daemon serving modelPath on netuid.
+func startMiner(t *testing.T, c *neurontest.Chain, name, modelPath string, netuid uint32) (*miner.Miner, *running) {
+	t.Helper()
+	cfg, _ := minerConfig(t, c, modelPath, netuid)
 	m, err := miner.New(cfg, neurontest.Logger(t).With("daemon", name), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)

@@ -40,27 +40,16 @@ const netuid = 1
 // and answers with an untrained one), and checks every endpoint, field by
 // field and against the OpenAPI document, with each key and limit case.
 func TestGatewayOnNetwork(t *testing.T) {
-	c := neurontest.StartChain(t, 300*time.Millisecond)
+	n := newTestNet(t)
+	c, strongPath, held, keyDir := n.c, n.modelPath, n.held, n.keyDir
 	opts := digits.DefaultTrainOptions()
-	strongPath, held := neurontest.TrainModel(t, opts)
 	opts.Epochs = 0
 	weakPath, _ := neurontest.TrainModel(t, opts)
-
-	owner := c.Key("owner", 1_000_000_000_000)
-	hp := subnettypes.DefaultHyperparams()
-	hp.Tempo, hp.MaxRegistrationsPerBlock, hp.ServingRateLimit = 10, 8, 1
-	c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "digits", Task: neurontest.DigitsTask, Hyperparams: &hp})
-
-	// the gateway's hotkey, registered in the subnet as a validator's would be
-	keyDir := t.TempDir()
-	kr, addrs := neurontest.NewKeyring(t, keyDir, "gwcold", "gw")
-	c.Fund(addrs[0], 100_000_000_000)
-	c.Fund(addrs[1], 1)
-	register(t, c, kr, addrs[0], addrs[1], netuid)
+	addrs := []string{n.cold, n.hot}
 	// subnet 2: text lines, served by the PP-OCRv4 recognizer
 	tlSpec := textline.Task{}.DefaultSpec()
-	c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: owner, Name: "textline", Task: tlSpec, Hyperparams: &hp})
-	register(t, c, kr, addrs[0], addrs[1], 2)
+	n.createSubnet(t, "textline", tlSpec, 2)
+	register(t, c, n.kr, n.cold, n.hot, 2)
 	_, _ = startMiner(t, c, "ocr", ortlib.OCRModelPath(t), 2)
 
 	_, _ = startMiner(t, c, "honest-a", strongPath, netuid)
