@@ -45,8 +45,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tensorcosm_gateway_inflight_requests",
 			Help: "API requests being served."}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.upstream, m.retries, m.hedges, m.breaker,
-		m.receipts, m.agreement, m.inflight} {
+	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {
@@ -56,6 +55,25 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+// collectors are the gateway's own metrics.
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.requests, m.latency, m.upstream, m.retries, m.hedges, m.breaker,
+		m.receipts, m.agreement, m.inflight}
+}
+
+// DescribeMetrics sends the descriptors of every metric the gateway
+// exports besides the Go and process collectors (deploy/grafana's test
+// checks its dashboard against them).
+func DescribeMetrics(ch chan<- *prometheus.Desc) {
+	m, err := newMetrics(prometheus.NewRegistry())
+	if err != nil {
+		panic(err) // a fresh registry refuses nothing but a bug in newMetrics
+	}
+	for _, c := range m.collectors() {
+		c.Describe(ch)
+	}
 }
 
 func breakerValue(state string) float64 {

@@ -18,7 +18,7 @@ import (
 
 // dashboards are the files the README lists; the test fails on a missing
 // one and on an extra one it does not check.
-var dashboards = []string{"chain.json", "miners.json", "validators.json"}
+var dashboards = []string{"chain.json", "gateway.json", "miners.json", "validators.json"}
 
 // TestDashboardQueriesUseExportedMetrics parses every dashboard and checks
 // each query (panel targets and template variables) names only metrics the

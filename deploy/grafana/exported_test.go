@@ -10,6 +10,7 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/tensorcosm/tensorcosm/app"
+	"github.com/tensorcosm/tensorcosm/gateway"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/neuron/cliconfig"
 	testkeeper "github.com/tensorcosm/tensorcosm/testutil/keeper"
@@ -31,6 +32,7 @@ func exportedMetrics(t *testing.T) exported {
 	go func() {
 		miner.DescribeMetrics(ch)
 		validator.DescribeMetrics(ch)
+		gateway.DescribeMetrics(ch)
 		close(ch)
 	}()
 	for d := range ch {

@@ -97,6 +97,8 @@ YAML
 		printf '      - targets: ["127.0.0.1:%d"]\n        labels:\n          daemon: validator-%s-textline\n' $((PORT_BASE + 222 + i)) "$v"
 		i=$((i + 1))
 	done
+	printf '  - job_name: tensorcosm-gateway\n    static_configs:\n'
+	printf '      - targets: ["127.0.0.1:%d"]\n        labels:\n          daemon: gateway\n' $((PORT_BASE + 101))
 }
 
 # write_prometheus_config writes prometheus_config to $PROMETHEUS_YML.

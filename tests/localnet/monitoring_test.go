@@ -73,6 +73,7 @@ func TestPrometheusConfig(t *testing.T) {
 		addr(base + 214): "tensorcosm-miner miner-baseline []",
 		addr(base + 222): "tensorcosm-validator validator-1-textline []",
 		addr(base + 223): "tensorcosm-validator validator-2-textline []",
+		addr(base + 101): "tensorcosm-gateway gateway []",
 	}
 	for target, w := range want {
 		if got[target] != w {
@@ -88,7 +89,7 @@ func TestPrometheusConfig(t *testing.T) {
 	for _, sc := range cfg.ScrapeConfigs {
 		jobs = append(jobs, sc.JobName)
 	}
-	if !slices.Equal(jobs, []string{"tensorcosmd", "cometbft", "tensorcosm-miner", "tensorcosm-validator"}) {
+	if !slices.Equal(jobs, []string{"tensorcosmd", "cometbft", "tensorcosm-miner", "tensorcosm-validator", "tensorcosm-gateway"}) {
 		t.Errorf("jobs %v", jobs)
 	}
 }
