@@ -41,7 +41,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
-	for _, name := range []string{"tensorcosmd", "tensorcosm-miner", "tensorcosm-validator"} {
+	for _, name := range []string{"tensorcosmd", "tensorcosm-miner", "tensorcosm-validator", "tensorcosm-gateway"} {
 		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
 		build.Dir = repoRoot
 		if out, err := build.CombinedOutput(); err != nil {
@@ -58,13 +58,14 @@ func binaryEnv() []string {
 		"TENSORCOSMD=" + filepath.Join(binDir, "tensorcosmd"),
 		"TENSORCOSM_MINER=" + filepath.Join(binDir, "tensorcosm-miner"),
 		"TENSORCOSM_VALIDATOR=" + filepath.Join(binDir, "tensorcosm-validator"),
+		"TENSORCOSM_GATEWAY=" + filepath.Join(binDir, "tensorcosm-gateway"),
 	}
 }
 
 // portOffsets are the ports, relative to LOCALNET_PORT_BASE, that
-// scripts/localnet.sh up binds: the node's, the miners' axons and metrics,
-// and the validators' metrics, of both subnets.
-var portOffsets = []int{17, 56, 57, 58, 60, 90, 200, 201, 202, 203, 204, 210, 211, 212, 213, 214, 220, 221, 222, 223}
+// scripts/localnet.sh up binds: the node's, the gateway's API and metrics,
+// the miners' axons and metrics, and the validators' metrics, of both subnets.
+var portOffsets = []int{17, 56, 57, 58, 60, 90, 100, 101, 200, 201, 202, 203, 204, 210, 211, 212, 213, 214, 220, 221, 222, 223}
 
 // freePortBase returns a port base whose localnet ports look free on
 // 127.0.0.1, so the test does not collide with a developer's localnet. The

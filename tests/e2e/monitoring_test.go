@@ -53,7 +53,7 @@ func checkMonitoring(t *testing.T, l *localnet) {
 			t.Errorf("%s (%s %s) answered no Prometheus metrics", tg.url, tg.job, tg.daemon)
 		}
 	}
-	for _, name := range append(append([]string{}, miners...), validators...) {
+	for _, name := range append(append(append([]string{}, miners...), validators...), "gateway") {
 		cfg, err := os.ReadFile(filepath.Join(l.home, "neurons", name, "config.yaml"))
 		if err != nil {
 			t.Fatal(err)
