@@ -37,11 +37,17 @@ func (m *Miner) announce(ctx context.Context, n subnettypes.Neuron, host string,
 	}
 	m.log.Info("announcing axon", "host", host, "port", port, "tls_fingerprint", want.Axon.TlsFingerprint,
 		"sha256", want.Model.Sha256, "size", want.Model.Size_)
-	_, err := m.chain.Broadcast(ctx, []string{m.cfg.Keyring.Hotkey}, &want)
+	res, err := m.chain.Broadcast(ctx, []string{m.cfg.Keyring.Hotkey}, &want)
 	m.metrics.tx("serve_axon", err)
 	if err != nil {
 		return false, fmt.Errorf("announce axon %s:%d and model %s (MsgServeAxon is allowed once per serving_rate_limit blocks): %w",
 			host, port, want.Model.Sha256, err)
+	}
+	// the metagraph may lag the block that holds the commitment: leaves
+	// stamped from now on carry at least that block's height
+	m.committedAt.Store(res.Height)
+	if res.Height > m.meta.BlockHeight() {
+		m.meta.SetBlockHeight(res.Height)
 	}
 	return true, nil
 }
@@ -144,7 +150,7 @@ func (m *Miner) serveMetagraph(_, cur *neuron.MetagraphSnapshot) {
 		neurons[ni.Neuron.Hotkey] = axon.NeuronInfo{UID: ni.Neuron.Uid, Stake: subnettypes.SaturatingUint64(ni.Stake), ValidatorPermit: ni.Neuron.ValidatorPermit}
 	}
 	m.meta.ReplaceSubnet(m.cfg.Netuid, neurons)
-	m.meta.SetBlockHeight(cur.Height)
+	m.meta.SetBlockHeight(max(cur.Height, m.committedAt.Load()))
 	if srv := m.srv.Load(); srv != nil {
 		srv.RefreshSessions() // a deregistered caller's sessions end now
 	}

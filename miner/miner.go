@@ -51,6 +51,12 @@ type Miner struct {
 	port          uint32
 	announceAfter int64
 
+	// committedAt is the inclusion height of this miner's last announcement:
+	// the axon never stamps a receipt leaf below it, so every receipt names
+	// a height at which the chain already held the model commitment and
+	// `tensorcosmd receipt verify` can find it there.
+	committedAt atomic.Int64
+
 	srv         atomic.Pointer[axon.Server] // set once startup built it
 	life        *neuron.Lifecycle           // /metrics, /healthz, ready: the axon serves
 	lastRefresh atomic.Int64                // unix nanoseconds of the last good refresh
