@@ -203,11 +203,6 @@ func startLiar(t *testing.T, c *neurontest.Chain, name string, l *liar, netuid u
 	}
 	meta := axon.NewStaticMetagraph()
 	meta.SetNeuron(netuid, gatewayHotkey, axon.NeuronInfo{UID: 0, Stake: 1})
-	h, err := c.Net.LatestHeight()
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta.SetBlockHeight(h)
 	cfg := axon.DefaultServerConfig()
 	cfg.ListenAddress, cfg.Netuid, cfg.Workers = "127.0.0.1:0", netuid, 2
 	cfg.ChainID = c.Cfg.ChainID
@@ -224,9 +219,11 @@ func startLiar(t *testing.T, c *neurontest.Chain, name string, l *liar, netuid u
 	_, port, _ := net.SplitHostPort(lis.Addr().String())
 	p, _ := strconv.Atoi(port)
 	info := l.Info()
-	c.Exec([]string{name + "-hot"}, &subnettypes.MsgServeAxon{Hotkey: hot, Netuid: netuid,
+	res := c.Exec([]string{name + "-hot"}, &subnettypes.MsgServeAxon{Hotkey: hot, Netuid: netuid,
 		Axon:  subnettypes.AxonInfo{Host: "127.0.0.1", Port: uint32(p), Protocol: "grpc", TlsFingerprint: srv.TLSFingerprint()},
 		Model: subnettypes.ModelCommitment{Sha256: hex.EncodeToString(info.SHA256[:]), Size_: info.Size}})
+	// its leaves name the block that holds its commitment, as a miner's do
+	meta.SetBlockHeight(res.Height)
 	return hot
 }
 
