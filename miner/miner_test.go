@@ -20,6 +20,9 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+
+	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
@@ -283,6 +286,13 @@ func checkInfer(t *testing.T, c *chain, r *running, path string, held *digits.Da
 	}
 	if got := hex.EncodeToString(resp.Leaf.ModelSha256); got != sum || resp.Leaf.BlockHeight <= 0 {
 		t.Fatalf("receipt leaf model %s at height %d, want %s at a positive height", got, resp.Leaf.BlockHeight, sum)
+	}
+	// the chain held the commitment at the leaf's height, as receipt verify
+	// requires (the miner's metagraph may lag its own announcement)
+	atLeaf := metadata.AppendToOutgoingContext(c.Ctx, grpctypes.GRPCBlockHeightHeader, strconv.FormatInt(resp.Leaf.BlockHeight, 10))
+	nb, err := c.Query().NeuronByHotkey(atLeaf, &subnettypes.QueryNeuronByHotkeyRequest{Netuid: 1, Hotkey: r.m.Hotkey()})
+	if err != nil || nb.Neuron.Neuron.Model == nil || nb.Neuron.Neuron.Model.Sha256 != sum {
+		t.Fatalf("at the leaf's height %d the chain holds no commitment to %s: %v %v", resp.Leaf.BlockHeight, sum, nb, err)
 	}
 	checkAxonHealth(t, c, r)
 	probs, err := resp.Outputs[0].Float32s()
