@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,23 +110,31 @@ func DefaultConfig() Config {
 	}
 }
 
-// Netuids parses Subnets.
-func (c Config) Netuids() ([]uint32, error) {
+// ParseNetuids parses a comma-separated list of netuids ("1, 2"), dropping
+// repeats; an empty list is nil.
+func ParseNetuids(s string) ([]uint32, error) {
 	var out []uint32
-	seen := map[uint32]bool{}
-	for _, f := range strings.Split(c.Subnets, ",") {
+	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
 			continue
 		}
 		n, err := strconv.ParseUint(f, 10, 32)
 		if err != nil || n == 0 {
-			return nil, fmt.Errorf("subnets: %q is not a netuid (1 or more)", f)
+			return nil, fmt.Errorf("%q is not a netuid (1 or more)", f)
 		}
-		if !seen[uint32(n)] {
-			seen[uint32(n)] = true
+		if !slices.Contains(out, uint32(n)) {
 			out = append(out, uint32(n))
 		}
+	}
+	return out, nil
+}
+
+// Netuids parses Subnets, which must name at least one netuid.
+func (c Config) Netuids() ([]uint32, error) {
+	out, err := ParseNetuids(c.Subnets)
+	if err != nil {
+		return nil, fmt.Errorf("subnets: %w", err)
 	}
 	if len(out) == 0 {
 		return nil, errors.New("subnets is required: the netuids to serve, e.g. 1,2")

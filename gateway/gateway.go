@@ -308,7 +308,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		components = append(components, sn.view.Run)
 	}
 	components = append(components, g.readiness)
-	return g.life.Serve(ctx, g.healthCheck, components...)
+	return g.life.Serve(ctx, nil, components...)
 }
 
 // readiness marks the gateway ready once every subnet has a metagraph.
@@ -337,8 +337,6 @@ func (g *Gateway) readiness(ctx context.Context) error {
 		}
 	}
 }
-
-func (g *Gateway) healthCheck() error { return nil }
 
 // serveAPI serves the API until ctx ends, then shuts it down gracefully:
 // no new connections, in-flight requests run to their end.

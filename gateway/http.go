@@ -18,7 +18,6 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/gateway/route"
-	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/task"
 )
 
@@ -148,7 +147,12 @@ func (g *Gateway) serverMetadata(http.ResponseWriter, *http.Request) (string, an
 
 // model resolves {model} to a served subnet with a metagraph.
 func (g *Gateway) model(r *http.Request) (*subnet, *subnetState, *apiError) {
-	name := r.PathValue("model")
+	return g.modelNamed(r.PathValue("model"))
+}
+
+// modelNamed resolves a subnet name or netuid to a served subnet with a
+// metagraph.
+func (g *Gateway) modelNamed(name string) (*subnet, *subnetState, *apiError) {
 	sn, st, ok := g.subnetFor(name)
 	if sn == nil {
 		return nil, nil, errorf(http.StatusNotFound, "unknown model %q: this gateway serves subnets %s (by name or netuid)", name, g.cfg.Subnets)
@@ -294,7 +298,8 @@ func (g *Gateway) route(ctx context.Context, sn *subnet, st *subnetState, inputs
 			return nil, fmt.Errorf("miner uid %d answered with model %s, committed %s", m.uid, got, m.model)
 		}
 		u := &upstream{miner: m, answer: ans, outputs: outs}
-		if codec != nil {
+		// the agreement key is needed only to compare redundant answers
+		if codec != nil && o.redundancy > 1 {
 			if answers, err := codec.Answer(outs); err == nil {
 				keys := make([]string, len(answers))
 				for i, a := range answers {
@@ -462,8 +467,10 @@ func (g *Gateway) infer(w http.ResponseWriter, r *http.Request) (string, any, *a
 		return st.name, nil, aerr
 	}
 	// an unknown requested output is the caller's error, found before any miner is asked
-	if _, err := oip.EncodeOutputs(zeroOutputs(st.snap.Subnet.Task.Outputs), req.Outputs); err != nil {
-		return st.name, nil, errorf(http.StatusBadRequest, "%v", err)
+	for _, ro := range req.Outputs {
+		if !slices.ContainsFunc(st.snap.Subnet.Task.Outputs, func(s subnetTensorSpec) bool { return s.Name == ro.Name }) {
+			return st.name, nil, errorf(http.StatusBadRequest, "%v: unknown output %q requested", oip.ErrBadRequest, ro.Name)
+		}
 	}
 	out, aerr := g.route(r.Context(), sn, st, inputs, rows, o)
 	if aerr != nil {
@@ -476,20 +483,6 @@ func (g *Gateway) infer(w http.ResponseWriter, r *http.Request) (string, any, *a
 	}
 	return st.name, oip.InferResponse{ModelName: st.name, ModelVersion: out.best.miner.model, ID: req.ID,
 		Parameters: g.provenance(w, r, out), Outputs: outputs}, nil
-}
-
-// zeroOutputs are empty tensors named as the spec's outputs, to check a
-// request's output names.
-func zeroOutputs(specs []subnetTensorSpec) map[string]onnx.Tensor {
-	m := make(map[string]onnx.Tensor, len(specs))
-	for _, s := range specs {
-		if s.Dtype == "int64" {
-			m[s.Name] = onnx.NewInt64Tensor([]int64{0}, nil)
-		} else {
-			m[s.Name] = onnx.NewFloat32Tensor([]int64{0}, nil)
-		}
-	}
-	return m
 }
 
 // PredictResponse is the answer of POST /v1/subnets/{netuid}/predict.
@@ -505,8 +498,7 @@ func (g *Gateway) predict(w http.ResponseWriter, r *http.Request) (string, any, 
 	if err != nil {
 		return "", nil, errorf(http.StatusNotFound, "unknown subnet %q: want a netuid", r.PathValue("netuid"))
 	}
-	r.SetPathValue("model", strconv.FormatUint(n, 10))
-	sn, st, aerr := g.model(r)
+	sn, st, aerr := g.modelNamed(strconv.FormatUint(n, 10))
 	if aerr != nil {
 		return "", nil, aerr
 	}

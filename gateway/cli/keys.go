@@ -71,8 +71,8 @@ A key's token is printed once, at creation; the store keeps only its hash.`,
 			}
 			spec.Name = args[0]
 			var err error
-			if spec.Subnets, err = parseNetuids(subnets); err != nil {
-				return err
+			if spec.Subnets, err = gateway.ParseNetuids(subnets); err != nil {
+				return fmt.Errorf("--subnets: %w", err)
 			}
 			if spec.RatePerSec < 0 || spec.Burst < 0 || spec.DailyQuota < 0 {
 				return fmt.Errorf("--rate, --burst and --quota must not be negative")
@@ -269,20 +269,4 @@ func writeKeys(w io.Writer, ks []store.Key) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, status, describe(k.KeySpec), k.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
-}
-
-// parseNetuids parses "1,2".
-func parseNetuids(s string) ([]uint32, error) {
-	var out []uint32
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		n, err := strconv.ParseUint(f, 10, 32)
-		if err != nil || n == 0 {
-			return nil, fmt.Errorf("--subnets: %q is not a netuid", f)
-		}
-		out = append(out, uint32(n))
-	}
-	return out, nil
 }
