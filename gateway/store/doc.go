@@ -1,5 +1,6 @@
-// Package store keeps the gateway's API keys and their usage counts in
-// SQLite (one replica) or PostgreSQL (several replicas sharing one database).
+// Package store keeps the gateway's API keys, their usage counts and the
+// subnet epochs it recorded in SQLite (one replica) or PostgreSQL (several
+// replicas sharing one database).
 //
 // Guarantees:
 //   - A key's token ("tcg_<id>_<secret>") is returned once by CreateKey and
@@ -11,6 +12,9 @@
 //   - AddUsage is an atomic upsert that returns the key's request total for
 //     the day over all subnets, counted by every replica on the same
 //     database: concurrent calls each see a distinct total.
+//   - An epoch is stored once per (netuid, height): PutEpoch inserts or does
+//     nothing in one statement, so when replicas record it at once the first
+//     record stays and exactly one of them is told it inserted.
 //   - The schema comes from numbered SQL files embedded in the binary, shared
 //     by both dialects and recorded in schema_migrations. Open applies the
 //     missing ones in one transaction; on PostgreSQL a transaction-scoped

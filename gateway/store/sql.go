@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,6 +220,78 @@ ORDER BY day, key_id, netuid`, keyID, fromDay, toDay)
 		return nil, fmt.Errorf("store: usage: %w", err)
 	}
 	return out, nil
+}
+
+// PutEpoch implements Store. ON CONFLICT DO NOTHING makes the check and the
+// insert one statement, so replicas recording the same epoch at once store
+// it once and exactly one of them is told it inserted.
+func (s *sqlStore) PutEpoch(ctx context.Context, rec EpochRecord) (bool, error) {
+	if err := rec.Validate(); err != nil {
+		return false, fmt.Errorf("store: put epoch: %w", err)
+	}
+	// The body is bound as a string: SQLite would store []byte as a BLOB in
+	// the TEXT column.
+	res, err := s.db.ExecContext(ctx, `INSERT INTO epochs (netuid, height, epoch, recorded_at, body)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (netuid, height) DO NOTHING`,
+		int64(rec.Netuid), rec.Height, int64(rec.Epoch), time.Now().UnixNano(), string(rec.Body))
+	if err != nil {
+		return false, fmt.Errorf("store: put epoch %d at height %d of subnet %d: %w", rec.Epoch, rec.Height, rec.Netuid, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: put epoch %d at height %d of subnet %d: %w", rec.Epoch, rec.Height, rec.Netuid, err)
+	}
+	return n > 0, nil
+}
+
+// Epochs implements Store. It reads the newest rows first, which the
+// primary key's index serves, and reverses them.
+func (s *sqlStore) Epochs(ctx context.Context, netuid uint32, before int64, limit int) ([]EpochRecord, error) {
+	if limit <= 0 || limit > MaxEpochsLimit {
+		return nil, fmt.Errorf("store: epochs: %w: limit %d is not in 1..%d", ErrInvalid, limit, MaxEpochsLimit)
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT height, epoch, recorded_at, body FROM epochs
+WHERE netuid = $1 AND height < $2
+ORDER BY height DESC LIMIT $3`, int64(netuid), before, int64(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: epochs of subnet %d: %w", netuid, err)
+	}
+	defer rows.Close()
+	var out []EpochRecord
+	for rows.Next() {
+		rec := EpochRecord{Netuid: netuid}
+		var epoch, recorded int64
+		if err := rows.Scan(&rec.Height, &epoch, &recorded, &rec.Body); err != nil {
+			return nil, fmt.Errorf("store: epochs of subnet %d: %w", netuid, err)
+		}
+		rec.Epoch = uint64(epoch)
+		rec.RecordedAt = time.Unix(0, recorded).UTC()
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: epochs of subnet %d: %w", netuid, err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// LastEpoch implements Store.
+func (s *sqlStore) LastEpoch(ctx context.Context, netuid uint32) (int64, uint64, error) {
+	var height, epoch int64
+	err := s.db.QueryRowContext(ctx,
+		"SELECT height, epoch FROM epochs WHERE netuid = $1 ORDER BY height DESC LIMIT 1",
+		int64(netuid)).Scan(&height, &epoch)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, 0, fmt.Errorf("store: last epoch: %w: no epoch of subnet %d", ErrNotFound, netuid)
+	case err != nil:
+		return 0, 0, fmt.Errorf("store: last epoch of subnet %d: %w", netuid, err)
+	}
+	return height, uint64(epoch), nil
 }
 
 // Close implements Store.

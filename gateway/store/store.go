@@ -1,18 +1,20 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Errors returned by a Store; callers test them with errors.Is.
 var (
 	// ErrNotFound means no key matches: unknown ID or name, or a token whose
-	// secret does not match.
+	// secret does not match. LastEpoch returns it when no epoch is stored.
 	ErrNotFound = errors.New("not found")
 	// ErrRevoked means the key exists but was revoked.
 	ErrRevoked = errors.New("key revoked")
@@ -21,7 +23,8 @@ var (
 	// ErrBadToken means a token is not of the form "tcg_<id>_<secret>".
 	ErrBadToken = errors.New("malformed API key")
 	// ErrInvalid means an argument is out of range: an empty key name, a
-	// negative limit or count, a day that is not YYYY-MM-DD.
+	// negative limit or count, a day that is not YYYY-MM-DD, an epoch with a
+	// height <= 0 or an empty or oversized body.
 	ErrInvalid = errors.New("invalid argument")
 )
 
@@ -90,8 +93,47 @@ type Usage struct {
 // Day returns t's UTC day in the form Usage.Day uses.
 func Day(t time.Time) string { return t.UTC().Format(DayLayout) }
 
-// Store keeps API keys and their usage. Implementations are safe for
-// concurrent use, and several Stores may share one database.
+// MaxEpochBody bounds EpochRecord.Body, in bytes.
+const MaxEpochBody = 8 << 20
+
+// MaxEpochsLimit is the largest limit Epochs accepts.
+const MaxEpochsLimit = 10000
+
+// EpochRecord is one subnet epoch as the gateway recorded it.
+type EpochRecord struct {
+	Netuid uint32
+	// Height is the block the epoch ran in; with Netuid it is the key.
+	Height int64
+	// Epoch is the epoch's index.
+	Epoch uint64
+	// RecordedAt is when it was stored (UTC); set by PutEpoch.
+	RecordedAt time.Time
+	// Body is the gateway's JSON document of the epoch (at most MaxEpochBody
+	// bytes of UTF-8 text without NUL bytes, which PostgreSQL's TEXT refuses).
+	Body []byte
+}
+
+// Validate reports an out-of-range field, wrapping ErrInvalid. RecordedAt is
+// not checked: PutEpoch sets it.
+func (r EpochRecord) Validate() error {
+	switch {
+	case r.Height <= 0:
+		return fmt.Errorf("%w: epoch height %d is not positive", ErrInvalid, r.Height)
+	case r.Epoch > math.MaxInt64:
+		return fmt.Errorf("%w: epoch index %d is above %d", ErrInvalid, r.Epoch, int64(math.MaxInt64))
+	case len(r.Body) == 0:
+		return fmt.Errorf("%w: epoch body is empty", ErrInvalid)
+	case len(r.Body) > MaxEpochBody:
+		return fmt.Errorf("%w: epoch body is %d bytes, more than %d", ErrInvalid, len(r.Body), MaxEpochBody)
+	case !utf8.Valid(r.Body) || bytes.IndexByte(r.Body, 0) >= 0:
+		return fmt.Errorf("%w: epoch body is not UTF-8 text without NUL bytes", ErrInvalid)
+	}
+	return nil
+}
+
+// Store keeps API keys, their usage and the subnet epochs the gateway
+// recorded. Implementations are safe for concurrent use, and several Stores
+// may share one database.
 type Store interface {
 	// CreateKey makes a key; the token ("tcg_<id>_<secret>", secret >= 32
 	// random bytes, base32/hex) is returned once and only sha256(secret) is
@@ -115,6 +157,19 @@ type Store interface {
 	// UsageOf lists usage rows of keyID ("" = all keys) for days in
 	// [fromDay, toDay] ("" = unbounded), sorted by day, key ID and netuid.
 	UsageOf(ctx context.Context, keyID, fromDay, toDay string) ([]Usage, error)
+	// PutEpoch stores rec unless an epoch with its netuid and height is
+	// already stored (then it keeps the stored one and returns false):
+	// several replicas may record the same epoch. ErrInvalid for height <= 0,
+	// an epoch index above math.MaxInt64, an empty or oversized body, or one
+	// that is not UTF-8 text without NUL bytes.
+	PutEpoch(ctx context.Context, rec EpochRecord) (inserted bool, err error)
+	// Epochs returns up to limit epochs of netuid with height < before
+	// (before <= 0: no bound), the newest ones, in ascending height order.
+	// ErrInvalid for limit <= 0 or limit > MaxEpochsLimit.
+	Epochs(ctx context.Context, netuid uint32, before int64, limit int) ([]EpochRecord, error)
+	// LastEpoch returns the height and index of netuid's newest stored
+	// epoch; ErrNotFound when none is stored.
+	LastEpoch(ctx context.Context, netuid uint32) (height int64, epoch uint64, err error)
 	// Close releases the database handle.
 	Close() error
 }

@@ -3,6 +3,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -66,6 +67,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UsageInvalid", testUsageInvalid},
 		{"SharedDatabase", testSharedDatabase},
 		{"ConcurrentUsage", testConcurrentUsage},
+		{"EpochRoundTrip", testEpochRoundTrip},
+		{"EpochPutTwice", testEpochPutTwice},
+		{"EpochWindows", testEpochWindows},
+		{"EpochSubnets", testEpochSubnets},
+		{"EpochInvalid", testEpochInvalid},
+		{"LastEpochNotFound", testLastEpochNotFound},
+		{"ConcurrentEpochs", testConcurrentEpochs},
+		{"LargeEpochBody", testLargeEpochBody},
 		{"Closed", testClosed},
 	}
 	for _, tc := range tests {
@@ -565,5 +574,351 @@ func testClosed(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	if _, err := s.AddUsage(ctx(t), store.Usage{KeyID: k.ID, Day: "2026-01-01", Requests: 1}); err == nil {
 		t.Error("AddUsage on a closed store succeeded")
+	}
+	if _, err := s.PutEpoch(ctx(t), epochRec(1, 10, 1)); err == nil {
+		t.Error("PutEpoch on a closed store succeeded")
+	}
+	if _, err := s.Epochs(ctx(t), 1, 0, 10); err == nil {
+		t.Error("Epochs on a closed store succeeded")
+	}
+	if _, _, err := s.LastEpoch(ctx(t), 1); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LastEpoch on a closed store: %v, want an error other than ErrNotFound", err)
+	}
+}
+
+// epochRec is an epoch record whose body names its fields.
+func epochRec(netuid uint32, height int64, epoch uint64) store.EpochRecord {
+	return store.EpochRecord{Netuid: netuid, Height: height, Epoch: epoch,
+		Body: []byte(fmt.Sprintf(`{"netuid":%d,"height":%d,"epoch":%d}`, netuid, height, epoch))}
+}
+
+func mustPutEpoch(t *testing.T, s store.Store, rec store.EpochRecord) bool {
+	t.Helper()
+	inserted, err := s.PutEpoch(ctx(t), rec)
+	if err != nil {
+		t.Fatalf("PutEpoch(netuid %d, height %d): %v", rec.Netuid, rec.Height, err)
+	}
+	return inserted
+}
+
+func mustEpochs(t *testing.T, s store.Store, netuid uint32, before int64, limit int) []store.EpochRecord {
+	t.Helper()
+	recs, err := s.Epochs(ctx(t), netuid, before, limit)
+	if err != nil {
+		t.Fatalf("Epochs(%d, %d, %d): %v", netuid, before, limit, err)
+	}
+	return recs
+}
+
+// heights lists the records' heights, for comparing windows.
+func heights(recs []store.EpochRecord) []int64 {
+	out := make([]int64, len(recs))
+	for i, r := range recs {
+		out[i] = r.Height
+	}
+	return out
+}
+
+// sameEpoch compares records field by field (RecordedAt with Equal).
+func sameEpoch(t *testing.T, what string, got, want store.EpochRecord) {
+	t.Helper()
+	if got.Netuid != want.Netuid || got.Height != want.Height || got.Epoch != want.Epoch ||
+		!got.RecordedAt.Equal(want.RecordedAt) || string(got.Body) != string(want.Body) {
+		t.Errorf("%s:\n got {%d %d %d %v %.80q}\nwant {%d %d %d %v %.80q}", what,
+			got.Netuid, got.Height, got.Epoch, got.RecordedAt, got.Body,
+			want.Netuid, want.Height, want.Epoch, want.RecordedAt, want.Body)
+	}
+}
+
+// testEpochRoundTrip stores epochs with extreme values and reads every field
+// back, on the store that wrote them and on a second replica.
+func testEpochRoundTrip(t *testing.T, open func(t *testing.T) store.Store) {
+	s1, s2 := open(t), open(t)
+	before := time.Now()
+	recs := []store.EpochRecord{
+		epochRec(4294967295, 1, 0),
+		epochRec(4294967295, 1<<62, 1<<63-1),
+		{Netuid: 4294967295, Height: 1<<63 - 2, Epoch: 7, Body: []byte(`{"text":"ünïcødé ✓ \u0000 \"quoted\"","n":[1,2,3]}`)},
+	}
+	for _, rec := range recs {
+		rec.RecordedAt = time.Unix(1, 0) // PutEpoch sets its own
+		if !mustPutEpoch(t, s1, rec) {
+			t.Errorf("first PutEpoch(height %d) returned false", rec.Height)
+		}
+	}
+	after := time.Now()
+	for i, s := range []store.Store{s1, s2} {
+		got := mustEpochs(t, s, 4294967295, 0, 10)
+		if len(got) != len(recs) {
+			t.Fatalf("replica %d: Epochs returned %d records, want %d", i+1, len(got), len(recs))
+		}
+		for j, want := range recs {
+			r := got[j].RecordedAt
+			if r.Before(before.Add(-time.Second)) || r.After(after.Add(time.Second)) || r.Location() != time.UTC {
+				t.Errorf("replica %d: height %d RecordedAt %v is not a UTC time of the put (the caller's value is ignored)", i+1, want.Height, r)
+			}
+			want.RecordedAt = r
+			sameEpoch(t, fmt.Sprintf("replica %d: Epochs[%d]", i+1, j), got[j], want)
+		}
+		h, e, err := s.LastEpoch(ctx(t), 4294967295)
+		if err != nil || h != recs[2].Height || e != recs[2].Epoch {
+			t.Errorf("replica %d: LastEpoch = %d, %d, %v; want %d, %d", i+1, h, e, err, recs[2].Height, recs[2].Epoch)
+		}
+	}
+}
+
+// testEpochPutTwice stores one key twice, from the same replica and from
+// another: only the first put inserts, and its record is kept.
+func testEpochPutTwice(t *testing.T, open func(t *testing.T) store.Store) {
+	s1, s2 := open(t), open(t)
+	first := epochRec(3, 100, 5)
+	if !mustPutEpoch(t, s1, first) {
+		t.Fatal("first PutEpoch returned false")
+	}
+	stored := mustEpochs(t, s1, 3, 0, 1)
+	if len(stored) != 1 {
+		t.Fatalf("Epochs after one put returned %d records", len(stored))
+	}
+	for i, s := range []store.Store{s1, s2} {
+		again := store.EpochRecord{Netuid: 3, Height: 100, Epoch: 6, Body: []byte(`{"other":true}`)}
+		if mustPutEpoch(t, s, again) {
+			t.Errorf("second put on replica %d returned true", i+1)
+		}
+	}
+	got := mustEpochs(t, s2, 3, 0, 10)
+	if len(got) != 1 {
+		t.Fatalf("Epochs after putting one key three times returned %d records, want 1", len(got))
+	}
+	sameEpoch(t, "the record after putting it again", got[0], stored[0])
+	if h, e, err := s2.LastEpoch(ctx(t), 3); err != nil || h != 100 || e != 5 {
+		t.Errorf("LastEpoch = %d, %d, %v; want the first put's 100, 5", h, e, err)
+	}
+}
+
+// testEpochWindows pages through one subnet's epochs, put out of order, with
+// before and limit.
+func testEpochWindows(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	var all []int64 // heights 10, 20, ... 100
+	for i := range 10 {
+		all = append(all, int64(10*(i+1)))
+	}
+	for _, i := range []int{4, 9, 0, 7, 2, 5, 1, 8, 3, 6} {
+		mustPutEpoch(t, s, epochRec(1, all[i], uint64(i)))
+	}
+	// window is the model: the newest limit heights below before, ascending.
+	window := func(before int64, limit int) []int64 {
+		var out []int64
+		for _, h := range all {
+			if before <= 0 || h < before {
+				out = append(out, h)
+			}
+		}
+		return out[max(0, len(out)-limit):]
+	}
+	for _, c := range []struct {
+		before int64
+		limit  int
+	}{
+		{0, 1}, {0, 3}, {0, 10}, {0, 11}, {0, store.MaxEpochsLimit}, {-5, 2},
+		{100, 3}, {101, 3}, {55, 2}, {50, 2}, {51, 100}, {11, 5}, {10, 5}, {1, 5},
+		{1 << 62, 4},
+	} {
+		got := mustEpochs(t, s, 1, c.before, c.limit)
+		want := window(c.before, c.limit)
+		if !slices.Equal(heights(got), want) {
+			t.Errorf("Epochs(1, before %d, limit %d) heights = %v, want %v", c.before, c.limit, heights(got), want)
+		}
+		for _, rec := range got {
+			if wantEpoch := uint64(rec.Height/10 - 1); rec.Netuid != 1 || rec.Epoch != wantEpoch || string(rec.Body) != string(epochRec(1, rec.Height, wantEpoch).Body) {
+				t.Errorf("Epochs(1, %d, %d): record at height %d is %+v", c.before, c.limit, rec.Height, rec)
+			}
+		}
+	}
+	// Paging backwards from the newest covers every epoch once.
+	var paged []int64
+	for before := int64(0); ; {
+		page := mustEpochs(t, s, 1, before, 3)
+		if len(page) == 0 {
+			break
+		}
+		paged = append(heights(page), paged...)
+		before = page[0].Height
+	}
+	if !slices.Equal(paged, all) {
+		t.Errorf("paging by 3 read heights %v, want %v", paged, all)
+	}
+}
+
+// testEpochSubnets keeps subnets apart: the same heights on several netuids
+// are distinct epochs, and each subnet reads only its own.
+func testEpochSubnets(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	for _, netuid := range []uint32{0, 1, 2} {
+		for h := int64(1); h <= 3+int64(netuid); h++ {
+			if !mustPutEpoch(t, s, epochRec(netuid, h*100, uint64(h)+10*uint64(netuid))) {
+				t.Errorf("PutEpoch(netuid %d, height %d) returned false: another subnet's epoch counted", netuid, h*100)
+			}
+		}
+	}
+	for _, netuid := range []uint32{0, 1, 2} {
+		got := mustEpochs(t, s, netuid, 0, 100)
+		if len(got) != 3+int(netuid) {
+			t.Errorf("Epochs(%d) returned %d records, want %d", netuid, len(got), 3+netuid)
+		}
+		for _, rec := range got {
+			if rec.Netuid != netuid || rec.Epoch != uint64(rec.Height/100)+10*uint64(netuid) {
+				t.Errorf("Epochs(%d) returned %+v", netuid, rec)
+			}
+		}
+		wantH := int64(3+netuid) * 100
+		if h, e, err := s.LastEpoch(ctx(t), netuid); err != nil || h != wantH || e != uint64(wantH/100)+10*uint64(netuid) {
+			t.Errorf("LastEpoch(%d) = %d, %d, %v; want height %d", netuid, h, e, err, wantH)
+		}
+	}
+	if got := mustEpochs(t, s, 3, 0, 100); len(got) != 0 {
+		t.Errorf("Epochs of a subnet without epochs returned %+v", got)
+	}
+	_, _, err := s.LastEpoch(ctx(t), 3)
+	wantErr(t, "LastEpoch of a subnet without epochs", err, store.ErrNotFound)
+}
+
+func testEpochInvalid(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ok := epochRec(1, 10, 1)
+	with := func(f func(*store.EpochRecord)) store.EpochRecord {
+		r := ok
+		f(&r)
+		return r
+	}
+	for name, rec := range map[string]store.EpochRecord{
+		"zero height":      with(func(r *store.EpochRecord) { r.Height = 0 }),
+		"negative height":  with(func(r *store.EpochRecord) { r.Height = -10 }),
+		"nil body":         with(func(r *store.EpochRecord) { r.Body = nil }),
+		"empty body":       with(func(r *store.EpochRecord) { r.Body = []byte{} }),
+		"oversized body":   with(func(r *store.EpochRecord) { r.Body = []byte(`"` + strings.Repeat("x", store.MaxEpochBody-1) + `"`) }),
+		"invalid UTF-8":    with(func(r *store.EpochRecord) { r.Body = []byte("{\"a\":\"\xff\"}") }),
+		"NUL byte":         with(func(r *store.EpochRecord) { r.Body = []byte("{\"a\":\"\x00\"}") }),
+		"index over int64": with(func(r *store.EpochRecord) { r.Epoch = 1 << 63 }),
+	} {
+		inserted, err := s.PutEpoch(ctx(t), rec)
+		wantErr(t, "PutEpoch with "+name, err, store.ErrInvalid)
+		if inserted {
+			t.Errorf("PutEpoch with %s: inserted along with the error", name)
+		}
+	}
+	for _, limit := range []int{0, -1, store.MaxEpochsLimit + 1} {
+		recs, err := s.Epochs(ctx(t), 1, 0, limit)
+		wantErr(t, fmt.Sprintf("Epochs with limit %d", limit), err, store.ErrInvalid)
+		if recs != nil {
+			t.Errorf("Epochs with limit %d: records returned with the error", limit)
+		}
+	}
+	if recs := mustEpochs(t, s, 1, 0, store.MaxEpochsLimit); len(recs) != 0 {
+		t.Errorf("rejected epochs were stored: %d records", len(recs))
+	}
+	// The bounds themselves are accepted.
+	if !mustPutEpoch(t, s, with(func(r *store.EpochRecord) { r.Height = 1; r.Epoch = 1<<63 - 1 })) {
+		t.Error("PutEpoch at height 1 with the largest index returned false")
+	}
+}
+
+func testLastEpochNotFound(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	h, e, err := s.LastEpoch(ctx(t), 1)
+	wantErr(t, "LastEpoch on an empty store", err, store.ErrNotFound)
+	if h != 0 || e != 0 {
+		t.Errorf("LastEpoch on an empty store returned height %d, epoch %d with the error", h, e)
+	}
+	if recs := mustEpochs(t, s, 1, 0, 10); len(recs) != 0 {
+		t.Errorf("Epochs on an empty store = %+v", recs)
+	}
+}
+
+// testConcurrentEpochs has several recorders on two replicas put the same
+// epochs at once, each with a body of its own: every epoch is inserted by
+// exactly one of them, and the stored body is the inserter's.
+func testConcurrentEpochs(t *testing.T, open func(t *testing.T) store.Store) {
+	stores := []store.Store{open(t), open(t)}
+	const workers, epochs = 8, 20
+	// inserter[h] lists the workers whose put of height h inserted.
+	var (
+		mu       sync.Mutex
+		inserter = map[int64][]int{}
+		wg       sync.WaitGroup
+	)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := stores[w%2]
+			for i := range epochs {
+				h := int64(i + 1)
+				rec := store.EpochRecord{Netuid: 5, Height: h, Epoch: uint64(h), Body: []byte(fmt.Sprintf(`{"worker":%d}`, w))}
+				inserted, err := s.PutEpoch(ctx(t), rec)
+				if err != nil {
+					t.Errorf("worker %d put height %d: %v", w, h, err)
+					return
+				}
+				if inserted {
+					mu.Lock()
+					inserter[h] = append(inserter[h], w)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := mustEpochs(t, stores[1], 5, 0, 100)
+	if len(got) != epochs {
+		t.Fatalf("%d epochs stored, want %d", len(got), epochs)
+	}
+	for _, rec := range got {
+		ws := inserter[rec.Height]
+		if len(ws) != 1 {
+			t.Errorf("height %d: inserted by workers %v, want exactly one", rec.Height, ws)
+			continue
+		}
+		if want := fmt.Sprintf(`{"worker":%d}`, ws[0]); string(rec.Body) != want {
+			t.Errorf("height %d: body %s, want the inserting worker's %s", rec.Height, rec.Body, want)
+		}
+	}
+}
+
+// testLargeEpochBody round-trips a 1 MiB body, multi-byte characters
+// included, through a second replica.
+func testLargeEpochBody(t *testing.T, open func(t *testing.T) store.Store) {
+	s1, s2 := open(t), open(t)
+	var b strings.Builder
+	b.WriteString(`{"uids":[`)
+	for i := 0; b.Len() < 1<<20-64; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"uid":%d,"name":"neuron-%d ✓"}`, i, i)
+	}
+	b.WriteString(`]}`)
+	body := []byte(b.String())
+	if len(body) < 1<<20-64 || len(body) > store.MaxEpochBody {
+		t.Fatalf("test body is %d bytes", len(body))
+	}
+	if !mustPutEpoch(t, s1, store.EpochRecord{Netuid: 9, Height: 1234, Epoch: 12, Body: body}) {
+		t.Fatal("PutEpoch of a large body returned false")
+	}
+	got := mustEpochs(t, s2, 9, 0, 1)
+	if len(got) != 1 || got[0].Height != 1234 || got[0].Epoch != 12 || !bytes.Equal(got[0].Body, body) {
+		var n int
+		if len(got) == 1 {
+			n = len(got[0].Body)
+		}
+		t.Errorf("large body came back as %d records, first body %d bytes; want 1 record of %d bytes", len(got), n, len(body))
+	}
+	// The largest body allowed is stored too.
+	largest := []byte(`"` + strings.Repeat("y", store.MaxEpochBody-2) + `"`)
+	if !mustPutEpoch(t, s2, store.EpochRecord{Netuid: 9, Height: 1235, Epoch: 13, Body: largest}) {
+		t.Fatal("PutEpoch of a MaxEpochBody body returned false")
+	}
+	if got := mustEpochs(t, s1, 9, 0, 1); len(got) != 1 || !bytes.Equal(got[0].Body, largest) {
+		t.Errorf("MaxEpochBody body did not come back intact")
 	}
 }
