@@ -3,20 +3,17 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
+	"github.com/tensorcosm/tensorcosm/axon/receiptcheck"
 )
 
 // testReceipt signs a batch of three leaves with signer in netuid, all
@@ -70,107 +67,18 @@ func testMiner(t *testing.T) *axon.KeySigner {
 	return s
 }
 
-// fakeChain answers like a node holding the state of heights
-// [earliest, latest], where the miner committed model at every height.
-type fakeChain struct {
-	earliest, latest int64
-	model            string // hex; "" for no commitment
-	notNeuron        bool
-	queries          int
+// fixedModel is a chain holding every state up to height 500, where the
+// miner committed the model (hex) at every height; receiptcheck's tests
+// cover the other answers.
+type fixedModel string
+
+func (m fixedModel) ModelAt(context.Context, int64, uint32, string) (string, error) {
+	return string(m), nil
 }
 
-func (f *fakeChain) ModelAt(_ context.Context, height int64, _ uint32, _ string) (string, error) {
-	f.queries++
-	switch {
-	case height > f.latest:
-		return "", errHeightFuture
-	case height < f.earliest:
-		return "", errHeightPruned
-	case f.notNeuron:
-		return "", errNotNeuron
-	}
-	return f.model, nil
-}
+func (fixedModel) HasState(_ context.Context, height int64) (bool, error) { return height <= 500, nil }
 
-func (f *fakeChain) HasState(_ context.Context, height int64) (bool, error) {
-	f.queries++
-	return height >= f.earliest && height <= f.latest, nil
-}
-
-func (f *fakeChain) LatestHeight(context.Context) (int64, error) { return f.latest, nil }
-
-func TestVerifyReceiptAgainstChain(t *testing.T) {
-	miner := testMiner(t)
-	model := bytes.Repeat([]byte{0xc3}, 32)
-	modelHex := hex.EncodeToString(model)
-	other := strings.Repeat("ab", 32)
-	cases := []struct {
-		name      string
-		chain     fakeChain
-		change    func(r *axonpb.Receipt)
-		valid     bool
-		failed    string
-		errSubstr string
-	}{
-		{"match", fakeChain{earliest: 1, latest: 500, model: modelHex}, nil, true, "", ""},
-		{"match, upper-case hex on chain", fakeChain{earliest: 1, latest: 500, model: strings.ToUpper(modelHex)}, nil, true, "", ""},
-		{"mismatch", fakeChain{earliest: 1, latest: 500, model: other}, nil, false, "commitment",
-			"is not " + miner.Address() + "'s commitment at height 120 (" + other + ")"},
-		{"pruned", fakeChain{earliest: 377, latest: 500, model: modelHex}, nil, false, "commitment",
-			"the node has pruned height 120 (earliest available 377); query an archive node"},
-		{"future", fakeChain{earliest: 1, latest: 100, model: modelHex}, nil, false, "commitment",
-			"the node is at height 100, below the receipt's height 120"},
-		{"not a neuron", fakeChain{earliest: 1, latest: 500, notNeuron: true}, nil, false, "commitment",
-			"was not a neuron of netuid 2 at height 120"},
-		{"no commitment", fakeChain{earliest: 1, latest: 500}, nil, false, "commitment", "had no model commitment"},
-		{"bad signature: chain not asked", fakeChain{earliest: 1, latest: 500, model: modelHex},
-			func(r *axonpb.Receipt) { r.Root.Signature[0] ^= 1 }, false, "signature", "signature check failed"},
-		{"bad path: chain not asked", fakeChain{earliest: 1, latest: 500, model: modelHex},
-			func(r *axonpb.Receipt) { r.Path[0][0] ^= 1 }, false, "path", "path check failed"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := testReceipt(t, miner, 2, 120, model)
-			if c.change != nil {
-				c.change(r)
-			}
-			chain := c.chain
-			rep := verifyReceipt(context.Background(), &chain, r)
-			if rep.Valid != c.valid || rep.FailedCheck != c.failed || !strings.Contains(rep.Error, c.errSubstr) {
-				t.Fatalf("report valid=%v failed=%q error=%q, want valid=%v failed=%q error containing %q",
-					rep.Valid, rep.FailedCheck, rep.Error, c.valid, c.failed, c.errSubstr)
-			}
-			if c.failed == "signature" || c.failed == "path" {
-				if chain.queries != 0 {
-					t.Errorf("the chain was asked %d times about a receipt that failed offline", chain.queries)
-				}
-			}
-			if c.name == "pruned" && rep.EarliestHeld != 377 {
-				t.Errorf("earliest available = %d, want 377", rep.EarliestHeld)
-			}
-		})
-	}
-}
-
-func TestClassifyHeightError(t *testing.T) {
-	cases := []struct {
-		err  error
-		want error
-	}{
-		{status.Error(codes.Unknown, "failed to load state at height 5; version does not exist (latest height: 900)"), errHeightPruned},
-		{status.Error(codes.Unknown, "cannot query with height in the future; please provide a valid height"), errHeightFuture},
-		{status.Error(codes.NotFound, "neuron not found"), errNotNeuron},
-	}
-	for _, c := range cases {
-		if got := classifyHeightError(c.err); !errors.Is(got, c.want) {
-			t.Errorf("classify(%v) = %v, want %v", c.err, got, c.want)
-		}
-	}
-	other := status.Error(codes.Unavailable, "connection refused")
-	if got := classifyHeightError(other); got != other {
-		t.Errorf("classify(%v) = %v, want it unchanged", other, got)
-	}
-}
+func (fixedModel) LatestHeight(context.Context) (int64, error) { return 500, nil }
 
 func TestReadReceiptAndPrint(t *testing.T) {
 	r := testReceipt(t, testMiner(t), 2, 120, bytes.Repeat([]byte{0xc3}, 32))
@@ -199,8 +107,7 @@ func TestReadReceiptAndPrint(t *testing.T) {
 		t.Error("a malformed receipt was read")
 	}
 
-	chain := fakeChain{earliest: 1, latest: 500, model: strings.Repeat("c3", 32)}
-	rep := verifyReceipt(context.Background(), &chain, got)
+	rep := receiptcheck.Verify(context.Background(), fixedModel(strings.Repeat("c3", 32)), got)
 	var out bytes.Buffer
 	if err := printReceiptReport(&out, "json", rep); err != nil {
 		t.Fatal(err)
