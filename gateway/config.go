@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -59,6 +60,8 @@ type Config struct {
 	CORSOrigins string `mapstructure:"cors_origins"`
 	// Route tunes miner selection, breakers, retries and hedging.
 	Route RouteConfig `mapstructure:"route"`
+	// Dashboard is the web UI at / and the JSON it reads.
+	Dashboard DashboardConfig `mapstructure:"dashboard"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `mapstructure:"log_level"`
 	// ShutdownTimeout bounds the drain after SIGINT or SIGTERM.
@@ -72,6 +75,28 @@ type StoreConfig struct {
 	// DSN is the SQLite file ("" = data_dir/gateway.db) or a PostgreSQL
 	// connection string (postgres://user@host/db).
 	DSN string `mapstructure:"dsn"`
+}
+
+// DashboardConfig sets up the web dashboard and the epoch history it
+// charts.
+type DashboardConfig struct {
+	// Enabled serves the pages at / and /assets/ and their JSON API
+	// (/v1/network, /v1/subnets/{netuid}/metagraph|weights|history|miners,
+	// /v1/receipts/{id}/verification, /v1/dashboard/config).
+	Enabled bool `mapstructure:"enabled"`
+	// RPCAddress is the node's CometBFT RPC (http://host:26657): the
+	// history recorder reads each epoch's events from its block results,
+	// and the overview its block times. Empty turns the history off.
+	RPCAddress string `mapstructure:"rpc_address"`
+	// HistoryInterval is how often the recorder looks for new epochs.
+	HistoryInterval time.Duration `mapstructure:"history_interval"`
+	// BackfillEpochs is how many past epochs per subnet the recorder reads
+	// when it has none stored (as far as the node still holds them); with
+	// some stored, it fills every gap since the newest.
+	BackfillEpochs int `mapstructure:"backfill_epochs"`
+	// CacheTTL is how long chain reads behind the dashboard's JSON are
+	// reused, which bounds what page views cost the node.
+	CacheTTL time.Duration `mapstructure:"cache_ttl"`
 }
 
 // RouteConfig is the configurable part of route.Config.
@@ -105,6 +130,8 @@ func DefaultConfig() Config {
 		KeyCacheTTL:          5 * time.Second,
 		Route: RouteConfig{BreakerFailures: rc.BreakerFailures, BreakerOpen: rc.BreakerOpen,
 			MaxAttempts: rc.MaxAttempts, Hedge: rc.Hedge},
+		Dashboard: DashboardConfig{Enabled: true, RPCAddress: "http://127.0.0.1:26657", HistoryInterval: 5 * time.Second,
+			BackfillEpochs: 200, CacheTTL: 2 * time.Second},
 		LogLevel:        "info",
 		ShutdownTimeout: 30 * time.Second,
 	}
@@ -206,6 +233,9 @@ func (c Config) Validate() error {
 	if c.MetagraphInterval <= 0 || c.KeyCacheTTL < 0 {
 		errs = append(errs, errors.New("metagraph_interval must be positive and key_cache_ttl not negative"))
 	}
+	if err := c.Dashboard.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("dashboard: %w", err))
+	}
 	if err := c.routeConfig().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("route: %w", err))
 	}
@@ -214,6 +244,24 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown_timeout must be positive, got %s", c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+func (d DashboardConfig) validate() error {
+	var errs []error
+	if d.RPCAddress != "" {
+		u, err := url.Parse(d.RPCAddress)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "tcp") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("rpc_address %q: want http://host:port", d.RPCAddress))
+		}
+	}
+	if d.HistoryInterval <= 0 || d.CacheTTL < 0 {
+		errs = append(errs, fmt.Errorf("history_interval (%s) must be positive and cache_ttl (%s) not negative",
+			d.HistoryInterval, d.CacheTTL))
+	}
+	if d.BackfillEpochs < 0 || d.BackfillEpochs > 100_000 {
+		errs = append(errs, fmt.Errorf("backfill_epochs must be 0 to 100000, got %d", d.BackfillEpochs))
 	}
 	return errors.Join(errs...)
 }

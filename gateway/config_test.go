@@ -48,6 +48,9 @@ func TestConfigValidate(t *testing.T) {
 		{"breaker", func(c *gateway.Config) { c.Route.BreakerFailures = -1 }, "route:"},
 		{"log level", func(c *gateway.Config) { c.LogLevel = "loud" }, "log_level"},
 		{"shutdown", func(c *gateway.Config) { c.ShutdownTimeout = 0 }, "shutdown_timeout"},
+		{"rpc address", func(c *gateway.Config) { c.Dashboard.RPCAddress = "127.0.0.1:26657" }, "dashboard: rpc_address"},
+		{"history interval", func(c *gateway.Config) { c.Dashboard.HistoryInterval = 0 }, "dashboard: history_interval"},
+		{"backfill", func(c *gateway.Config) { c.Dashboard.BackfillEpochs = -1 }, "dashboard: backfill_epochs"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +61,12 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+	// the history may be turned off
+	off := validConfig(t)
+	off.Dashboard.RPCAddress = ""
+	if err := off.Validate(); err != nil {
+		t.Errorf("empty dashboard.rpc_address refused: %v", err)
 	}
 	// every problem at once, not only the first
 	c := validConfig(t)

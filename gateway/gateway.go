@@ -51,6 +51,12 @@ type Gateway struct {
 	receipts *receiptCache
 	now      func() time.Time
 
+	query     subnettypes.QueryClient
+	traffic   *traffic
+	dashCache *ttlCache // chain reads behind the dashboard's JSON
+	verified  *ttlCache // receipt verifications, by receipt id
+	history   *recorder // nil when the history is off
+
 	lis     net.Listener
 	addr    atomic.Pointer[string]
 	httpSrv *http.Server
@@ -137,6 +143,19 @@ func (g *Gateway) open(signer axon.Signer) error {
 	g.auth = newAuthenticator(g.store, g.cfg.Anonymous, g.cfg.KeyCacheTTL, func() time.Time { return g.now() })
 	g.receipts = newReceiptCache(g.cfg.ReceiptCache)
 	query := subnettypes.NewQueryClient(g.chain.Conn())
+	g.query = query
+	now := func() time.Time { return g.now() }
+	g.traffic = newTraffic(now)
+	g.dashCache = newTTLCache(g.cfg.Dashboard.CacheTTL, 4096, now)
+	g.verified = newTTLCache(10*time.Minute, 4096, now)
+	if d := g.cfg.Dashboard; d.Enabled && d.RPCAddress != "" {
+		rpc, err := newCometRPC(d.RPCAddress)
+		if err != nil {
+			return err
+		}
+		g.history = &recorder{g: g, rpc: rpc, query: query, interval: d.HistoryInterval, backfill: d.BackfillEpochs,
+			next: map[uint32]int64{}}
+	}
 	netuids, _ := g.cfg.Netuids() // checked by Validate
 	for _, n := range netuids {
 		sn := &subnet{netuid: n, router: route.New(g.cfg.routeConfig(), func() time.Time { return g.now() })}
@@ -302,12 +321,16 @@ func (g *Gateway) Run(ctx context.Context) error {
 		WriteTimeout: g.cfg.MaxRequestTimeout + 15*time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
 	g.log.Info("gateway listening", "api", a, "metrics", g.life.Addr(), "subnets", g.cfg.Subnets,
-		"store", g.cfg.Store.Driver, "anonymous", g.cfg.Anonymous)
+		"store", g.cfg.Store.Driver, "anonymous", g.cfg.Anonymous, "dashboard", g.cfg.Dashboard.Enabled,
+		"epoch_history", g.history != nil)
 	components := []func(context.Context) error{g.serveAPI}
 	for _, sn := range g.subnets {
 		components = append(components, sn.view.Run)
 	}
 	components = append(components, g.readiness)
+	if g.history != nil {
+		components = append(components, g.history.run)
+	}
 	return g.life.Serve(ctx, nil, components...)
 }
 

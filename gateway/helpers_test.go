@@ -25,6 +25,8 @@ import (
 	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
+	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
+	"github.com/tensorcosm/tensorcosm/validator"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
 
@@ -95,7 +97,7 @@ func newTestNet(t *testing.T) *testNet {
 	n.modelPath, n.held = neurontest.TrainModel(t, digits.DefaultTrainOptions())
 	n.owner = n.c.Key("owner", 1_000_000_000_000)
 	n.hp = subnettypes.DefaultHyperparams()
-	n.hp.Tempo, n.hp.MaxRegistrationsPerBlock, n.hp.ServingRateLimit = 10, 8, 1
+	n.hp.Tempo, n.hp.MaxRegistrationsPerBlock, n.hp.ServingRateLimit, n.hp.WeightsRateLimit = 10, 8, 1, 5
 	n.createSubnet(t, "digits", neurontest.DigitsTask, netuid)
 	var addrs []string
 	n.kr, addrs = neurontest.NewKeyring(t, n.keyDir, "gwcold", "gw")
@@ -143,6 +145,31 @@ func startMiner(t *testing.T, c *neurontest.Chain, name, modelPath string, netui
 		t.Fatal(err)
 	}
 	return m, start(t, m)
+}
+
+// startValidator runs a real validator daemon on netuid: it registers,
+// stakes, scores the miners and sets weights, so epochs pay incentive.
+func startValidator(t *testing.T, c *neurontest.Chain, netuid uint32) *running {
+	t.Helper()
+	dir := t.TempDir()
+	_, addrs := neurontest.NewKeyring(t, dir, "cold", "hot")
+	c.Fund(addrs[0], 100_000_000_000)
+	cfg := validator.DefaultConfig()
+	cfg.Chain.GRPCAddress, cfg.Chain.ChainID = c.GRPCAddress(), c.Cfg.ChainID
+	cfg.Keyring.Dir, cfg.Keyring.Hotkey, cfg.Keyring.Coldkey = dir, "hot", "cold"
+	cfg.Keyring.Backend, cfg.Dev = "test", true
+	cfg.Netuid, cfg.Register, cfg.MaxBurn, cfg.Stake = netuid, true, 1_000_000_000, 1_000_000_000
+	cfg.StateDir = t.TempDir()
+	cfg.Tasks = map[string]map[string]any{digits.Kind: {"data_path": ortlib.DigitsPath(t)}}
+	cfg.ONNXRuntimeLib = ortlib.LibraryPath(t)
+	cfg.SyncBlocks, cfg.StepInterval, cfg.QueryTimeout = 2, 400*time.Millisecond, 2*time.Second
+	cfg.Concurrency, cfg.EMAAlpha = 4, 0.3
+	cfg.MetricsListenAddress = "127.0.0.1:0"
+	v, err := validator.New(cfg, neurontest.Logger(t).With("daemon", "validator"), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, v)
 }
 
 // runner runs a model on inputs.
@@ -238,6 +265,7 @@ func gatewayConfig(c *neurontest.Chain, keyDir string, subnets string) gateway.C
 	cfg.DataDir = keyDir
 	cfg.MetagraphInterval = 300 * time.Millisecond
 	cfg.KeyCacheTTL = 0
+	cfg.Dashboard.RPCAddress, cfg.Dashboard.HistoryInterval = c.Net.Validators[0].RPCAddress, 300*time.Millisecond
 	return cfg
 }
 

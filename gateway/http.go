@@ -32,7 +32,8 @@ const (
 	HeaderAgreement   = "Tensorcosm-Agreement"
 )
 
-// Handler is the API: OIP v2, predict, receipts and the OpenAPI document.
+// Handler is the API: OIP v2, predict, receipts and the OpenAPI document,
+// and, when enabled, the web dashboard and its JSON.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v2/health/live", g.endpoint("live", g.live))
@@ -43,6 +44,9 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("POST /v2/models/{model}/infer", g.endpoint("infer", g.infer))
 	mux.HandleFunc("POST /v1/subnets/{netuid}/predict", g.endpoint("predict", g.predict))
 	mux.HandleFunc("GET /v1/receipts/{id}", g.endpoint("receipt", g.receipt))
+	if g.cfg.Dashboard.Enabled {
+		g.mountDashboard(mux)
+	}
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(oip.OpenAPI())
@@ -81,8 +85,12 @@ func (g *Gateway) endpoint(name string, h handlerFunc) http.HandlerFunc {
 		if _, ok := body.(written); !ok {
 			writeJSON(w, status, body)
 		}
+		took := time.Since(start)
 		g.metrics.requests.WithLabelValues(model, name, strconv.Itoa(status)).Inc()
-		g.metrics.latency.WithLabelValues(model, name).Observe(time.Since(start).Seconds())
+		g.metrics.latency.WithLabelValues(model, name).Observe(took.Seconds())
+		if name == "infer" || name == "predict" {
+			g.traffic.observe(took, status >= 500 || status == http.StatusTooManyRequests)
+		}
 	}
 }
 

@@ -18,6 +18,9 @@ type metrics struct {
 	receipts  *prometheus.CounterVec   // result
 	agreement *prometheus.HistogramVec // model
 	inflight  prometheus.Gauge
+
+	epochsRecorded *prometheus.CounterVec // netuid
+	historyErrors  prometheus.Counter
 }
 
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
@@ -44,6 +47,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			[]string{"model"}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tensorcosm_gateway_inflight_requests",
 			Help: "API requests being served."}),
+		epochsRecorded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tensorcosm_gateway_epochs_recorded_total",
+			Help: "Subnet epochs the dashboard's history recorder stored, by netuid."}, []string{"netuid"}),
+		historyErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "tensorcosm_gateway_history_errors_total",
+			Help: "Passes of the dashboard's history recorder that failed (node or store unreachable)."}),
 	}
 	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
@@ -60,7 +67,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 // collectors are the gateway's own metrics.
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.requests, m.latency, m.upstream, m.retries, m.hedges, m.breaker,
-		m.receipts, m.agreement, m.inflight}
+		m.receipts, m.agreement, m.inflight, m.epochsRecorded, m.historyErrors}
 }
 
 // DescribeMetrics sends the descriptors of every metric the gateway

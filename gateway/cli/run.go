@@ -30,6 +30,8 @@ var runFlags = []cliconfig.Flag{
 	{Name: "request-timeout", Key: "request_timeout", Usage: "request deadline when parameters.timeout_ms is not set"},
 	{Name: "max-request-timeout", Key: "max_request_timeout", Usage: "largest deadline a request may ask for"},
 	{Name: "max-body-bytes", Key: "max_body_bytes", Usage: "largest request body"},
+	{Name: "dashboard", Key: "dashboard.enabled", Usage: "serve the web dashboard at / and its JSON API"},
+	{Name: "rpc-address", Key: "dashboard.rpc_address", Usage: "node CometBFT RPC, http://host:port (epoch history; empty turns it off)"},
 	{Name: "cors-origins", Key: "cors_origins", Usage: "browser origins allowed, comma-separated (* for any)"},
 	{Name: "log-level", Key: "log_level", Usage: "debug, info, warn or error"},
 	{Name: "shutdown-timeout", Key: "shutdown_timeout", Usage: "how long the drain may take after SIGINT or SIGTERM"},
@@ -48,7 +50,10 @@ Inference Protocol v2 REST API (GET /v2, /v2/health/live|ready,
 /v2/models/{model}[/ready], POST /v2/models/{model}/infer, where a model is a
 subnet's name or netuid), POST /v1/subnets/{netuid}/predict with the task's
 natural payload, GET /v1/receipts/{id} and GET /openapi.json. Requests carry an
-API key (tensorcosm-gateway keys create) unless anonymous is on.
+API key (tensorcosm-gateway keys create) unless anonymous is on. The web
+dashboard is at / (the network, each subnet's metagraph, weights and epoch
+history, and a "try it" page); it records every epoch's results in the store,
+read from the node's RPC (--rpc-address).
 
 The gateway signs axon sessions with its hotkey, which must be registered in
 every served subnet (normally the operator's validator hotkey).

@@ -38,6 +38,13 @@ func TestOpenAPIDocument(t *testing.T) {
 		{http.MethodPost, "/v1/subnets/{netuid}/predict", []int{200, 400, 401, 403, 404, 413, 415, 429, 501, 502, 503, 504}},
 		{http.MethodGet, "/v1/receipts/{id}", []int{200, 202, 404, 502, 504}},
 		{http.MethodGet, "/openapi.json", []int{200}},
+		{http.MethodGet, "/v1/dashboard/config", []int{200}},
+		{http.MethodGet, "/v1/network", []int{200, 502}},
+		{http.MethodGet, "/v1/subnets/{netuid}/metagraph", []int{200, 404, 502}},
+		{http.MethodGet, "/v1/subnets/{netuid}/weights", []int{200, 404, 502}},
+		{http.MethodGet, "/v1/subnets/{netuid}/history", []int{200, 400, 500}},
+		{http.MethodGet, "/v1/subnets/{netuid}/miners", []int{200, 404, 503}},
+		{http.MethodGet, "/v1/receipts/{id}/verification", []int{200, 404, 500, 502, 504}},
 	}
 	if got := doc.Paths.Len(); got != len(endpoints) {
 		t.Errorf("document has %d paths, want %d", got, len(endpoints))
