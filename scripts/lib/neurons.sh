@@ -334,8 +334,9 @@ start_textline_validators() {
 	done
 }
 
-# write_gateway_config: both subnets, validator-1's hotkey, the key store in
-# state/ and the API on BASE+100 (metrics BASE+101).
+# write_gateway_config: both subnets, validator-1's hotkey, the key store
+# (and the dashboard's epoch history, read from the node's RPC) in state/,
+# and the API and dashboard on BASE+100 (metrics BASE+101).
 write_gateway_config() {
 	cat <<YAML
 chain:
@@ -353,6 +354,9 @@ data_dir: $GATEWAY_DIR/state
 store:
   driver: sqlite
 anonymous: false
+dashboard:
+  enabled: true
+  rpc_address: http://127.0.0.1:$((PORT_BASE + 57))
 log_level: info
 YAML
 }
@@ -529,6 +533,7 @@ print_gateway() {
 	printf '  %-20s %-10s api %s  metrics http://127.0.0.1:%d/metrics\n' \
 		"$GATEWAY" "$(daemon_state "$GATEWAY")" "$url" "$GATEWAY_METRICS_PORT" >&2
 	cat >&2 <<INFO
+  dashboard $url/ (open it in a browser; "Try it" asks for the API key below)
   API key   $GATEWAY_KEY_NAME, token in $GATEWAY_TOKEN_FILE (more: $GATEWAY_BIN keys create NAME --config $GATEWAY_DIR/config.yaml)
   try the gateway (the answer carries its miner, model and receipt in tensorcosm_* parameters):
         curl -sS -H "$auth" -H 'Content-Type: application/json' --data-binary @$GATEWAY_DIGIT_SAMPLE $url/v2/models/digits/infer

@@ -147,6 +147,51 @@ func TestLocalnetResume(t *testing.T) {
 		t.Error("the API key's token changed across the restart")
 	}
 	checkGatewayCurls(t, out, l)
+	checkDashboard(t, out, l, stoppedAt)
+}
+
+// checkDashboard checks that `up` printed the dashboard's address, that it
+// serves the page, and that the gateway's epoch history holds subnet 1's
+// epochs on both sides of the stop at height stoppedAt: recorded before,
+// and backfilled or recorded after the restart.
+func checkDashboard(t *testing.T, out string, l localnet, stoppedAt int64) {
+	t.Helper()
+	url := fmt.Sprintf("http://127.0.0.1:%d/", l.base+100)
+	if !strings.Contains(out, "dashboard "+url) {
+		t.Errorf("up did not print the dashboard's address %s:\n%s", url, out)
+	}
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET %s: %d %s", url, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	var heights []int64
+	ok := waitFor(time.Minute, func() bool {
+		res, err := http.Get(url + "v1/subnets/1/history?limit=1000")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		var h struct {
+			Epochs []struct {
+				Height int64 `json:"height"`
+			} `json:"epochs"`
+		}
+		if res.StatusCode != 200 || json.NewDecoder(res.Body).Decode(&h) != nil {
+			return false
+		}
+		heights = heights[:0]
+		for _, e := range h.Epochs {
+			heights = append(heights, e.Height)
+		}
+		return len(heights) > 0 && heights[0] < stoppedAt && heights[len(heights)-1] > stoppedAt
+	})
+	if !ok {
+		t.Errorf("the gateway's epoch history of subnet 1 does not span the restart at height %d: epochs at %v", stoppedAt, heights)
+	}
 }
 
 // readToken returns the localnet API key's token and checks its file is
