@@ -2,10 +2,8 @@ package gateway_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,8 +23,6 @@ import (
 	"github.com/tensorcosm/tensorcosm/gateway"
 	"github.com/tensorcosm/tensorcosm/gateway/dashboard"
 	"github.com/tensorcosm/tensorcosm/gateway/store"
-	"github.com/tensorcosm/tensorcosm/onnx"
-	"github.com/tensorcosm/tensorcosm/task"
 	"github.com/tensorcosm/tensorcosm/task/textline"
 	"github.com/tensorcosm/tensorcosm/testutil/browser"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
@@ -217,20 +213,7 @@ func norm(s string) string { return strings.ToLower(strings.Join(strings.Fields(
 // returns it with the API's answer for it.
 func textlinePNG(t *testing.T, spec subnettypes.TaskSpec, addr, key string) (string, string) {
 	t.Helper()
-	inst, err := task.Instantiate(spec, task.Env{CacheDir: onnx.CacheDir()})
-	must(t, err)
-	ch, err := inst.Challenge(rand.New(rand.NewPCG(7, 8)), 1)
-	must(t, err)
-	js, err := inst.Codec().EncodeJSON(ch.Inputs)
-	must(t, err)
-	var pl textline.Payload
-	must(t, json.Unmarshal(js, &pl))
-	img := pl.Image
-	if img == "" && len(pl.Images) > 0 {
-		img = pl.Images[0]
-	}
-	b, err := base64.StdEncoding.DecodeString(img)
-	must(t, err)
+	_, b := textlineSample(t, spec, 7)
 	path := filepath.Join(t.TempDir(), "line.png")
 	must(t, os.WriteFile(path, b, 0o600))
 	x := do(t, addr, "POST", "/v1/subnets/2/predict", b, map[string]string{"Authorization": "Bearer " + key,

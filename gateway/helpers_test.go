@@ -3,9 +3,11 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,7 +25,9 @@ import (
 	"github.com/tensorcosm/tensorcosm/gateway"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/onnx"
+	"github.com/tensorcosm/tensorcosm/task"
 	"github.com/tensorcosm/tensorcosm/task/digits"
+	"github.com/tensorcosm/tensorcosm/task/textline"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	"github.com/tensorcosm/tensorcosm/validator"
@@ -315,3 +319,24 @@ func decode[T any](t *testing.T, x exchange) T {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// textlineSample renders the textline task's challenge line for seed and
+// returns it as the task's JSON payload and as the PNG inside it.
+func textlineSample(t *testing.T, spec subnettypes.TaskSpec, seed uint64) ([]byte, []byte) {
+	t.Helper()
+	inst, err := task.Instantiate(spec, task.Env{CacheDir: onnx.CacheDir()})
+	must(t, err)
+	ch, err := inst.Challenge(rand.New(rand.NewPCG(seed, seed+1)), 1)
+	must(t, err)
+	js, err := inst.Codec().EncodeJSON(ch.Inputs)
+	must(t, err)
+	var pl textline.Payload
+	must(t, json.Unmarshal(js, &pl))
+	img := pl.Image
+	if img == "" && len(pl.Images) > 0 {
+		img = pl.Images[0]
+	}
+	png, err := base64.StdEncoding.DecodeString(img)
+	must(t, err)
+	return js, png
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,8 +23,6 @@ import (
 	"github.com/tensorcosm/tensorcosm/gateway"
 	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/gateway/store"
-	"github.com/tensorcosm/tensorcosm/onnx"
-	"github.com/tensorcosm/tensorcosm/task"
 	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/task/textline"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
@@ -236,20 +233,7 @@ func TestGatewayOnNetwork(t *testing.T) {
 		"Content-Type": "image/png"}), 400)
 
 	// predict on textline: a rendered line as the JSON payload and as a PNG upload
-	inst, err := task.Instantiate(tlSpec, task.Env{CacheDir: onnx.CacheDir()})
-	must(t, err)
-	ch, err := inst.Challenge(rand.New(rand.NewPCG(1, 2)), 1)
-	must(t, err)
-	js, err := inst.Codec().EncodeJSON(ch.Inputs)
-	must(t, err)
-	var tlPayload textline.Payload
-	must(t, json.Unmarshal(js, &tlPayload))
-	img := tlPayload.Image
-	if img == "" && len(tlPayload.Images) > 0 {
-		img = tlPayload.Images[0]
-	}
-	pngBytes, err := base64.StdEncoding.DecodeString(img)
-	must(t, err)
+	js, pngBytes := textlineSample(t, tlSpec, 1)
 	type tlResponse struct {
 		Answers    []textline.Answer `json:"answers"`
 		Provenance map[string]any    `json:"provenance"`

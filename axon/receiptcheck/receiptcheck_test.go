@@ -9,65 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/axon/receiptcheck"
+	"github.com/tensorcosm/tensorcosm/axon/receipttest"
 )
-
-// testReceipt signs a batch of three leaves with signer in netuid, all
-// answered at height with model, and returns the receipt of leaf 1.
-func testReceipt(t *testing.T, signer axon.Signer, netuid uint32, height int64, model []byte) *axonpb.Receipt {
-	t.Helper()
-	var leaves []*axonpb.ReceiptLeaf
-	var hashes [][axon.ReceiptHashSize]byte
-	for i := range 3 {
-		l := &axonpb.ReceiptLeaf{
-			RequestHash:  bytes.Repeat([]byte{byte(i + 1)}, 32),
-			ResponseHash: bytes.Repeat([]byte{0xbb}, 32),
-			ModelSha256:  model,
-			BlockHeight:  height,
-			SessionId:    bytes.Repeat([]byte{0x5e}, 16),
-			Sequence:     uint64(i + 1),
-		}
-		leaves = append(leaves, l)
-		hashes = append(hashes, axon.ReceiptLeafHash(l))
-	}
-	root := axon.MerkleRoot(hashes)
-	sr := &axonpb.SignedRoot{
-		MinerHotkey: signer.Address(), MinerPubkey: signer.PubKey(), Netuid: netuid,
-		Batch: 1, LeafCount: 3, Root: root[:],
-	}
-	sig, err := signer.Sign(axon.RootSignBytes(sr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr.Signature = sig
-	var path [][]byte
-	for _, p := range axon.MerklePath(hashes, 1) {
-		path = append(path, bytes.Clone(p[:]))
-	}
-	r, err := axon.NewReceipt(leaves[1], &axonpb.LeafProof{Sequence: 2, Index: 1, Path: path}, sr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := axon.VerifyReceipt(r); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func testMiner(t *testing.T) *axon.KeySigner {
-	t.Helper()
-	s, err := axon.NewKeySigner(secp256k1.GenPrivKeyFromSecret([]byte("receipt-miner")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // fakeChain answers like a node holding the state of heights
 // [earliest, latest], where the miner committed model at every height.
@@ -105,7 +53,7 @@ func (f *fakeChain) LatestHeight(context.Context) (int64, error) {
 }
 
 func TestVerifyAgainstChain(t *testing.T) {
-	miner := testMiner(t)
+	miner := receipttest.Miner(t)
 	model := bytes.Repeat([]byte{0xc3}, 32)
 	modelHex := hex.EncodeToString(model)
 	other := strings.Repeat("ab", 32)
@@ -139,7 +87,7 @@ func TestVerifyAgainstChain(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := testReceipt(t, miner, 2, 120, model)
+			r := receipttest.Receipt(t, miner, 2, 120, model)
 			if c.change != nil {
 				c.change(r)
 			}
@@ -176,7 +124,7 @@ func TestVerifyAgainstChain(t *testing.T) {
 func TestReportJSON(t *testing.T) {
 	model := bytes.Repeat([]byte{0xc3}, 32)
 	chain := fakeChain{earliest: 1, latest: 500, model: hex.EncodeToString(model)}
-	rep := receiptcheck.Verify(context.Background(), &chain, testReceipt(t, testMiner(t), 2, 120, model))
+	rep := receiptcheck.Verify(context.Background(), &chain, receipttest.Receipt(t, receipttest.Miner(t), 2, 120, model))
 	b, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)

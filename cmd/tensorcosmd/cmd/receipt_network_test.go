@@ -25,6 +25,7 @@ import (
 
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
+	"github.com/tensorcosm/tensorcosm/axon/receipttest"
 	"github.com/tensorcosm/tensorcosm/chainclient"
 	"github.com/tensorcosm/tensorcosm/testutil/network"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
@@ -128,7 +129,7 @@ func TestReceiptVerifyOnNetwork(t *testing.T) {
 		return rep, runErr
 	}
 
-	rep, err := run(testReceipt(t, miner, netuid, heightA, modelA))
+	rep, err := run(receipttest.Receipt(t, miner, netuid, heightA, modelA))
 	if err != nil || rep["valid"] != true || rep["chain_model_sha256"] != hex.EncodeToString(modelA) {
 		t.Fatalf("model A at height %d: err %v, report %v", heightA, err, rep)
 	}
@@ -144,12 +145,12 @@ func TestReceiptVerifyOnNetwork(t *testing.T) {
 		{"future height", heightB + 1_000_000, modelB, "below the receipt's height"},
 	}
 	for _, c := range cases {
-		rep, err := run(testReceipt(t, miner, netuid, c.height, c.model))
+		rep, err := run(receipttest.Receipt(t, miner, netuid, c.height, c.model))
 		if err == nil || rep["valid"] != false || !strings.Contains(rep["error"].(string), c.want) {
 			t.Errorf("%s: err %v, report %v, want an error containing %q", c.name, err, rep, c.want)
 		}
 	}
-	if rep, err := run(testReceipt(t, miner, netuid, heightB, modelB)); err != nil || rep["valid"] != true {
+	if rep, err := run(receipttest.Receipt(t, miner, netuid, heightB, modelB)); err != nil || rep["valid"] != true {
 		t.Errorf("model B at height %d: err %v, report %v", heightB, err, rep)
 	}
 }
@@ -175,7 +176,7 @@ func TestReceiptVerifyPrunedHeightOnNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := axon.MarshalReceipt(testReceipt(t, miner, 1, 3, bytes.Repeat([]byte{0xaa}, 32)))
+	b, err := axon.MarshalReceipt(receipttest.Receipt(t, miner, 1, 3, bytes.Repeat([]byte{0xaa}, 32)))
 	if err != nil {
 		t.Fatal(err)
 	}
