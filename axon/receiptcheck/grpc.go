@@ -63,17 +63,14 @@ func (g grpcQuerier) HasState(ctx context.Context, height int64) (bool, error) {
 }
 
 // LatestHeight implements Querier with GetLatestBlock, reading the SDK
-// block's header, or the Comet block's from nodes that send only that.
+// block's header (cosmos-sdk v0.47 and later fill sdk_block).
 func (g grpcQuerier) LatestHeight(ctx context.Context) (int64, error) {
 	res, err := g.tm.GetLatestBlock(ctx, &cmtservice.GetLatestBlockRequest{})
 	if err != nil {
 		return 0, fmt.Errorf("latest block: %w", err)
 	}
-	switch {
-	case res.SdkBlock != nil:
-		return res.SdkBlock.Header.Height, nil
-	case res.Block != nil: //nolint:staticcheck // SA1019: older nodes fill only Block
-		return res.Block.Header.Height, nil
+	if res.SdkBlock == nil {
+		return 0, errors.New("latest block: the node sent no sdk_block (cosmos-sdk before v0.47?)")
 	}
-	return 0, errors.New("latest block: the node sent no block")
+	return res.SdkBlock.Header.Height, nil
 }

@@ -755,7 +755,7 @@ func (f *Fixture) servePredict(w http.ResponseWriter, r *http.Request, s *Fixtur
 func (f *Fixture) makeReceipt(s *FixtureSubnet, miner Neuron, k uint64) ([]byte, Verification) {
 	model, _ := hex.DecodeString(miner.ModelSHA256)
 	height := f.Height - 2
-	leafCount, index := uint64(4+k%5), k%4
+	leafCount, index := 4+k%5, k%4
 	root := fixtureHash(k, 22)
 	path := []string{}
 	for i := uint64(0); i < 3; i++ {

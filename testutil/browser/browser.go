@@ -276,7 +276,7 @@ func (p *Page) Screenshot(t testing.TB, name string) string {
 		png, err = fullPageScreenshot(ctx, tgt)
 		return err
 	}))
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	if err := os.WriteFile(path, png, 0o600); err != nil {
 		t.Fatalf("browser: write the screenshot: %v", err)
 	}
 	t.Logf("browser: screenshot %s", path)
@@ -317,7 +317,7 @@ func OutputDir(t testing.TB) string {
 	}
 	dir, err := filepath.Abs(dir)
 	if err == nil {
-		err = os.MkdirAll(dir, 0o755)
+		err = os.MkdirAll(dir, 0o750)
 	}
 	if err != nil {
 		t.Fatalf("browser: output directory: %v", err)

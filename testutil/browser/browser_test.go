@@ -142,9 +142,9 @@ func TestBrowser(t *testing.T) {
 	t.Run("errors are reported", func(t *testing.T) {
 		t.Parallel()
 		p := open(t, b, 1280, 800, srv.URL+"/errors.html")
-		errs := waitErrors(p, 3)
+		waitErrors(p, 3)
 		time.Sleep(100 * time.Millisecond) // let a wrong fourth one show up
-		errs = p.Errors()
+		errs := p.Errors()
 		t.Logf("errors:\n%s", strings.Join(errs, "\n"))
 		if len(errs) != 3 {
 			t.Fatalf("got %d errors, want 3 (console.error, uncaught exception, 404):\n%s", len(errs), strings.Join(errs, "\n"))
