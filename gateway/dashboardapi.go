@@ -399,8 +399,12 @@ func (g *Gateway) dashHistory(_ http.ResponseWriter, r *http.Request) (string, a
 			return "", nil, errorf(http.StatusInternalServerError, "epoch at height %d: stored body: %v", rec.Height, err)
 		}
 	}
-	if want == nil && len(bodies) > 0 {
-		want = topEmission(bodies[len(bodies)-1], historyDefaultUIDs)
+	// by default the UIDs paid most in the newest epoch with neurons (a
+	// pruned one has none)
+	for i := len(bodies) - 1; want == nil && i >= 0; i-- {
+		if len(bodies[i].UIDs) > 0 {
+			want = topEmission(bodies[i], historyDefaultUIDs)
+		}
 	}
 	out := dashboard.History{Netuid: netuid, UIDs: want, Epochs: make([]dashboard.Epoch, 0, len(bodies))}
 	if out.UIDs == nil {
@@ -408,7 +412,7 @@ func (g *Gateway) dashHistory(_ http.ResponseWriter, r *http.Request) (string, a
 	}
 	for _, b := range bodies {
 		e := dashboard.Epoch{Epoch: b.Epoch, Height: b.Height, DueHeight: b.DueHeight, Emission: b.Emission,
-			OwnerCut: b.OwnerCut, ToMiners: b.ToMiners, ToValidators: b.ToValidators, Neurons: b.Neurons,
+			OwnerCut: b.OwnerCut, ToMiners: b.ToMiners, ToValidators: b.ToValidators, Neurons: b.Neurons, Pruned: b.Pruned,
 			Incentive: make([]uint32, len(want)), Dividends: make([]uint32, len(want)), UIDEmission: make([]string, len(want))}
 		at := make(map[uint32]int, len(b.UIDs))
 		for i, u := range b.UIDs {

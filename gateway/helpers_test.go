@@ -28,6 +28,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/task"
 	"github.com/tensorcosm/tensorcosm/task/digits"
 	"github.com/tensorcosm/tensorcosm/task/textline"
+	"github.com/tensorcosm/tensorcosm/testutil/network"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	"github.com/tensorcosm/tensorcosm/testutil/ortlib"
 	"github.com/tensorcosm/tensorcosm/validator"
@@ -95,9 +96,9 @@ type testNet struct {
 	held      *digits.Dataset
 }
 
-func newTestNet(t *testing.T) *testNet {
+func newTestNet(t *testing.T, opts ...func(*network.Config)) *testNet {
 	t.Helper()
-	n := &testNet{c: neurontest.StartChain(t, 300*time.Millisecond), keyDir: t.TempDir()}
+	n := &testNet{c: neurontest.StartChain(t, 300*time.Millisecond, opts...), keyDir: t.TempDir()}
 	n.modelPath, n.held = neurontest.TrainModel(t, digits.DefaultTrainOptions())
 	n.owner = n.c.Key("owner", 1_000_000_000_000)
 	n.hp = subnettypes.DefaultHyperparams()

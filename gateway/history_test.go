@@ -8,11 +8,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/metadata"
 
+	pruningtypes "cosmossdk.io/store/pruning/types"
+
 	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
 
 	"github.com/tensorcosm/tensorcosm/gateway"
 	"github.com/tensorcosm/tensorcosm/gateway/dashboard"
 	"github.com/tensorcosm/tensorcosm/gateway/oip"
+	"github.com/tensorcosm/tensorcosm/testutil/network"
 	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 	subnettypes "github.com/tensorcosm/tensorcosm/x/subnet/types"
 )
@@ -148,4 +151,66 @@ func TestHistorySurvivesRestart(t *testing.T) {
 		len(one.Epochs[1].Incentive) != 1 {
 		t.Errorf("limit=2&uids=0: %+v", one)
 	}
+}
+
+// TestHistoryOnPruningNode backfills from a node that keeps only its last
+// few states (pruning "everything": 2 recent, pruned every 10 blocks):
+// epochs whose state is gone are recorded with their totals, from the
+// block results, and marked pruned; epochs recorded while the node still
+// held their state have every UID's results.
+func TestHistoryOnPruningNode(t *testing.T) {
+	n := newTestNet(t, func(c *network.Config) { c.PruningStrategy = pruningtypes.PruningOptionEverything })
+	c := n.c
+	period := int64(n.hp.Tempo) + 1
+	// five epochs before any gateway runs
+	until(t, "five epochs", 2*time.Minute, func() bool {
+		h, err := c.Net.LatestHeight()
+		return err == nil && h > 5*period
+	})
+	// the node has dropped the early states
+	ctx := metadata.AppendToOutgoingContext(c.Ctx, grpctypes.GRPCBlockHeightHeader, "9")
+	if _, err := c.Query().Subnet(ctx, &subnettypes.QuerySubnetRequest{Netuid: netuid}); err == nil {
+		t.Fatal("the node still answers at height 9: not pruning")
+	}
+	g, err := gateway.New(gatewayConfig(c, n.keyDir, "1"), neurontest.Logger(t).With("daemon", "gateway"), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, g)
+	until(t, "the gateway to listen", time.Minute, func() bool { return g.Addr() != "" })
+	var h dashboard.History
+	until(t, "backfilled epochs and two recorded live", 2*time.Minute, func() bool {
+		h = history(t, g.Addr(), netuid, "?limit=1000")
+		live := 0
+		for _, e := range h.Epochs {
+			if !e.Pruned {
+				live++
+			}
+		}
+		return len(h.Epochs) >= 5 && live >= 2
+	})
+	pruned := 0
+	for i, e := range h.Epochs {
+		if e.Epoch != h.Epochs[0].Epoch+uint64(i) {
+			t.Fatalf("epoch %d at index %d: the history has a gap", e.Epoch, i)
+		}
+		if e.Emission == "" || e.ToValidators == "" || e.OwnerCut == "" {
+			t.Errorf("epoch %d: totals missing: %+v", e.Epoch, e)
+		}
+		if e.Pruned {
+			pruned++
+			for j := range e.Incentive {
+				if e.Incentive[j] != 0 || e.Dividends[j] != 0 || e.UIDEmission[j] != "0" {
+					t.Errorf("pruned epoch %d has per-UID values: %+v", e.Epoch, e)
+				}
+			}
+		}
+	}
+	if pruned == 0 || h.Epochs[0].Height > 2*period {
+		t.Errorf("want the first epochs backfilled from block results and marked pruned: %+v", h.Epochs)
+	}
+	if len(h.UIDs) == 0 {
+		t.Error("no UIDs chosen from the epochs that have them")
+	}
+	t.Logf("%d epochs, %d backfilled with totals only (state pruned), the rest with every UID", len(h.Epochs), pruned)
 }

@@ -136,6 +136,9 @@ type Epoch struct {
 	Incentive    []uint32 `json:"incentive"`
 	Dividends    []uint32 `json:"dividends"`
 	UIDEmission  []string `json:"uid_emission"`
+	// Pruned is set when the node had dropped the epoch's state before it
+	// was recorded: the totals are known, the per-UID values are not (0).
+	Pruned bool `json:"pruned,omitempty"`
 }
 
 // Miners is the gateway's live view of a subnet's axons.

@@ -44,8 +44,9 @@ type Chain struct {
 }
 
 // StartChain starts a network with blocks every blockTime and waits for
-// height 2.
-func StartChain(t *testing.T, blockTime time.Duration) *Chain {
+// height 2. Each opt may change the network's config first (a pruning
+// strategy, say).
+func StartChain(t *testing.T, blockTime time.Duration, opts ...func(*network.Config)) *Chain {
 	cfg, err := network.DefaultConfig(1)
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +54,9 @@ func StartChain(t *testing.T, blockTime time.Duration) *Chain {
 	cfg.TimeoutCommit = blockTime
 	cfg.AccountTokens = sdkmath.NewInt(1_000_000_000_000_000)
 	cfg.StakingTokens = sdkmath.NewInt(1_000_000_000_000_000)
+	for _, o := range opts {
+		o(&cfg)
+	}
 	net := network.New(t, cfg)
 	if _, err := net.WaitForHeightWithTimeout(2, time.Minute); err != nil {
 		t.Fatal(err)

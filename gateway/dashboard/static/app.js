@@ -389,7 +389,10 @@ async function renderSubnet(rt, netuid) {
     if (!history) return;
     const xs = history.epochs.map((e) => e.epoch);
     const uids = history.uids || [];
-    const per = (field) => uids.map((uid, j) => ({uid, values: history.epochs.map((e) => (e[field] ? e[field][j] : 0) / 65535)}));
+    // a pruned epoch (the node had dropped its state when it was recorded)
+    // has totals but no per-UID values: a gap in the lines
+    const per = (field) => uids.map((uid, j) => ({uid,
+      values: history.epochs.map((e) => (e.pruned ? null : (e[field] ? e[field][j] : 0) / 65535))}));
     const f4 = (v) => v.toFixed(4);
     lineChart(incSvg, incLegend, {xs, series: per('incentive'), yLabel: 'incentive (0–1)', valueFormat: f4, width: widths.charts[0]});
     lineChart(divSvg, divLegend, {xs, series: per('dividends'), yLabel: 'dividends (0–1)', valueFormat: f4, width: widths.charts[1]});

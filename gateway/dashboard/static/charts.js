@@ -142,7 +142,8 @@ function xAxis(geo, xs, opts = {}) {
 // lineChart draws one line per series over the epochs xs into the <svg>
 // el, and its legend into legendEl. Each point is a <circle> with
 // data-epoch and data-uid (and its value in data-tip, for the tooltip).
-//   series: [{uid, values: [number per x]}]
+// A null value (unknown) draws no point and breaks the line.
+//   series: [{uid, values: [number or null per x]}]
 export function lineChart(el, legendEl, {xs, series, yLabel, xLabel = 'epoch', valueFormat, height = 250, width: w}) {
   const width = chartWidth(el, w);
   setup(el, width, height);
@@ -152,7 +153,7 @@ export function lineChart(el, legendEl, {xs, series, yLabel, xLabel = 'epoch', v
     return;
   }
   let yMax = 0;
-  for (const s of series) for (const v of s.values) if (v > yMax) yMax = v;
+  for (const s of series) for (const v of s.values) if (v !== null && v > yMax) yMax = v;
   const {markup, geo} = frame({width, height, yMax: yMax || 1, yLabel, xLabel, xs});
   let out = markup + xAxis(geo, xs);
   const fmt = valueFormat || ((v) => String(v));
@@ -161,10 +162,15 @@ export function lineChart(el, legendEl, {xs, series, yLabel, xLabel = 'epoch', v
   const legend = [];
   series.forEach((s, si) => {
     const {color, dash} = seriesStyle(si);
-    let d = '', pts = '';
+    let d = '', pts = '', gap = true;
     s.values.forEach((v, i) => {
+      if (v === null) { // unknown (pruned): no point, a break in the line
+        gap = true;
+        return;
+      }
       const py = geo.y(v).toFixed(1);
-      d += `${i ? 'L' : 'M'}${px[i]},${py}`;
+      d += `${gap ? 'M' : 'L'}${px[i]},${py}`;
+      gap = false;
       pts += `<circle cx="${px[i]}" cy="${py}" r="${r}" fill="${color}" data-epoch="${esc(xs[i])}" data-uid="${esc(s.uid)}" ` +
         `data-tip="UID ${esc(s.uid)} · epoch ${esc(xs[i])}: ${esc(fmt(v))}"/>`;
     });
