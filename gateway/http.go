@@ -213,14 +213,15 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *api
 
 // options are a request's routing parameters.
 type options struct {
-	timeout    time.Duration
-	redundancy int
+	timeout     time.Duration
+	redundancy  int
+	receiptWait time.Duration
 }
 
-// parseOptions reads timeout_ms and redundancy from get (OIP parameters
-// or the query string).
+// parseOptions reads timeout_ms, redundancy and receipt_wait_ms from get
+// (OIP parameters or the query string).
 func (g *Gateway) parseOptions(get func(string) (any, bool)) (options, *apiError) {
-	o := options{timeout: g.cfg.RequestTimeout, redundancy: 1}
+	o := options{timeout: g.cfg.RequestTimeout, redundancy: 1, receiptWait: g.cfg.ReceiptWait}
 	if v, ok := get("timeout_ms"); ok {
 		ms, ok := asInt(v)
 		if !ok || ms <= 0 {
@@ -234,6 +235,16 @@ func (g *Gateway) parseOptions(get func(string) (any, bool)) (options, *apiError
 			return o, errorf(http.StatusBadRequest, "parameters.redundancy: want an integer from 1 to %d, got %v", g.cfg.MaxRedundancy, v)
 		}
 		o.redundancy = int(k)
+	}
+	// a caller who wants the answer now, not its receipt inline, says so:
+	// 0 returns at once with the receipt URL (the root takes up to the
+	// miners' batch interval, 50 ms by default)
+	if v, ok := get("receipt_wait_ms"); ok {
+		ms, ok := asInt(v)
+		if !ok || ms < 0 {
+			return o, errorf(http.StatusBadRequest, "parameters.receipt_wait_ms: want an integer of milliseconds, 0 or more, got %v", v)
+		}
+		o.receiptWait = min(time.Duration(ms)*time.Millisecond, g.cfg.ReceiptWait)
 	}
 	return o, nil
 }
@@ -353,7 +364,7 @@ func (g *Gateway) route(ctx context.Context, sn *subnet, st *subnetState, inputs
 		}
 		g.metrics.agreement.WithLabelValues(st.name).Observe(float64(agree))
 	}
-	// receipts: wait up to ReceiptWait for all of them together, then hand
+	// receipts: wait up to o.receiptWait for all of them together, then hand
 	// out the verified ones inline and the rest by URL
 	entries := make([]*receiptEntry, len(out.all))
 	for i, u := range out.all {
@@ -362,7 +373,7 @@ func (g *Gateway) route(ctx context.Context, sn *subnet, st *subnetState, inputs
 		entries[i] = e
 		go settle(context.WithoutCancel(ctx), u.answer, max(g.cfg.ReceiptWait, 10*time.Second), e)
 	}
-	wait := time.NewTimer(g.cfg.ReceiptWait)
+	wait := time.NewTimer(o.receiptWait)
 	defer wait.Stop()
 	for i, e := range entries {
 		select {

@@ -145,6 +145,29 @@ func TestGatewayOnNetwork(t *testing.T) {
 	must(t, err)
 	must(t, axon.VerifyReceipt(r))
 	check(do(t, addr, "GET", "/v1/receipts/0123456789abcdef", nil, nil), 404)
+
+	// receipt_wait_ms 0: the answer at once, without its receipt, which the
+	// URL serves once the miner signs its root (up to its 50 ms batch
+	// interval later: the root cannot reach the gateway before the answer)
+	nowBody, _ := json.Marshal(map[string]any{"parameters": map[string]any{"receipt_wait_ms": 0}, "inputs": []map[string]any{{
+		"name": "input", "shape": []int{rows, 64}, "datatype": "FP32", "data": flat}}})
+	pixels, _ := json.Marshal(map[string]any{"pixels": [][]float32{scale16(held.Features[:64])}})
+	for _, x := range []exchange{
+		check(do(t, addr, "POST", "/v2/models/digits/infer", nowBody, auth(full)), 200),
+		check(do(t, addr, "POST", "/v1/subnets/1/predict?receipt_wait_ms=0", pixels, auth(full)), 200),
+	} {
+		if x.header.Get(gateway.HeaderReceiptURL) == "" || bytes.Contains(x.body, []byte(`"tensorcosm_receipt"`)) {
+			t.Fatalf("receipt_wait_ms 0: want a receipt URL and no inline receipt: %s", x.body)
+		}
+		var later exchange
+		until(t, "the receipt of an answer sent without waiting", 30*time.Second, func() bool {
+			later = do(t, addr, "GET", x.header.Get(gateway.HeaderReceiptURL), nil, nil)
+			return later.status != 202 // pending
+		})
+		r, err := axon.UnmarshalReceipt(check(later, 200).body)
+		must(t, err)
+		must(t, axon.VerifyReceipt(r))
+	}
 	// and `tensorcosmd receipt verify` accepts what the user received, against the chain
 	receiptFile := filepath.Join(t.TempDir(), "receipt.json")
 	must(t, os.WriteFile(receiptFile, rx.body, 0o600))
@@ -177,13 +200,14 @@ func TestGatewayOnNetwork(t *testing.T) {
 
 	// bad tensors, unknown outputs, bad parameters: 400 before any miner
 	for name, b := range map[string]string{
-		"shape":      `{"inputs":[{"name":"input","shape":[1,63],"datatype":"FP32","data":[` + strings.Repeat("0,", 62) + `0]}]}`,
-		"count":      `{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[1,2]}]}`,
-		"datatype":   `{"inputs":[{"name":"input","shape":[1,64],"datatype":"BYTES","data":[` + strings.Repeat("0,", 63) + `0]}]}`,
-		"name":       `{"inputs":[{"name":"pixels","shape":[1,64],"datatype":"FP32","data":[` + strings.Repeat("0,", 63) + `0]}]}`,
-		"json":       `{"inputs":[`,
-		"output":     `{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[` + strings.Repeat("0,", 63) + `0]}],"outputs":[{"name":"logits"}]}`,
-		"redundancy": `{"parameters":{"redundancy":9},"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[` + strings.Repeat("0,", 63) + `0]}]}`,
+		"shape":        `{"inputs":[{"name":"input","shape":[1,63],"datatype":"FP32","data":[` + strings.Repeat("0,", 62) + `0]}]}`,
+		"count":        `{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[1,2]}]}`,
+		"datatype":     `{"inputs":[{"name":"input","shape":[1,64],"datatype":"BYTES","data":[` + strings.Repeat("0,", 63) + `0]}]}`,
+		"name":         `{"inputs":[{"name":"pixels","shape":[1,64],"datatype":"FP32","data":[` + strings.Repeat("0,", 63) + `0]}]}`,
+		"json":         `{"inputs":[`,
+		"output":       `{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[` + strings.Repeat("0,", 63) + `0]}],"outputs":[{"name":"logits"}]}`,
+		"receipt_wait": `{"parameters":{"receipt_wait_ms":-1},"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[` + strings.Repeat("0,", 63) + `0]}]}`,
+		"redundancy":   `{"parameters":{"redundancy":9},"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[` + strings.Repeat("0,", 63) + `0]}]}`,
 	} {
 		x := check(do(t, addr, "POST", "/v2/models/digits/infer", []byte(b), auth(full)), 400)
 		t.Logf("400 %s: %s", name, strings.TrimSpace(string(x.body)))
