@@ -84,6 +84,7 @@ type Batcher struct {
 	next     uint64        // number of the batch being filled, from 1
 	pending  []pendingLeaf // its leaves
 	firstAt  time.Time     // when its first leaf arrived
+	cutAt    time.Time     // when the previous batch was cut (the start, before any)
 	sessions map[sessionRef]*sessionQueue
 	swept    time.Time
 
@@ -135,6 +136,7 @@ func newBatcher(cfg BatcherConfig, signer Signer, netuid uint32, logger *slog.Lo
 		done:     make(chan struct{}),
 	}
 	b.swept = b.now()
+	b.cutAt = b.swept
 	return b, nil
 }
 
@@ -196,6 +198,7 @@ func (b *Batcher) queueLocked(key sessionRef) *sessionQueue {
 func (b *Batcher) cutLocked() cutBatch {
 	c := cutBatch{number: b.next, leaves: b.pending}
 	b.next++
+	b.cutAt = b.now()
 	b.pending = make([]pendingLeaf, 0, b.cfg.BatchSize)
 	return c
 }
@@ -308,8 +311,9 @@ func (b *Batcher) Close() error {
 	return nil
 }
 
-// run is the signing goroutine: it signs the batches Add cut and, when a
-// batch's first leaf has waited BatchInterval, cuts and signs that batch.
+// run is the signing goroutine: it signs the batches Add cut and, once a
+// batch has a leaf and BatchInterval has passed since the previous cut,
+// cuts and signs that batch.
 func (b *Batcher) run() {
 	defer close(b.done)
 	timer := time.NewTimer(time.Hour)
@@ -331,12 +335,14 @@ func (b *Batcher) run() {
 	}
 }
 
-// arm sets the timer to the deadline of the batch being filled, if any.
-// Reading the state here, not passing it along with kicks, means a kick
-// dropped because one was pending still arms for the newest batch.
+// arm sets the timer to the deadline of the batch being filled, if any:
+// BatchInterval after the previous cut, which is now when the miner was
+// idle that long. Reading the state here, not passing it along with
+// kicks, means a kick dropped because one was pending still arms for the
+// newest batch.
 func (b *Batcher) arm(timer *time.Timer) {
 	b.mu.Lock()
-	waiting, deadline := len(b.pending) > 0, b.firstAt.Add(b.cfg.BatchInterval)
+	waiting, deadline := len(b.pending) > 0, b.cutAt.Add(b.cfg.BatchInterval)
 	b.mu.Unlock()
 	if !waiting {
 		timer.Stop()
@@ -345,12 +351,12 @@ func (b *Batcher) arm(timer *time.Timer) {
 	timer.Reset(max(0, deadline.Sub(b.now())))
 }
 
-// cutDue cuts the batch being filled if its first leaf has waited
-// BatchInterval.
+// cutDue cuts the batch being filled if BatchInterval has passed since
+// the previous cut.
 func (b *Batcher) cutDue() (cutBatch, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.pending) == 0 || b.now().Before(b.firstAt.Add(b.cfg.BatchInterval)) {
+	if len(b.pending) == 0 || b.now().Before(b.cutAt.Add(b.cfg.BatchInterval)) {
 		return cutBatch{}, false
 	}
 	return b.cutLocked(), true

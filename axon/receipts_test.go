@@ -184,6 +184,44 @@ func TestBatcherSignsAfterBatchInterval(t *testing.T) {
 	f.check(t, s, rb)
 }
 
+// TestBatcherSignsAtOnceAfterIdle: a leaf that arrives when BatchInterval
+// has passed since the previous cut is signed at once, not a whole
+// interval later; one that follows it closely waits for the interval. The
+// interval is a minute of a fake clock, so only the idle rule can sign
+// within the test's wait.
+func TestBatcherSignsAtOnceAfterIdle(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	f := newBatcherFixture(t, batcherConfig(64, time.Minute), receiptSigner(t, "miner"), now)
+	s := testSessionID(9)
+	sub, err := f.b.Subscribe(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(time.Minute + time.Second)) // idle since the start
+	f.add(t, s, 1)
+	rb := receive(t, sub)
+	if rb.Root.LeafCount != 1 || rb.Root.Batch != 1 {
+		t.Fatalf("root after an idle minute covers %d leaves in batch %d, want 1 in batch 1", rb.Root.LeafCount, rb.Root.Batch)
+	}
+	f.check(t, s, rb)
+	// the next leaf comes 10 s after that cut: it waits for the minute
+	clock.Add(int64(10 * time.Second))
+	f.add(t, s, 2)
+	time.Sleep(100 * time.Millisecond)
+	if n := promtest.ToFloat64(f.b.m.rootsSigned); n != 1 {
+		t.Fatalf("%v roots signed 10 s after the previous cut, want 1 (the interval is a minute)", n)
+	}
+	// Close signs what waits
+	if err := f.b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rb := receive(t, sub); rb.Root.LeafCount != 1 || rb.Root.Batch != 2 {
+		t.Fatalf("root at close covers %d leaves in batch %d, want 1 in batch 2", rb.Root.LeafCount, rb.Root.Batch)
+	}
+}
+
 func TestBatcherGroupsProofsBySession(t *testing.T) {
 	f := newBatcherFixture(t, batcherConfig(6, time.Minute), receiptSigner(t, "miner"), nil)
 	sessions := [][]byte{testSessionID(1), testSessionID(2), testSessionID(3)}
