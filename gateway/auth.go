@@ -49,6 +49,7 @@ type cachedKey struct {
 // authenticator checks API keys and applies their limits.
 type authenticator struct {
 	store     store.Store
+	usage     *usageBuffer // nil: every count written at once
 	anonymous bool
 	ttl       time.Duration
 	now       func() time.Time
@@ -148,7 +149,12 @@ func (a *authenticator) admit(ctx context.Context, p principal, netuid uint32) *
 		}
 	}
 	now := a.now().UTC()
-	total, err := a.store.AddUsage(ctx, store.Usage{KeyID: k.ID, Netuid: netuid, Day: now.Format(time.DateOnly), Requests: 1})
+	u := store.Usage{KeyID: k.ID, Netuid: netuid, Day: now.Format(time.DateOnly), Requests: 1}
+	if k.DailyQuota <= 0 && a.usage != nil {
+		a.usage.add(u) // decides nothing: written with the next flush
+		return nil
+	}
+	total, err := a.store.AddUsage(ctx, u)
 	if err != nil {
 		return &apiError{status: http.StatusServiceUnavailable, msg: "usage store unavailable", retryAfter: 1}
 	}
@@ -182,5 +188,10 @@ func (a *authenticator) failed(ctx context.Context, p principal, netuid uint32) 
 	if p.anonymous {
 		return
 	}
-	_, _ = a.store.AddUsage(ctx, store.Usage{KeyID: p.key.ID, Netuid: netuid, Day: a.now().UTC().Format(time.DateOnly), Errors: 1})
+	u := store.Usage{KeyID: p.key.ID, Netuid: netuid, Day: a.now().UTC().Format(time.DateOnly), Errors: 1}
+	if a.usage != nil {
+		a.usage.add(u)
+		return
+	}
+	_, _ = a.store.AddUsage(ctx, u)
 }

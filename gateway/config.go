@@ -55,6 +55,10 @@ type Config struct {
 	// KeyCacheTTL is how long a looked-up API key is trusted before the
 	// store is asked again (a revocation takes effect within it).
 	KeyCacheTTL time.Duration `mapstructure:"key_cache_ttl"`
+	// UsageFlushInterval is how often the usage of keys without a daily
+	// quota (and every key's error count) is written to the store; 0 writes
+	// every request's at once. Keys with a quota are always counted at once.
+	UsageFlushInterval time.Duration `mapstructure:"usage_flush_interval"`
 	// CORSOrigins lists the browser origins allowed, comma-separated; "*"
 	// allows any; empty sends no CORS headers.
 	CORSOrigins string `mapstructure:"cors_origins"`
@@ -128,6 +132,7 @@ func DefaultConfig() Config {
 		ReceiptCache:         10000,
 		MetagraphInterval:    6 * time.Second,
 		KeyCacheTTL:          5 * time.Second,
+		UsageFlushInterval:   time.Second,
 		Route: RouteConfig{BreakerFailures: rc.BreakerFailures, BreakerOpen: rc.BreakerOpen,
 			MaxAttempts: rc.MaxAttempts, Hedge: rc.Hedge},
 		Dashboard: DashboardConfig{Enabled: true, RPCAddress: "http://127.0.0.1:26657", HistoryInterval: 5 * time.Second,
@@ -230,8 +235,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("receipt_wait must not be negative and receipt_cache positive, got %s and %d",
 			c.ReceiptWait, c.ReceiptCache))
 	}
-	if c.MetagraphInterval <= 0 || c.KeyCacheTTL < 0 {
-		errs = append(errs, errors.New("metagraph_interval must be positive and key_cache_ttl not negative"))
+	if c.MetagraphInterval <= 0 || c.KeyCacheTTL < 0 || c.UsageFlushInterval < 0 {
+		errs = append(errs, errors.New("metagraph_interval must be positive, key_cache_ttl and usage_flush_interval not negative"))
 	}
 	if err := c.Dashboard.validate(); err != nil {
 		errs = append(errs, fmt.Errorf("dashboard: %w", err))

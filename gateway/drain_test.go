@@ -39,6 +39,7 @@ func TestGatewayDrainsOnSIGTERM(t *testing.T) {
 	cfg.ListenAddress, cfg.MetricsListenAddress = freeAddr(t), freeAddr(t)
 	cfg.Route.Hedge = false // one call per request, so the miner's two workers bound the pace
 	cfg.ShutdownTimeout = 30 * time.Second
+	cfg.UsageFlushInterval = time.Hour // only the flush at the stop writes the usage
 	s, err := store.Open(c.Ctx, "sqlite", filepath.Join(keyDir, "gateway.db"))
 	must(t, err)
 	_, tok, err := s.CreateKey(c.Ctx, store.KeySpec{Name: "drain"})
@@ -110,6 +111,15 @@ func TestGatewayDrainsOnSIGTERM(t *testing.T) {
 	}
 	if !gw.logHas("API drained") {
 		t.Error("no \"API drained\" in the gateway's log")
+	}
+	// the usage it buffered was written on the way out
+	s, err = store.Open(c.Ctx, "sqlite", filepath.Join(keyDir, "gateway.db"))
+	must(t, err)
+	defer s.Close()
+	rows, err := s.UsageOf(c.Ctx, "", "", "")
+	must(t, err)
+	if len(rows) != 1 || rows[0].Requests != inflight || rows[0].Errors != 0 {
+		t.Errorf("usage after the stop: %+v, want one row of %d requests", rows, inflight)
 	}
 	t.Logf("SIGTERM with %d requests in flight: all answered within %s of the signal, new connections refused, exit 0",
 		inflight, drained.Round(time.Millisecond))

@@ -141,6 +141,9 @@ func (g *Gateway) open(signer axon.Signer) error {
 		return err
 	}
 	g.auth = newAuthenticator(g.store, g.cfg.Anonymous, g.cfg.KeyCacheTTL, func() time.Time { return g.now() })
+	if g.cfg.UsageFlushInterval > 0 {
+		g.auth.usage = newUsageBuffer(g.store, g.cfg.UsageFlushInterval, g.log, g.metrics.usageFlushFailures.Inc)
+	}
 	g.receipts = newReceiptCache(g.cfg.ReceiptCache)
 	query := subnettypes.NewQueryClient(g.chain.Conn())
 	g.query = query
@@ -331,7 +334,19 @@ func (g *Gateway) Run(ctx context.Context) error {
 	if g.history != nil {
 		components = append(components, g.history.run)
 	}
-	return g.life.Serve(ctx, nil, components...)
+	if g.auth.usage != nil {
+		components = append(components, g.auth.usage.run)
+	}
+	err = g.life.Serve(ctx, nil, components...)
+	if g.auth.usage != nil {
+		// the API has drained: no request adds usage any more
+		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if ferr := g.auth.usage.flush(fctx); ferr != nil {
+			g.log.Error("usage counts lost at shutdown: the store refused them", "err", ferr)
+		}
+	}
+	return err
 }
 
 // readiness marks the gateway ready once every subnet has a metagraph.

@@ -21,6 +21,8 @@ type metrics struct {
 
 	epochsRecorded *prometheus.CounterVec // netuid
 	historyErrors  prometheus.Counter
+
+	usageFlushFailures prometheus.Counter
 }
 
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
@@ -51,6 +53,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Subnet epochs the dashboard's history recorder stored, by netuid."}, []string{"netuid"}),
 		historyErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "tensorcosm_gateway_history_errors_total",
 			Help: "Passes of the dashboard's history recorder that failed (node or store unreachable)."}),
+		usageFlushFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "tensorcosm_gateway_usage_flush_failures_total",
+			Help: "Flushes of buffered API key usage the store refused (the counts are kept for the next)."}),
 	}
 	for _, c := range m.collectors() {
 		if err := reg.Register(c); err != nil {
@@ -67,7 +71,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 // collectors are the gateway's own metrics.
 func (m *metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.requests, m.latency, m.upstream, m.retries, m.hedges, m.breaker,
-		m.receipts, m.agreement, m.inflight, m.epochsRecorded, m.historyErrors}
+		m.receipts, m.agreement, m.inflight, m.epochsRecorded, m.historyErrors, m.usageFlushFailures}
 }
 
 // DescribeMetrics sends the descriptors of every metric the gateway
