@@ -47,7 +47,7 @@ type running struct {
 	ended  atomic.Bool
 }
 
-func start(t *testing.T, d daemon) *running {
+func start(t testing.TB, d daemon) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{cancel: cancel, done: make(chan error, 1)}
@@ -57,7 +57,7 @@ func start(t *testing.T, d daemon) *running {
 }
 
 // stop cancels the daemon and returns what Run returned.
-func (r *running) stop(t *testing.T) error {
+func (r *running) stop(t testing.TB) error {
 	r.cancel()
 	if r.ended.Swap(true) {
 		return nil
@@ -71,7 +71,7 @@ func (r *running) stop(t *testing.T) error {
 	}
 }
 
-func until(t *testing.T, what string, limit time.Duration, cond func() bool) {
+func until(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
@@ -96,7 +96,7 @@ type testNet struct {
 	held      *digits.Dataset
 }
 
-func newTestNet(t *testing.T, opts ...func(*network.Config)) *testNet {
+func newTestNet(t testing.TB, opts ...func(*network.Config)) *testNet {
 	t.Helper()
 	n := &testNet{c: neurontest.StartChain(t, 300*time.Millisecond, opts...), keyDir: t.TempDir()}
 	n.modelPath, n.held = neurontest.TrainModel(t, digits.DefaultTrainOptions())
@@ -114,7 +114,7 @@ func newTestNet(t *testing.T, opts ...func(*network.Config)) *testNet {
 }
 
 // createSubnet creates subnet name, which the chain numbers want.
-func (n *testNet) createSubnet(t *testing.T, name string, spec subnettypes.TaskSpec, want uint32) {
+func (n *testNet) createSubnet(t testing.TB, name string, spec subnettypes.TaskSpec, want uint32) {
 	t.Helper()
 	n.c.Exec([]string{"owner"}, &subnettypes.MsgCreateSubnet{Creator: n.owner, Name: name, Task: spec, Hyperparams: &n.hp})
 	if _, err := n.c.Query().Subnet(n.c.Ctx, &subnettypes.QuerySubnetRequest{Netuid: want}); err != nil {
@@ -124,7 +124,7 @@ func (n *testNet) createSubnet(t *testing.T, name string, spec subnettypes.TaskS
 
 // minerConfig is a miner daemon's config for a fresh keyring (cold, hot)
 // serving modelPath on netuid, on loopback ports; it returns the hotkey.
-func minerConfig(t *testing.T, c *neurontest.Chain, modelPath string, netuid uint32) (miner.Config, string) {
+func minerConfig(t testing.TB, c *neurontest.Chain, modelPath string, netuid uint32) (miner.Config, string) {
 	t.Helper()
 	dir := t.TempDir()
 	_, addrs := neurontest.NewKeyring(t, dir, "cold", "hot")
@@ -142,7 +142,7 @@ func minerConfig(t *testing.T, c *neurontest.Chain, modelPath string, netuid uin
 }
 
 // startMiner runs a real miner daemon serving modelPath on netuid.
-func startMiner(t *testing.T, c *neurontest.Chain, name, modelPath string, netuid uint32) (*miner.Miner, *running) {
+func startMiner(t testing.TB, c *neurontest.Chain, name, modelPath string, netuid uint32) (*miner.Miner, *running) {
 	t.Helper()
 	cfg, _ := minerConfig(t, c, modelPath, netuid)
 	m, err := miner.New(cfg, neurontest.Logger(t).With("daemon", name), prometheus.NewRegistry())
@@ -285,7 +285,7 @@ type exchange struct {
 }
 
 // do sends method path with body and headers to the gateway.
-func do(t *testing.T, addr, method, path string, body []byte, header map[string]string) exchange {
+func do(t testing.TB, addr, method, path string, body []byte, header map[string]string) exchange {
 	t.Helper()
 	req, err := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(body))
 	if err != nil {
@@ -310,7 +310,7 @@ func do(t *testing.T, addr, method, path string, body []byte, header map[string]
 	return exchange{req: req, reqBody: body, status: res.StatusCode, header: res.Header, body: b}
 }
 
-func decode[T any](t *testing.T, x exchange) T {
+func decode[T any](t testing.TB, x exchange) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(x.body, &v); err != nil {

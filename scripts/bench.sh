@@ -2,7 +2,8 @@
 # The headline benchmarks in one run, printed as one table (make bench): the
 # Yuma engine beside the plain dense float64 implementation (internal/yumaref)
 # at 256x64, 1024x128 and 4096x256, the whole EndBlocker epoch, the metagraph
-# query at 4,096 neurons, weights tx/s on a localnet, and the axon's overhead.
+# query at 4,096 neurons, weights tx/s on a localnet, the axon's overhead and
+# the gateway's added latency.
 # Each row gives the median over the rounds, its target and figure/target.
 #
 #   scripts/bench.sh
@@ -10,8 +11,10 @@
 # The in-process benchmarks run in BENCH_ROUNDS rounds, each round running
 # every one of them once, so that the two sides of a Yuma ratio are timed back
 # to back and a busy moment of the machine hits both; the Yuma ratio is the
-# median of the rounds' ratios. Then the weights load runs on a localnet of its
-# own (scripts/load-weights.sh, ports from 28700).
+# median of the rounds' ratios. Then the gateway benchmark runs BENCH_ROUNDS
+# times (each run sets up its own in-process chain, miner and gateway), and the
+# weights load runs on a localnet of its own (scripts/load-weights.sh, ports
+# from 28700).
 #
 # Environment:
 #   BENCH_ROUNDS        rounds of the in-process benchmarks (default 5)
@@ -46,7 +49,7 @@ log "$machine"
 log "raw output: $raw"
 
 log "building the benchmark binaries"
-for pkg in yuma:./x/subnet/yuma keeper:./x/subnet/keeper subnet:./tests/subnet axon:./axon; do
+for pkg in yuma:./x/subnet/yuma keeper:./x/subnet/keeper subnet:./tests/subnet axon:./axon gateway:./gateway; do
 	go test "${tags[@]}" -c -o "$out/${pkg%%:*}.test" "${pkg#*:}" || die "building ${pkg#*:} failed"
 done
 
@@ -65,6 +68,9 @@ for ((r = 1; r <= rounds; r++)); do
 	bench axon axon.test -test.bench '^BenchmarkAxonRoundTrip$'
 	bench tests/subnet subnet.test -test.bench '^BenchmarkMetagraphGRPC$' -test.benchtime 10x
 done
+
+log "gateway latency, ${rounds} runs"
+bench gateway gateway.test -test.bench '^BenchmarkGatewayLatency$' -test.benchtime 1s -test.count "$rounds"
 
 log "weights load, ${load_seconds} s"
 load_json="$out/load.json"

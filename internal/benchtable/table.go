@@ -108,7 +108,9 @@ func Rows(r Results) []Row {
 		timeRow(r, "axon overhead p50, batch 64", "BenchmarkAxonRoundTrip/tls=off/batch=64", "overhead-p50-us", 1, "us", 50),
 		timeRow(r, "axon overhead p50, batch 1, TLS", "BenchmarkAxonRoundTrip/tls=on/batch=1", "overhead-p50-us", 1, "us", 50),
 		timeRow(r, "axon overhead p50, batch 64, TLS", "BenchmarkAxonRoundTrip/tls=on/batch=64", "overhead-p50-us", 1, "us", 50),
-		Row{Name: "gateway added latency", Figure: "n/a (issue 18)", Target: "-", Ratio: math.NaN()},
+		figureRow(r, "gateway added latency p50, receipt by URL", "BenchmarkGatewayLatency/added", "added-p50-us", 1, "us"),
+		figureRow(r, "gateway answer p50, receipt inline, after idle", "BenchmarkGatewayLatency/inline/after-idle", "gateway-p50-us", 1, "us"),
+		figureRow(r, "gateway answer p50, receipt inline, back to back", "BenchmarkGatewayLatency/inline/back-to-back", "gateway-p50-us", 1e3, "ms"),
 	)
 	return rows
 }
@@ -151,6 +153,18 @@ func timeRow(r Results, label, bench, unit string, scale float64, shown string, 
 	m := Median(xs) / scale
 	row.Figure = fmt.Sprintf("%.3g %s", m, shown)
 	row.Ratio = m / target
+	return row
+}
+
+// figureRow is a figure no issue has set a target for.
+func figureRow(r Results, label, bench, unit string, scale float64, shown string) Row {
+	xs := r[bench][unit]
+	row := Row{Name: label, Target: "-", Ratio: math.NaN(), Rounds: len(xs)}
+	if len(xs) == 0 {
+		row.Figure = "missing"
+		return row
+	}
+	row.Figure = fmt.Sprintf("%.3g %s", Median(xs)/scale, shown)
 	return row
 }
 

@@ -16,6 +16,9 @@ BenchmarkEngine/n=4096_v=256_dense/float64       	       3	 200000000 ns/op	2690
 BenchmarkEpoch-2   	      12	  90000000 ns/op
 BenchmarkAxonRoundTrip/tls=off/batch=1-2   	    5000	    230000 ns/op	       250.0 overhead-p50-us	       230.0 p50-us
 BenchmarkLoadWeights 1 0 ns/op 650 tx/s
+BenchmarkGatewayLatency/added-2         	    3601	    757369 ns/op	       250.9 added-p50-us	       181.2 direct-p50-us	       432.1 gateway-p50-us
+BenchmarkGatewayLatency/added-2         	    3458	    777392 ns/op	       270.9 added-p50-us	       183.1 direct-p50-us	       447.9 gateway-p50-us
+BenchmarkGatewayLatency/inline/back-to-back-2         	     445	   5524520 ns/op	      5455 gateway-p50-us
 PASS
 BenchmarkEngine/n=4096_v=256_dense/fixed         	      20	  90000000 ns/op
 BenchmarkEngine/n=4096_v=256_dense/float64       	       3	 300000000 ns/op
@@ -78,12 +81,18 @@ func TestRows(t *testing.T) {
 	if r := row(t, rows, "weights tx/s"); math.Abs(r.Ratio-650.0/300) > 1e-12 || !r.Met() {
 		t.Fatalf("weights row %+v", r)
 	}
+	if r := row(t, rows, "gateway added latency"); r.Figure != "261 us" || r.Rounds != 2 || !math.IsNaN(r.Ratio) || r.Target != "-" {
+		t.Fatalf("gateway row %+v", r)
+	}
+	if r := row(t, rows, "gateway answer p50, receipt inline, back to back"); r.Figure != "5.46 ms" {
+		t.Fatalf("gateway inline row %+v", r)
+	}
 	var b bytes.Buffer
 	if err := Print(&b, rows); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"figure/target", "0.250x (65.00 / 250.00 ms)", "n/a (issue 18)", "650 tx/s", "missing"} {
+	for _, want := range []string{"figure/target", "0.250x (65.00 / 250.00 ms)", "261 us", "650 tx/s", "missing"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -36,7 +36,7 @@ var DigitsTask = subnettypes.TaskSpec{
 // Chain is an in-process one-validator network and a client signing with
 // the validator's keyring.
 type Chain struct {
-	T      *testing.T
+	T      testing.TB
 	Ctx    context.Context
 	Cfg    network.Config
 	Net    *network.Network
@@ -46,7 +46,7 @@ type Chain struct {
 // StartChain starts a network with blocks every blockTime and waits for
 // height 2. Each opt may change the network's config first (a pruning
 // strategy, say).
-func StartChain(t *testing.T, blockTime time.Duration, opts ...func(*network.Config)) *Chain {
+func StartChain(t testing.TB, blockTime time.Duration, opts ...func(*network.Config)) *Chain {
 	cfg, err := network.DefaultConfig(1)
 	if err != nil {
 		t.Fatal(err)
