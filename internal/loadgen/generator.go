@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	jsonrpcclient "github.com/cometbft/cometbft/rpc/jsonrpc/client"
 
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
@@ -56,7 +57,13 @@ func New(cfg Config, log *slog.Logger, out io.Writer) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	rpc, err := rpchttp.New(cfg.RPCAddr, "/websocket")
+	hc, err := jsonrpcclient.DefaultHTTPClient(cfg.RPCAddr)
+	if err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("rpc client: %w", err)
+	}
+	hc.Transport = retryReads{next: hc.Transport}
+	rpc, err := rpchttp.NewWithClient(cfg.RPCAddr, "/websocket", hc)
 	if err != nil {
 		_ = client.Close()
 		return nil, fmt.Errorf("rpc client: %w", err)
