@@ -52,7 +52,7 @@ test: deps ## run every test: unit, in-process networks, then the process tests 
 test-unit: ## run the fast tests only: everything but tests/ (which start real node processes and networks)
 	$(GO) test $(TAGS) $(TEST_FLAGS) $$($(GO) list ./... | grep -v /tests/)
 
-bench: build ## the headline benchmarks in one run, one table with targets and ratios (Yuma vs plain float64, epoch, metagraph, weights tx/s, axon; about 10 min)
+bench: build ## the headline benchmarks in one run, one table with targets and ratios (Yuma vs plain float64, epoch, metagraph, weights tx/s, axon, gateway; about 10 min)
 	TENSORCOSMD=$(BUILD_DIR)/tensorcosmd BUILD_TAGS='$(BUILD_TAGS)' ./scripts/bench.sh
 
 bench-axon: deps ## axon and ONNX Runtime benchmarks of axon/README.md's Performance section (fetches the OCR model)

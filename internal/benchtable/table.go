@@ -109,7 +109,7 @@ func Rows(r Results) []Row {
 		timeRow(r, "axon overhead p50, batch 1, TLS", "BenchmarkAxonRoundTrip/tls=on/batch=1", "overhead-p50-us", 1, "us", 50),
 		timeRow(r, "axon overhead p50, batch 64, TLS", "BenchmarkAxonRoundTrip/tls=on/batch=64", "overhead-p50-us", 1, "us", 50),
 		figureRow(r, "gateway added latency p50, receipt by URL", "BenchmarkGatewayLatency/added", "added-p50-us", 1, "us"),
-		figureRow(r, "gateway answer p50, receipt inline, after idle", "BenchmarkGatewayLatency/inline/after-idle", "gateway-p50-us", 1, "us"),
+		figureRow(r, "gateway answer p50, receipt inline, after idle", "BenchmarkGatewayLatency/inline/after-idle", "gateway-p50-us", 1e3, "ms"),
 		figureRow(r, "gateway answer p50, receipt inline, back to back", "BenchmarkGatewayLatency/inline/back-to-back", "gateway-p50-us", 1e3, "ms"),
 	)
 	return rows
