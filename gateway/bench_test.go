@@ -13,14 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/gateway"
-	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/gateway/store"
-	"github.com/tensorcosm/tensorcosm/testutil/neurontest"
 )
 
 // BenchmarkGatewayLatency is what the gateway adds to an answer, and what
@@ -50,19 +46,7 @@ func BenchmarkGatewayLatency(b *testing.B) {
 	cfg := gatewayConfig(n.c, n.keyDir, "1")
 	cfg.Dashboard.Enabled = false
 	cfg.KeyCacheTTL = gateway.DefaultConfig().KeyCacheTTL // the tests' 0 asks the store every time
-	g, err := gateway.New(cfg, neurontest.Logger(b), prometheus.NewRegistry())
-	if err != nil {
-		b.Fatal(err)
-	}
-	start(b, g)
-	until(b, "the gateway to route to the miner", 2*time.Minute, func() bool {
-		if g.Addr() == "" {
-			return false
-		}
-		x := do(b, g.Addr(), "GET", "/v2/models/digits", nil, nil)
-		miners, _ := decode[oip.ModelMetadata](b, x).Parameters["miners"].(float64)
-		return x.status == 200 && miners == 1
-	})
+	g := startGateway(b, cfg, map[string]float64{"digits": 1})
 	_, key, err := g.Store().CreateKey(context.Background(), store.KeySpec{Name: "bench"})
 	if err != nil {
 		b.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/metadata"
 
 	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
@@ -89,22 +88,7 @@ func TestDashboardOnNetwork(t *testing.T) {
 	startValidator(t, c, netuid)
 
 	cfg := gatewayConfig(c, n.keyDir, "1,2")
-	g, err := gateway.New(cfg, neurontest.Logger(t).With("daemon", "gateway"), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, g)
-	until(t, "the gateway to route to its miners", 2*time.Minute, func() bool {
-		if g.Addr() == "" {
-			return false
-		}
-		for _, model := range []string{"digits", "textline"} {
-			if x := do(t, g.Addr(), "GET", "/v2/models/"+model+"/ready", nil, nil); x.status != 200 {
-				return false
-			}
-		}
-		return true
-	})
+	g := startGateway(t, cfg, map[string]float64{"digits": 2, "textline": 1})
 	_, key, err := g.Store().CreateKey(c.Ctx, store.KeySpec{Name: "browser"})
 	must(t, err)
 	until(t, "three recorded epochs with incentive", 3*time.Minute, func() bool {

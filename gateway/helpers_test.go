@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -23,6 +24,7 @@ import (
 	"github.com/tensorcosm/tensorcosm/axon"
 	"github.com/tensorcosm/tensorcosm/axon/axonpb"
 	"github.com/tensorcosm/tensorcosm/gateway"
+	"github.com/tensorcosm/tensorcosm/gateway/oip"
 	"github.com/tensorcosm/tensorcosm/miner"
 	"github.com/tensorcosm/tensorcosm/onnx"
 	"github.com/tensorcosm/tensorcosm/task"
@@ -272,6 +274,33 @@ func gatewayConfig(c *neurontest.Chain, keyDir string, subnets string) gateway.C
 	cfg.KeyCacheTTL = 0
 	cfg.Dashboard.RPCAddress, cfg.Dashboard.HistoryInterval = c.Net.Validators[0].RPCAddress, 300*time.Millisecond
 	return cfg
+}
+
+// startGateway runs a gateway with cfg and waits until it lists miners[m]
+// miners for each model m.
+func startGateway(t testing.TB, cfg gateway.Config, miners map[string]float64) *gateway.Gateway {
+	t.Helper()
+	g, err := gateway.New(cfg, neurontest.Logger(t).With("daemon", "gateway"), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, g)
+	until(t, fmt.Sprintf("the gateway to see its miners %v", miners), 2*time.Minute, func() bool {
+		if g.Addr() == "" {
+			return false
+		}
+		for model, want := range miners {
+			x := do(t, g.Addr(), "GET", "/v2/models/"+model, nil, nil)
+			if x.status != 200 {
+				return false
+			}
+			if n, _ := decode[oip.ModelMetadata](t, x).Parameters["miners"].(float64); n != want {
+				return false
+			}
+		}
+		return true
+	})
+	return g
 }
 
 // exchange is one HTTP request and its response, kept for the OpenAPI

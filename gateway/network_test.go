@@ -12,7 +12,6 @@ import (
 	"time"
 
 	sdkmath "cosmossdk.io/math"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
@@ -55,26 +54,7 @@ func TestGatewayOnNetwork(t *testing.T) {
 
 	cfg := gatewayConfig(c, keyDir, "1,2")
 	cfg.CORSOrigins = "https://app.example"
-	g, err := gateway.New(cfg, neurontest.Logger(t).With("daemon", "gateway"), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, g)
-	until(t, "the gateway to see three digits miners and one textline miner", 2*time.Minute, func() bool {
-		if g.Addr() == "" {
-			return false
-		}
-		for model, want := range map[string]float64{"digits": 3, "textline": 1} {
-			x := do(t, g.Addr(), "GET", "/v2/models/"+model, nil, nil)
-			if x.status != 200 {
-				return false
-			}
-			if n, _ := decode[oip.ModelMetadata](t, x).Parameters["miners"].(float64); n != want {
-				return false
-			}
-		}
-		return true
-	})
+	g := startGateway(t, cfg, map[string]float64{"digits": 3, "textline": 1})
 
 	ctx := c.Ctx
 	s := g.Store()
