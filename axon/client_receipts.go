@@ -151,7 +151,7 @@ func (b *receiptBook) awaits(rb *axonpb.ReceiptBatch) bool {
 
 // InferWithReceipt is Infer that also waits, on request, for the answer's
 // transferable receipt: Answer.Receipt returns it once the miner has
-// signed its batch's root (BatchInterval, 5 ms by default, at most).
+// signed its batch's root (BatchInterval, 1 ms by default, at most).
 func (c *Client) InferWithReceipt(ctx context.Context, target AxonTarget, inputs []*axonpb.Tensor) (*Answer, error) {
 	resp, s, awaited, err := c.infer(ctx, target, inputs, true)
 	if err != nil {

@@ -238,7 +238,7 @@ func (g *Gateway) parseOptions(get func(string) (any, bool)) (options, *apiError
 	}
 	// a caller who wants the answer now, not its receipt inline, says so:
 	// 0 returns at once with the receipt URL (the root takes up to the
-	// miners' batch interval, 5 ms by default)
+	// miners' batch interval, 1 ms by default)
 	if v, ok := get("receipt_wait_ms"); ok {
 		ms, ok := asInt(v)
 		if !ok || ms < 0 {
