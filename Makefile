@@ -55,6 +55,9 @@ test-unit: ## run the fast tests only: everything but tests/ (which start real n
 bench: build ## the headline benchmarks in one run, one table with targets and ratios (Yuma vs plain float64, epoch, metagraph, weights tx/s, axon, gateway; about 10 min)
 	TENSORCOSMD=$(BUILD_DIR)/tensorcosmd BUILD_TAGS='$(BUILD_TAGS)' ./scripts/bench.sh
 
+bench-gateway: deps ## issue 18's gateway load benchmark: added latency at 1,000 req/s for 30 s, then the highest sustained req/s (BENCH_GATEWAY_RATE, BENCH_GATEWAY_SECONDS; about 3 min)
+	set -o pipefail; $(GO) test $(TAGS) -run '^$$' -bench '^BenchmarkGatewayLoad$$' -benchtime 1x -v -timeout 30m ./gateway | grep -E '^(Benchmark|ok|FAIL|---)|load_bench_test'
+
 bench-axon: deps ## axon and ONNX Runtime benchmarks of axon/README.md's Performance section (fetches the OCR model)
 	./scripts/fetch-ocr-model.sh
 	$(GO) test $(TAGS) -run '^$$' -bench 'AxonRoundTrip|AxonParallel|Handshake|RequestMAC|GRPCBaseline|AxonORT|Sign$$|Verify$$' -count 5 ./axon
@@ -127,4 +130,4 @@ help: ## show this help
 		/^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2 } \
 		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
-.PHONY: build install tools test test-unit test-sim test-sim-long bench bench-axon deps lint proto-gen proto-check localnet localnet-chain localnet-status localnet-stop localnet-clean multinode multinode-stop load-weights help
+.PHONY: build install tools test test-unit test-sim test-sim-long bench bench-gateway bench-axon deps lint proto-gen proto-check localnet localnet-chain localnet-status localnet-stop localnet-clean multinode multinode-stop load-weights help

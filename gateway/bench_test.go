@@ -41,70 +41,8 @@ import (
 //
 // Setting up the chain and the miner takes 20-40 s, once per run.
 func BenchmarkGatewayLatency(b *testing.B) {
-	n := newTestNet(b)
-	m, _ := startMiner(b, n.c, "miner", n.modelPath, netuid)
-	cfg := gatewayConfig(n.c, n.keyDir, "1")
-	cfg.Dashboard.Enabled = false
-	cfg.KeyCacheTTL = gateway.DefaultConfig().KeyCacheTTL // the tests' 0 asks the store every time
-	g := startGateway(b, cfg, map[string]float64{"digits": 1})
-	_, key, err := g.Store().CreateKey(context.Background(), store.KeySpec{Name: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-
-	// the miner's axon as the chain announces it
-	nr, err := n.c.Neuron(netuid, m.Hotkey())
-	if err != nil {
-		b.Fatal(err)
-	}
-	target := axon.AxonTarget{Hotkey: m.Hotkey(), Netuid: netuid, TLSFingerprint: nr.Axon.TlsFingerprint,
-		Address: net.JoinHostPort(nr.Axon.Host, strconv.FormatUint(uint64(nr.Axon.Port), 10))}
-	signer, err := axon.NewKeyringSigner(n.kr, "gw")
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := axon.DefaultClientOptions()
-	opts.ChainID = n.c.Cfg.ChainID
-	direct, err := axon.NewClient(signer, opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = direct.Close() })
-
-	row := n.held.Features[:64]
-	in := []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)}
-	hc := &http.Client{}
-	url := "http://" + g.Addr() + "/v2/models/digits/infer"
-	post := func(params map[string]any) func() error {
-		body, err := json.Marshal(map[string]any{"parameters": params, "inputs": []map[string]any{{
-			"name": "input", "shape": []int{1, 64}, "datatype": "FP32", "data": row}}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return func() error {
-			req, err := http.NewRequest("POST", url, bytes.NewReader(body))
-			if err != nil {
-				return err
-			}
-			req.Header.Set("Authorization", "Bearer "+key)
-			req.Header.Set("Content-Type", "application/json")
-			res, err := hc.Do(req)
-			if err != nil {
-				return err
-			}
-			out, err := io.ReadAll(res.Body)
-			_ = res.Body.Close()
-			if err != nil || res.StatusCode != 200 {
-				return fmt.Errorf("gateway: %d %s %v", res.StatusCode, out, err)
-			}
-			return nil
-		}
-	}
-	now, inline := post(map[string]any{"receipt_wait_ms": 0}), post(nil)
-	straight := func() error {
-		_, err := direct.Infer(context.Background(), target, in)
-		return err
-	}
+	r := newRig(b)
+	straight, now, inline := r.direct, r.post(map[string]any{"receipt_wait_ms": 0}), r.post(nil)
 	// warm up: both sessions open, the HTTP connection kept alive
 	for range 3 {
 		for _, f := range []func() error{straight, now, inline} {
@@ -154,4 +92,85 @@ func BenchmarkGatewayLatency(b *testing.B) {
 		b.StopTimer()
 		b.ReportMetric(p50(gs), "gateway-p50-us")
 	})
+}
+
+// rig is a gateway in front of one real miner daemon serving the digits
+// MLP, on an in-process chain (300 ms blocks), with an API key, and a
+// direct axon client holding the gateway's hotkey (its own session).
+type rig struct {
+	g      *gateway.Gateway
+	key    string
+	hc     *http.Client
+	row    []float32
+	direct func() error // one row straight to the miner's axon
+}
+
+func newRig(b *testing.B) *rig {
+	b.Helper()
+	n := newTestNet(b)
+	m, _ := startMiner(b, n.c, "miner", n.modelPath, netuid)
+	cfg := gatewayConfig(n.c, n.keyDir, "1")
+	cfg.Dashboard.Enabled = false
+	cfg.KeyCacheTTL = gateway.DefaultConfig().KeyCacheTTL // the tests' 0 asks the store every time
+	g := startGateway(b, cfg, map[string]float64{"digits": 1})
+	_, key, err := g.Store().CreateKey(context.Background(), store.KeySpec{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// the miner's axon as the chain announces it
+	nr, err := n.c.Neuron(netuid, m.Hotkey())
+	if err != nil {
+		b.Fatal(err)
+	}
+	target := axon.AxonTarget{Hotkey: m.Hotkey(), Netuid: netuid, TLSFingerprint: nr.Axon.TlsFingerprint,
+		Address: net.JoinHostPort(nr.Axon.Host, strconv.FormatUint(uint64(nr.Axon.Port), 10))}
+	signer, err := axon.NewKeyringSigner(n.kr, "gw")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := axon.DefaultClientOptions()
+	opts.ChainID = n.c.Cfg.ChainID
+	client, err := axon.NewClient(signer, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = client.Close() })
+	row := n.held.Features[:64]
+	in := []*axonpb.Tensor{axon.Float32Tensor("input", []int64{1, 64}, row)}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 1024
+	b.Cleanup(tr.CloseIdleConnections)
+	return &rig{g: g, key: key, hc: &http.Client{Transport: tr}, row: row, direct: func() error {
+		_, err := client.Infer(context.Background(), target, in)
+		return err
+	}}
+}
+
+// post returns a function that sends one row through the gateway's OIP
+// infer endpoint with params.
+func (r *rig) post(params map[string]any) func() error {
+	body, err := json.Marshal(map[string]any{"parameters": params, "inputs": []map[string]any{{
+		"name": "input", "shape": []int{1, 64}, "datatype": "FP32", "data": r.row}}})
+	if err != nil {
+		panic(err) // a map of plain values
+	}
+	url := "http://" + r.g.Addr() + "/v2/models/digits/infer"
+	return func() error {
+		req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+r.key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := r.hc.Do(req)
+		if err != nil {
+			return err
+		}
+		out, err := io.ReadAll(res.Body)
+		_ = res.Body.Close()
+		if err != nil || res.StatusCode != 200 {
+			return fmt.Errorf("gateway: %d %s %v", res.StatusCode, out, err)
+		}
+		return nil
+	}
 }
