@@ -225,8 +225,10 @@ func sessionModel(t *testing.T, path string) *miner.SessionModel {
 }
 
 // startLiar registers name's hotkey and serves l on an axon that admits
-// gatewayHotkey, announcing l's committed model.
-func startLiar(t *testing.T, c *neurontest.Chain, name string, l *liar, netuid uint32, gatewayHotkey string) string {
+// gatewayHotkey, announcing l's committed model; opts change the axon's
+// config.
+func startLiar(t *testing.T, c *neurontest.Chain, name string, l *liar, netuid uint32, gatewayHotkey string,
+	opts ...func(*axon.ServerConfig)) string {
 	t.Helper()
 	cold, hot := c.Key(name+"-cold", 10_000_000_000), c.Key(name+"-hot", 1)
 	c.Exec([]string{name + "-cold", name + "-hot"}, &subnettypes.MsgRegister{Coldkey: cold, Hotkey: hot, Netuid: netuid,
@@ -240,6 +242,9 @@ func startLiar(t *testing.T, c *neurontest.Chain, name string, l *liar, netuid u
 	cfg := axon.DefaultServerConfig()
 	cfg.ListenAddress, cfg.Netuid, cfg.Workers = "127.0.0.1:0", netuid, 2
 	cfg.ChainID = c.Cfg.ChainID
+	for _, o := range opts {
+		o(&cfg)
+	}
 	srv, err := axon.NewServer(cfg, l, meta, signer, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -373,25 +373,38 @@ func (g *Gateway) route(ctx context.Context, sn *subnet, st *subnetState, inputs
 		entries[i] = e
 		go settle(context.WithoutCancel(ctx), u.answer, max(g.cfg.ReceiptWait, 10*time.Second), e)
 	}
-	wait := time.NewTimer(o.receiptWait)
-	defer wait.Stop()
+	// waitOver closes when the wait is over and stays closed, so every
+	// receipt still pending then is handed out by URL at once; with
+	// receipt_wait_ms 0 none is waited for or inlined
+	waitOver := make(chan struct{})
+	if o.receiptWait > 0 {
+		t := time.AfterFunc(o.receiptWait, func() { close(waitOver) })
+		defer t.Stop()
+	}
 	for i, e := range entries {
-		select {
-		case <-e.done:
-		case <-wait.C:
+		done := false
+		if o.receiptWait > 0 {
+			select {
+			case <-e.done:
+				done = true
+			case <-waitOver:
+				select {
+				case <-e.done:
+					done = true
+				default:
+				}
+			}
 		}
 		b64 := ""
-		select {
-		case <-e.done:
-			if e.err == nil {
-				b64 = receiptB64(e.receipt)
-				g.metrics.receipts.WithLabelValues("verified").Inc()
-			} else {
-				g.metrics.receipts.WithLabelValues("failed").Inc()
-				g.log.Warn("receipt check failed", "netuid", sn.netuid, "uid", out.all[i].miner.uid, "err", e.err)
-			}
-		default:
+		switch {
+		case !done:
 			g.metrics.receipts.WithLabelValues("pending").Inc()
+		case e.err == nil:
+			b64 = receiptB64(e.receipt)
+			g.metrics.receipts.WithLabelValues("verified").Inc()
+		default:
+			g.metrics.receipts.WithLabelValues("failed").Inc()
+			g.log.Warn("receipt check failed", "netuid", sn.netuid, "uid", out.all[i].miner.uid, "err", e.err)
 		}
 		out.receipts = append(out.receipts, b64)
 	}
