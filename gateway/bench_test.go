@@ -53,7 +53,7 @@ func BenchmarkGatewayLatency(b *testing.B) {
 	}
 	p50 := func(d []time.Duration) float64 {
 		slices.Sort(d)
-		return float64(d[(len(d)-1)/2]) / 1e3
+		return quantileUs(d, 0.50)
 	}
 	timed := func(b *testing.B, f func() error) time.Duration {
 		t0 := time.Now()

@@ -373,26 +373,22 @@ func (g *Gateway) route(ctx context.Context, sn *subnet, st *subnetState, inputs
 		entries[i] = e
 		go settle(context.WithoutCancel(ctx), u.answer, max(g.cfg.ReceiptWait, 10*time.Second), e)
 	}
-	// waitOver closes when the wait is over and stays closed, so every
-	// receipt still pending then is handed out by URL at once; with
-	// receipt_wait_ms 0 none is waited for or inlined
-	waitOver := make(chan struct{})
-	if o.receiptWait > 0 {
-		t := time.AfterFunc(o.receiptWait, func() { close(waitOver) })
-		defer t.Stop()
-	}
+	// one deadline for all of them: once it passes, every receipt still
+	// pending is handed out by URL at once; with receipt_wait_ms 0 none is
+	// waited for or inlined
+	wait, cancel := context.WithTimeout(context.Background(), o.receiptWait)
+	defer cancel()
 	for i, e := range entries {
 		done := false
 		if o.receiptWait > 0 {
 			select {
 			case <-e.done:
+			case <-wait.Done():
+			}
+			select {
+			case <-e.done:
 				done = true
-			case <-waitOver:
-				select {
-				case <-e.done:
-					done = true
-				default:
-				}
+			default:
 			}
 		}
 		b64 := ""

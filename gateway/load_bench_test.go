@@ -85,11 +85,15 @@ type loadResult struct {
 }
 
 // pct returns the p-quantile latency in microseconds.
-func (r loadResult) pct(p float64) float64 {
-	if len(r.lat) == 0 {
+func (r loadResult) pct(p float64) float64 { return quantileUs(r.lat, p) }
+
+// quantileUs is the p-quantile of the sorted durations d in microseconds
+// (0 for none).
+func quantileUs(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
 		return 0
 	}
-	return float64(r.lat[int(p*float64(len(r.lat)-1))]) / 1e3
+	return float64(d[int(p*float64(len(d)-1))]) / 1e3
 }
 
 func (r loadResult) throughput() float64 { return float64(len(r.lat)) / r.elapsed.Seconds() }

@@ -156,15 +156,10 @@ func timeRow(r Results, label, bench, unit string, scale float64, shown string, 
 	return row
 }
 
-// figureRow is a figure no issue has set a target for.
+// figureRow is a timeRow no issue has set a target for.
 func figureRow(r Results, label, bench, unit string, scale float64, shown string) Row {
-	xs := r[bench][unit]
-	row := Row{Name: label, Target: "-", Ratio: math.NaN(), Rounds: len(xs)}
-	if len(xs) == 0 {
-		row.Figure = "missing"
-		return row
-	}
-	row.Figure = fmt.Sprintf("%.3g %s", Median(xs)/scale, shown)
+	row := timeRow(r, label, bench, unit, scale, shown, math.NaN())
+	row.Target, row.Ratio = "-", math.NaN()
 	return row
 }
 
