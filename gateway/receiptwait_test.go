@@ -27,10 +27,16 @@ func TestReceiptWaitBoundsEveryAnswer(t *testing.T) {
 	g := startGateway(t, cfg, map[string]float64{"digits": 2})
 	_, key, err := g.Store().CreateKey(c.Ctx, store.KeySpec{Name: "k"})
 	must(t, err)
-	body, err := json.Marshal(map[string]any{"parameters": map[string]any{"redundancy": 2}, "inputs": []map[string]any{{
-		"name": "input", "shape": []int{1, 64}, "datatype": "FP32", "data": n.held.Features[:64]}}})
-	must(t, err)
-	for range 3 {
+	// the third asks to wait an hour: the operator's receipt_wait caps it,
+	// so no caller can hold a connection and its goroutines longer
+	var bodies [][]byte
+	for _, params := range []map[string]any{{"redundancy": 2}, {"redundancy": 2}, {"redundancy": 2, "receipt_wait_ms": 3_600_000}} {
+		body, err := json.Marshal(map[string]any{"parameters": params, "inputs": []map[string]any{{
+			"name": "input", "shape": []int{1, 64}, "datatype": "FP32", "data": n.held.Features[:64]}}})
+		must(t, err)
+		bodies = append(bodies, body)
+	}
+	for _, body := range bodies {
 		start := time.Now()
 		x := do(t, g.Addr(), "POST", "/v2/models/digits/infer", body, map[string]string{"Authorization": "Bearer " + key})
 		took := time.Since(start)
